@@ -1,0 +1,70 @@
+//! Identifiers as newtypes, so an account id can never be passed where a staff id is
+//! expected. UUIDs are version 7 (time-ordered) so B-tree inserts stay local.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A new time-ordered id. The timestamp inside is only an ordering hint.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// An account (a customer relationship with one account number).
+    AccountId
+);
+uuid_id!(
+    /// A staff member of the carrier.
+    StaffId
+);
+uuid_id!(
+    /// A subscribed service on an account.
+    ServiceId
+);
+uuid_id!(
+    /// A monthly invoice.
+    InvoiceId
+);
+
+/// A call detail record. Assigned by the database: CDRs arrive by the million and a
+/// 64-bit key keeps the table and its indexes small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CallId(pub i64);
+
+impl fmt::Display for CallId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}

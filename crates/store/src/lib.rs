@@ -1,0 +1,122 @@
+//! Storage for CPNI Guard. The [`Store`] trait is the only way the rest of the system
+//! reaches the database; it has one implementation per backend (SQLite, the embedded
+//! default, and PostgreSQL, the scale-out store) and one conformance suite
+//! ([`conformance`]) that both must pass, so behaviour is the same whichever is used.
+//!
+//! Every method is one unit of work: it either commits entirely or changes nothing.
+//! Times are parameters (`now`), never read from the clock here, so callers and tests
+//! decide what "now" is.
+#![forbid(unsafe_code)]
+
+pub mod conformance;
+mod error;
+mod open;
+pub mod postgres;
+pub mod sqlite;
+mod types;
+
+pub use error::StoreError;
+pub use open::{open, Backend, StoreOptions};
+pub use types::*;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use cpniguard_core::account::{Account, AccountNumber, AccountProfile, NewAccount};
+use cpniguard_core::contact::{ContactChange, ContactChangePlan, ContactPoint};
+use cpniguard_core::cpni::{CallDetailRecord, Invoice, Service};
+use cpniguard_core::ids::{AccountId, InvoiceId, StaffId};
+use cpniguard_core::staff::{NewStaff, Staff, Username};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Apply the migrations compiled into the binary for this backend.
+    async fn migrate(&self) -> StoreResult<()>;
+
+    /// A cheap round trip, for readiness checks.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Row counts of the main tables (for the demo summary and operations).
+    async fn counts(&self) -> StoreResult<StoreCounts>;
+
+    // --- accounts -------------------------------------------------------------------
+
+    /// Open an account with its first contact points, all associated at `now`.
+    /// `StoreError::Conflict` when the account number is taken.
+    async fn create_account(&self, id: AccountId, new: &NewAccount, now: DateTime<Utc>) -> StoreResult<Account>;
+
+    async fn get_account(&self, id: AccountId) -> StoreResult<Option<Account>>;
+
+    async fn get_account_by_number(&self, number: &AccountNumber) -> StoreResult<Option<Account>>;
+
+    /// Replace the non-contact attributes. The account number may change if unused.
+    async fn update_profile(&self, id: AccountId, profile: &AccountProfile, now: DateTime<Utc>) -> StoreResult<Account>;
+
+    /// Apply a contact change: the ended points get `dissociated_at = now`, the new
+    /// ones start at `now`. Returns the account after the change and the plan applied
+    /// (empty when nothing changed; then nothing is written).
+    async fn change_contact_points(
+        &self,
+        id: AccountId,
+        change: &ContactChange,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Account, ContactChangePlan)>;
+
+    /// Every contact point the account has had, oldest association first.
+    async fn contact_history(&self, id: AccountId) -> StoreResult<Vec<ContactPoint>>;
+
+    /// Search by account number prefix, current telephone number, or name fragment
+    /// (case-insensitive). Ordered by account number; `after` continues a page.
+    async fn search_accounts(&self, query: &AccountQuery) -> StoreResult<AccountPage>;
+
+    // --- CPNI -----------------------------------------------------------------------
+
+    async fn add_service(&self, service: &Service) -> StoreResult<()>;
+
+    async fn list_services(&self, account: AccountId) -> StoreResult<Vec<Service>>;
+
+    /// Bulk insert of call detail records (multi-row inserts on SQLite, `COPY` on
+    /// PostgreSQL). A record whose `(source_system, source_record_id)` is already
+    /// stored is skipped and counted as a duplicate, so a re-sent billing feed is safe.
+    async fn insert_calls(&self, calls: &[CallDetailRecord]) -> StoreResult<BulkInsertOutcome>;
+
+    /// Calls of one account that started within `query.range`, oldest first.
+    async fn list_calls(&self, query: &CallQuery) -> StoreResult<CallPage>;
+
+    /// Insert invoices with their lines (one transaction for the whole slice).
+    async fn insert_invoices(&self, invoices: &[Invoice]) -> StoreResult<()>;
+
+    /// Invoices of one account, newest period first.
+    async fn list_invoices(&self, account: AccountId) -> StoreResult<Vec<Invoice>>;
+
+    async fn get_invoice(&self, account: AccountId, id: InvoiceId) -> StoreResult<Option<Invoice>>;
+
+    // --- staff ----------------------------------------------------------------------
+
+    /// `StoreError::Conflict` when the username is taken.
+    async fn create_staff(&self, id: StaffId, new: &NewStaff, now: DateTime<Utc>) -> StoreResult<Staff>;
+
+    async fn get_staff_by_username(&self, username: &Username) -> StoreResult<Option<Staff>>;
+
+    async fn list_staff(&self) -> StoreResult<Vec<Staff>>;
+
+    /// Store the SHA-256 hash of a new API token for a staff member. The token itself
+    /// is never stored.
+    async fn add_staff_token(&self, staff: StaffId, token_hash: &TokenHash, label: &str, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// The active staff member owning an unrevoked token with this hash.
+    async fn staff_by_token_hash(&self, token_hash: &TokenHash) -> StoreResult<Option<Staff>>;
+
+    /// Revoke every token of a staff member; returns how many were revoked.
+    async fn revoke_staff_tokens(&self, staff: StaffId, now: DateTime<Utc>) -> StoreResult<u64>;
+
+    // --- benchmark baseline ---------------------------------------------------------
+
+    /// The naive way to load call detail: one `INSERT` statement per row, all in one
+    /// transaction. Exists only so benchmarks can measure `insert_calls` against it on
+    /// the same database in the same run.
+    async fn insert_calls_row_by_row(&self, calls: &[CallDetailRecord]) -> StoreResult<u64>;
+}

@@ -1,0 +1,78 @@
+use chrono::{DateTime, Utc};
+use cpniguard_core::account::{Account, AccountNumber};
+use cpniguard_core::cpni::{CallDetailRecord, TimeRange};
+use cpniguard_core::ids::{AccountId, CallId};
+use cpniguard_core::phone::PhoneNumber;
+use serde::Serialize;
+
+/// The largest page any listing returns.
+pub const MAX_PAGE: u32 = 1000;
+
+/// SHA-256 of an API token.
+pub type TokenHash = [u8; 32];
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StoreCounts {
+    pub accounts: u64,
+    pub services: u64,
+    pub calls: u64,
+    pub invoices: u64,
+    pub staff: u64,
+}
+
+/// Account search. Criteria combine with AND; none given lists all accounts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountQuery {
+    /// Accounts whose number starts with this (upper-cased before matching).
+    pub account_number_prefix: Option<String>,
+    /// Accounts that currently have this telephone number.
+    pub telephone_number: Option<PhoneNumber>,
+    /// Accounts whose name contains this, ignoring case.
+    pub name_contains: Option<String>,
+    /// Continue after this account number (the `next_after` of the previous page).
+    pub after: Option<AccountNumber>,
+    /// At most this many (capped at `MAX_PAGE`).
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountPage {
+    pub accounts: Vec<Account>,
+    /// Set when more accounts may follow.
+    pub next_after: Option<AccountNumber>,
+}
+
+/// Calls of one account in a time range, in `(started_at, id)` order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallQuery {
+    pub account: AccountId,
+    pub range: TimeRange,
+    /// Continue after this call (the `next_after` of the previous page).
+    pub after: Option<CallCursor>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CallCursor {
+    pub started_at: DateTime<Utc>,
+    pub id: CallId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallPage {
+    pub calls: Vec<CallDetailRecord>,
+    pub next_after: Option<CallCursor>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BulkInsertOutcome {
+    pub inserted: u64,
+    pub duplicates: u64,
+}
+
+impl BulkInsertOutcome {
+    pub fn add(&mut self, other: BulkInsertOutcome) {
+        self.inserted += other.inserted;
+        self.duplicates += other.duplicates;
+    }
+}
