@@ -2,16 +2,17 @@
 //! subscriber-list or contact information, not CPNI (see `classification`); the CPNI
 //! itself lives in `cpni`.
 
+use crate::ValidationError;
 use crate::contact::{ContactPoint, ContactValue};
 use crate::email::EmailAddress;
 use crate::ids::AccountId;
 use crate::phone::PhoneNumber;
-use crate::ValidationError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The carrier's own account number, as printed on the bill.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct AccountNumber(String);
@@ -59,6 +60,7 @@ impl fmt::Display for AccountNumber {
 macro_rules! str_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vdoc])* $variant),+ }
@@ -102,6 +104,7 @@ str_enum!(
 
 /// Preferred-carrier freezes the customer asked for, per kind of service. Another
 /// carrier may ask whether one is in place (a permitted disclosure).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PicFreeze {
@@ -121,6 +124,7 @@ impl PicFreeze {
 
 /// A business customer with a dedicated account representative and a contract that
 /// addresses CPNI may be authenticated under that contract (47 CFR 64.2010(g)).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessExemption {
@@ -129,6 +133,7 @@ pub struct BusinessExemption {
 
 /// A postal address. `country` is ISO 3166-1 alpha-2; US addresses have a state code
 /// and a ZIP or ZIP+4.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PostalAddress {
@@ -197,6 +202,7 @@ pub(crate) fn text_field(field: &str, value: &str, min: usize, max: usize) -> Re
 }
 
 /// An IANA time zone name such as `America/Chicago`, checked against the tz database.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct TimeZoneName(String);

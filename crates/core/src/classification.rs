@@ -8,6 +8,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// Categories of CPNI. Policy decisions and audit entries name these.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CpniCategory {

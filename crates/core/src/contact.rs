@@ -4,10 +4,10 @@
 //! contact point is "of record" (47 CFR 64.2003(b): associated for at least 30 days),
 //! which matters when a document or notice may only go to an address of record.
 
-use crate::account::{str_enum, PostalAddress};
+use crate::ValidationError;
+use crate::account::{PostalAddress, str_enum};
 use crate::email::EmailAddress;
 use crate::phone::PhoneNumber;
-use crate::ValidationError;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -129,7 +129,10 @@ impl fmt::Display for ContactChangePlan {
 
 /// Plan `change` against the `current` contact points. Setting a value equal to the
 /// current one is not a change (its association time is kept, so it stays of record).
-pub fn plan_contact_change(current: &[ContactPoint], change: &ContactChange) -> Result<ContactChangePlan, ValidationError> {
+pub fn plan_contact_change(
+    current: &[ContactPoint],
+    change: &ContactChange,
+) -> Result<ContactChangePlan, ValidationError> {
     let mut plan = ContactChangePlan::default();
     let current_of = |kind: ContactKind| current.iter().filter(move |c| c.is_current() && c.value.kind() == kind);
 
@@ -158,10 +161,7 @@ pub fn plan_contact_change(current: &[ContactPoint], change: &ContactChange) -> 
         }
         let value = ContactValue::Phone(number.clone());
         if !current_of(ContactKind::Phone).any(|c| c.value == value) {
-            return Err(ValidationError::new(
-                "remove_telephone_numbers",
-                "a number to remove is not on the account",
-            ));
+            return Err(ValidationError::new("remove_telephone_numbers", "a number to remove is not on the account"));
         }
         plan.ended.push(value);
     }
@@ -171,7 +171,8 @@ pub fn plan_contact_change(current: &[ContactPoint], change: &ContactChange) -> 
             plan.started.push(value);
         }
     }
-    let phones_after = current_of(ContactKind::Phone).count() + plan.started.iter().filter(|v| v.kind() == ContactKind::Phone).count()
+    let phones_after = current_of(ContactKind::Phone).count()
+        + plan.started.iter().filter(|v| v.kind() == ContactKind::Phone).count()
         - plan.ended.iter().filter(|v| v.kind() == ContactKind::Phone).count();
     if phones_after == 0 {
         return Err(ValidationError::new(

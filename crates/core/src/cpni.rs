@@ -2,16 +2,17 @@
 //! configured, their calls, and their bills. Every field here is classified in
 //! `classification`; nothing in this module is ever written to a log.
 
+use crate::ValidationError;
 use crate::account::{str_enum, text_field};
 use crate::ids::{AccountId, CallId, InvoiceId, ServiceId};
 use crate::money::Cents;
 use crate::phone::PhoneNumber;
-use crate::ValidationError;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A subscribed service: its type, quantity, technical configuration and rate.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Service {
     pub id: ServiceId,
@@ -23,6 +24,7 @@ pub struct Service {
     pub quantity: u32,
     /// Technical configuration as the provisioning system knows it (codec, trunk
     /// channels, features). Free-form JSON, CPNI as a whole.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub configuration: serde_json::Value,
     pub rate_plan: String,
     pub monthly_rate: Cents,
@@ -33,7 +35,10 @@ pub struct Service {
 impl Service {
     pub fn validate(&self) -> Result<(), ValidationError> {
         let st = &self.service_type;
-        if st.is_empty() || st.len() > 64 || !st.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        if st.is_empty()
+            || st.len() > 64
+            || !st.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
             return Err(ValidationError::new("service_type", "1 to 64 lower-case letters, digits or underscores"));
         }
         if self.quantity == 0 {
@@ -61,6 +66,7 @@ str_enum!(
 );
 
 /// One call as rated by the billing or switching system.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallDetailRecord {
     /// Assigned by the store; `None` before insertion.
@@ -85,7 +91,10 @@ pub struct CallDetailRecord {
 impl CallDetailRecord {
     pub fn validate(&self) -> Result<(), ValidationError> {
         let op = &self.other_party;
-        if op.is_empty() || op.len() > 20 || !op.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == '+')) {
+        if op.is_empty()
+            || op.len() > 20
+            || !op.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'))
+        {
             return Err(ValidationError::new("other_party", "1 to 20 digits, optionally after a leading +"));
         }
         text_field("destination", &self.destination, 0, 100)?;
@@ -113,6 +122,7 @@ str_enum!(
     }
 );
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceLine {
     pub category: LineCategory,
@@ -120,6 +130,7 @@ pub struct InvoiceLine {
     pub amount: Cents,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invoice {
     pub id: InvoiceId,

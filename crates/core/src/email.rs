@@ -7,6 +7,7 @@ use crate::ValidationError;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = Email))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EmailAddress(String);
 
@@ -105,7 +106,19 @@ mod tests {
 
     #[test]
     fn rejects_common_mistakes() {
-        for input in ["", "maria", "maria@", "@example.com", "maria@example", "maria@@example.com", "ma ria@example.com", "maria.@example.com", "maria@-example.com", "maria@example..com", "maria@10.0.0.1"] {
+        for input in [
+            "",
+            "maria",
+            "maria@",
+            "@example.com",
+            "maria@example",
+            "maria@@example.com",
+            "ma ria@example.com",
+            "maria.@example.com",
+            "maria@-example.com",
+            "maria@example..com",
+            "maria@10.0.0.1",
+        ] {
             assert!(EmailAddress::parse(input).is_err(), "{input}");
         }
     }

@@ -16,11 +16,7 @@ impl ValidationError {
     /// The same error, reported under a parent field (`email` inside `contact` becomes
     /// `contact.email`).
     pub fn within(mut self, parent: &str) -> Self {
-        self.field = if self.field.is_empty() {
-            parent.to_owned()
-        } else {
-            format!("{parent}.{}", self.field)
-        };
+        self.field = if self.field.is_empty() { parent.to_owned() } else { format!("{parent}.{}", self.field) };
         self
     }
 }

@@ -9,6 +9,7 @@ use crate::ValidationError;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "+12125550143"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PhoneNumber(String);
 
@@ -127,7 +128,17 @@ mod tests {
 
     #[test]
     fn rejects_malformed_numbers() {
-        for input in ["", "+", "555-0143", "+1 012 555 0143", "+1 212 155 0143", "+0 123 456 789", "call me", "+1234567890123456", "212-555-014x"] {
+        for input in [
+            "",
+            "+",
+            "555-0143",
+            "+1 012 555 0143",
+            "+1 212 155 0143",
+            "+0 123 456 789",
+            "call me",
+            "+1234567890123456",
+            "212-555-014x",
+        ] {
             assert!(PhoneNumber::parse(input).is_err(), "{input}");
         }
     }

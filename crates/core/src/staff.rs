@@ -2,9 +2,9 @@
 //! may use); which CPNI they may see is the disclosure gate's decision, which also
 //! checks CPNI training.
 
+use crate::ValidationError;
 use crate::account::str_enum;
 use crate::ids::StaffId;
-use crate::ValidationError;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -23,6 +23,7 @@ str_enum!(
 );
 
 /// A user name for staff: 3 to 64 lower-case letters, digits, dots, dashes, underscores.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Username(String);

@@ -1,4 +1,5 @@
 use cpniguard_core::ValidationError;
+use sqlx::error::ErrorKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -37,5 +38,44 @@ impl From<sqlx::Error> for StoreError {
 impl StoreError {
     pub fn corrupt(table: &'static str, reason: impl std::fmt::Display) -> Self {
         StoreError::Corrupt { table, reason: reason.to_string() }
+    }
+}
+
+/// What a failed read means. A value that does not decode is corrupt data in
+/// `table`; the reason names the column, never the value, which may be CPNI.
+pub(crate) fn reading(table: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match e {
+        sqlx::Error::ColumnDecode { index, .. } => {
+            StoreError::corrupt(table, format!("column {index} does not hold a value of its type"))
+        }
+        sqlx::Error::Decode(_) => StoreError::corrupt(table, "a value does not decode"),
+        other => other.into(),
+    }
+}
+
+/// For a write whose only uniqueness rule is `conflict`.
+pub(crate) fn unique_is(conflict: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| failed_write(e, Some(conflict), None)
+}
+
+/// For a write that can only fail on its reference to `missing`, which does not exist.
+pub(crate) fn reference_is(missing: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| failed_write(e, None, Some(missing))
+}
+
+/// For a write that can break the uniqueness rule `conflict` or refer to a `missing`
+/// thing.
+pub(crate) fn writing(conflict: &'static str, missing: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| failed_write(e, Some(conflict), Some(missing))
+}
+
+/// The database's classification of the violated constraint decides, not its
+/// message.
+fn failed_write(e: sqlx::Error, conflict: Option<&'static str>, missing: Option<&'static str>) -> StoreError {
+    let kind = e.as_database_error().map(|d| d.kind());
+    match (kind, conflict, missing) {
+        (Some(ErrorKind::UniqueViolation), Some(what), _) => StoreError::Conflict(what),
+        (Some(ErrorKind::ForeignKeyViolation), _, Some(what)) => StoreError::NotFound(what),
+        _ => e.into(),
     }
 }

@@ -1,22 +1,27 @@
 //! Storage for CPNI Guard. The [`Store`] trait is the only way the rest of the system
 //! reaches the database; it has one implementation per backend (SQLite, the embedded
 //! default, and PostgreSQL, the scale-out store) and one conformance suite
-//! ([`conformance`]) that both must pass, so behaviour is the same whichever is used.
+//! (`conformance`, with fresh test databases in `testing`, both behind the `testing`
+//! feature) that both must pass, so behaviour is the same whichever is used.
 //!
 //! Every method is one unit of work: it either commits entirely or changes nothing.
 //! Times are parameters (`now`), never read from the clock here, so callers and tests
 //! decide what "now" is.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "testing")]
 pub mod conformance;
 mod error;
 mod open;
 pub mod postgres;
+mod shared;
 pub mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod types;
 
 pub use error::StoreError;
-pub use open::{open, Backend, StoreOptions};
+pub use open::{Backend, StoreOptions, open};
 pub use types::*;
 
 use async_trait::async_trait;
@@ -53,7 +58,8 @@ pub trait Store: Send + Sync + 'static {
     async fn get_account_by_number(&self, number: &AccountNumber) -> StoreResult<Option<Account>>;
 
     /// Replace the non-contact attributes. The account number may change if unused.
-    async fn update_profile(&self, id: AccountId, profile: &AccountProfile, now: DateTime<Utc>) -> StoreResult<Account>;
+    async fn update_profile(&self, id: AccountId, profile: &AccountProfile, now: DateTime<Utc>)
+    -> StoreResult<Account>;
 
     /// Apply a contact change: the ended points get `dissociated_at = now`, the new
     /// ones start at `now`. Returns the account after the change and the plan applied
@@ -103,9 +109,19 @@ pub trait Store: Send + Sync + 'static {
 
     async fn list_staff(&self) -> StoreResult<Vec<Staff>>;
 
+    /// Activate or deactivate a staff member; an inactive member's tokens stop
+    /// working until reactivated. `StoreError::NotFound` when there is no such member.
+    async fn set_staff_active(&self, staff: StaffId, active: bool) -> StoreResult<()>;
+
     /// Store the SHA-256 hash of a new API token for a staff member. The token itself
     /// is never stored.
-    async fn add_staff_token(&self, staff: StaffId, token_hash: &TokenHash, label: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn add_staff_token(
+        &self,
+        staff: StaffId,
+        token_hash: &TokenHash,
+        label: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 
     /// The active staff member owning an unrevoked token with this hash.
     async fn staff_by_token_hash(&self, token_hash: &TokenHash) -> StoreResult<Option<Staff>>;

@@ -1,4 +1,4 @@
-use crate::{postgres::PgStore, sqlite::SqliteStore, Store, StoreError};
+use crate::{Store, StoreError, postgres::PgStore, sqlite::SqliteStore};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,8 +29,6 @@ pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, S
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Ok(Arc::new(PgStore::connect(url, options).await?))
     } else {
-        Err(StoreError::Unavailable(
-            "the database URL must start with sqlite: or postgres:".to_owned(),
-        ))
+        Err(StoreError::Unavailable("the database URL must start with sqlite: or postgres:".to_owned()))
     }
 }

@@ -40,7 +40,11 @@ fn every_serialised_field_is_classified() {
         updated_at: Utc::now(),
     };
     assert_all_classified("account", serde_json::to_value(&account).unwrap());
-    let contact = ContactPoint { value: ContactValue::Phone(number.clone()), associated_at: Utc::now(), dissociated_at: Some(Utc::now()) };
+    let contact = ContactPoint {
+        value: ContactValue::Phone(number.clone()),
+        associated_at: Utc::now(),
+        dissociated_at: Some(Utc::now()),
+    };
     let v = serde_json::to_value(&contact).unwrap();
     for key in keys(&v) {
         if key != "value" {

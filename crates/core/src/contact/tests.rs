@@ -18,10 +18,7 @@ fn email(s: &str) -> EmailAddress {
 }
 
 fn current() -> Vec<ContactPoint> {
-    vec![
-        point(ContactValue::Email(email("old@example.com")), 0),
-        point(ContactValue::Phone(phone("+18015550100")), 0),
-    ]
+    vec![point(ContactValue::Email(email("old@example.com")), 0), point(ContactValue::Phone(phone("+18015550100")), 0)]
 }
 
 #[test]

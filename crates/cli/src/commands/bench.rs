@@ -1,0 +1,76 @@
+//! `cpniguard bench …`: performance as a ratio against a baseline measured in the same
+//! run on the same database. Prints one JSON object.
+
+use crate::context::{open_store, scheme};
+use anyhow::bail;
+use clap::{Args, Subcommand};
+use cpniguard_server::Config;
+use cpniguard_store::Store;
+use std::sync::Arc;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Bulk CDR insert (multi-row INSERT on SQLite, COPY on PostgreSQL) against one
+    /// INSERT per row in one transaction.
+    CdrInsert {
+        #[command(flatten)]
+        target: BenchTarget,
+        /// Rows for each of the two methods.
+        #[arg(long, default_value_t = 200_000)]
+        rows: u64,
+    },
+    /// Seeding the demo carrier, against loading the same number of calls row by row.
+    Seed {
+        #[command(flatten)]
+        target: BenchTarget,
+        #[arg(long, default_value_t = 5000)]
+        accounts: u32,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct BenchTarget {
+    /// An EMPTY database to measure in. Default: a new SQLite file in a temporary directory.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+/// Open the target (keeping a temporary directory alive for SQLite) and insist it is
+/// empty, so figures are comparable and nobody benchmarks into production data.
+async fn open_target(target: &BenchTarget) -> anyhow::Result<(Option<tempfile::TempDir>, Arc<dyn Store>, String)> {
+    let (dir, url) = match &target.database_url {
+        Some(url) => (None, url.clone()),
+        None => {
+            let dir = tempfile::TempDir::new()?;
+            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+            (Some(dir), url)
+        }
+    };
+    let mut config = Config::default();
+    config.database.url = url.clone();
+    config.validate()?;
+    let store = open_store(&config).await?;
+    if store.counts().await?.accounts > 0 {
+        bail!("the benchmark database is not empty; give an empty one with --database-url");
+    }
+    Ok((dir, store, scheme(&url).to_owned()))
+}
+
+pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+    let output = match cmd {
+        BenchCommand::CdrInsert { target, rows } => {
+            let (_dir, store, backend) = open_target(&target).await?;
+            let result = cpniguard_demo::bench::cdr_insert(store.as_ref(), rows, target.seed).await?;
+            serde_json::json!({ "bench": "cdr-insert", "backend": backend, "result": result })
+        }
+        BenchCommand::Seed { target, accounts } => {
+            let (_dir, store, backend) = open_target(&target).await?;
+            let result = cpniguard_demo::bench::seed_vs_baseline(store.as_ref(), accounts, target.seed).await?;
+            serde_json::json!({ "bench": "seed", "backend": backend, "result": result })
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&output)?);
+    Ok(())
+}

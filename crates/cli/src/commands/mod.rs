@@ -1,0 +1,5 @@
+pub mod bench;
+pub mod config;
+pub mod demo;
+pub mod serve;
+pub mod staff;

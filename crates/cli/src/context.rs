@@ -1,0 +1,49 @@
+//! What most commands share: load the configuration (file, environment, flags) and open
+//! the store it names.
+
+use anyhow::Context as _;
+use clap::Args;
+use cpniguard_server::Config;
+use cpniguard_store::{Store, StoreOptions};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Args, Debug, Clone)]
+pub struct DbArgs {
+    /// Configuration file (TOML). Environment variables CPNIGUARD_… override it.
+    #[arg(long, short = 'c', env = "CPNIGUARD_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Database URL (sqlite://file.db or postgres://…); overrides the configuration.
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+impl DbArgs {
+    pub fn load_config(&self) -> anyhow::Result<Config> {
+        let mut config = Config::load(self.config.as_deref()).context("configuration")?;
+        if let Some(url) = &self.database_url {
+            config.database.url = url.clone();
+            config.validate().context("--database-url")?;
+        }
+        Ok(config)
+    }
+}
+
+/// Open and migrate the configured store.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let options = StoreOptions {
+        max_connections: config.database.max_connections,
+        acquire_timeout: Duration::from_secs(config.database.acquire_timeout_secs),
+    };
+    let store = cpniguard_store::open(&config.database.url, &options)
+        .await
+        .with_context(|| format!("opening the {} database", scheme(&config.database.url)))?;
+    store.migrate().await.context("applying migrations")?;
+    Ok(store)
+}
+
+/// The URL scheme only: URLs may carry passwords and must not be printed whole.
+pub fn scheme(url: &str) -> &str {
+    url.split(':').next().unwrap_or("unknown")
+}

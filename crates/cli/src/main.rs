@@ -1,0 +1,67 @@
+//! `cpniguard`: the one binary. Serves the API, loads the demo carrier, runs
+//! migrations, manages staff and their tokens, checks configuration, and measures.
+#![forbid(unsafe_code)]
+
+mod commands;
+mod context;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "cpniguard",
+    version,
+    about = "CPNI Guard: the system of record and the gate in front of customer proprietary network information"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API (migrating the database first).
+    Serve(commands::serve::ServeArgs),
+    /// Create (or reuse) a demo directory with a synthetic carrier, demo staff, and serve it.
+    Demo(commands::demo::DemoArgs),
+    /// Apply database migrations and exit.
+    Migrate(context::DbArgs),
+    /// Manage staff members and their API tokens.
+    #[command(subcommand)]
+    Staff(commands::staff::StaffCommand),
+    /// Print or check configuration files.
+    #[command(subcommand)]
+    Config(commands::config::ConfigCommand),
+    /// Measure performance against a baseline in the same run.
+    #[command(subcommand)]
+    Bench(commands::bench::BenchCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => commands::serve::run(args).await,
+            Command::Demo(args) => commands::demo::run(args).await,
+            Command::Migrate(args) => commands::serve::migrate(args).await,
+            Command::Staff(cmd) => commands::staff::run(cmd).await,
+            Command::Config(cmd) => commands::config::run(cmd),
+            Command::Bench(cmd) => commands::bench::run(cmd).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! The OpenAPI document, served at `/api/v1/openapi.json` and browsable offline at
+//! `/api/docs` (Swagger UI is vendored into the binary: no CDN).
+
+use super::{accounts, cpni, health};
+use crate::problem::Problem;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "CPNI Guard API",
+        description = "The system of record and the gate in front of customer proprietary network information (CPNI). \
+Errors are RFC 9457 problem details (application/problem+json) with a stable `code`. Staff authenticate with \
+`Authorization: Bearer <token>` (tokens are issued by `cpniguard staff add`). Every response carries an \
+`x-request-id` header."
+    ),
+    paths(
+        health::healthz,
+        health::readyz,
+        health::metrics,
+        accounts::create,
+        accounts::get,
+        accounts::search,
+        accounts::update_profile,
+        accounts::change_contact_points,
+        accounts::contact_history,
+        cpni::services,
+        cpni::calls,
+        cpni::invoices,
+        cpni::invoice,
+    ),
+    components(schemas(Problem)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "accounts", description = "Accounts and their contact points (subscriber and contact information, not CPNI)"),
+        (name = "cpni", description = "Services, call detail and invoices: CPNI"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("A staff API token")).build(),
+            ),
+        );
+    }
+}

@@ -1,0 +1,21 @@
+//! The JSON API under `/api/v1`, plus health, readiness and metrics.
+
+pub mod accounts;
+pub mod cpni;
+pub mod docs;
+pub mod health;
+mod views;
+
+pub use views::*;
+
+use serde::{Deserialize, Deserializer};
+
+/// Distinguishes an absent field (`None`: leave as is) from an explicit `null`
+/// (`Some(None)`: remove) in PATCH bodies.
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}

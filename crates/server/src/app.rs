@@ -1,0 +1,140 @@
+//! The router: routes grouped by the capability they need, then the middleware stack
+//! every request passes (request id, metrics, timeout, body limit, security headers).
+
+use crate::api::{accounts, cpni, docs::ApiDoc, health};
+use crate::auth::{self, roles::Capability};
+use crate::extract::payload_too_large;
+use crate::problem::Problem;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::time::Duration;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Routes that need `capability`, with the role check applied to all of them.
+fn guarded(capability: Capability, routes: Router<AppState>) -> Router<AppState> {
+    routes.route_layer(from_fn(move |staff, req, next| auth::require(capability, staff, req, next)))
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(guarded(
+            Capability::ReadAccounts,
+            Router::new()
+                .route("/accounts", get(accounts::search))
+                .route("/accounts/{id}", get(accounts::get))
+                .route("/accounts/{id}/contact-history", get(accounts::contact_history)),
+        ))
+        .merge(guarded(
+            Capability::WriteAccounts,
+            Router::new()
+                .route("/accounts", axum::routing::post(accounts::create))
+                .route("/accounts/{id}", axum::routing::patch(accounts::update_profile))
+                .route("/accounts/{id}/contact-points", axum::routing::post(accounts::change_contact_points)),
+        ))
+        .merge(guarded(
+            Capability::ReadCpni,
+            Router::new()
+                .route("/accounts/{id}/services", get(cpni::services))
+                .route("/accounts/{id}/calls", get(cpni::calls))
+                .route("/accounts/{id}/invoices", get(cpni::invoices))
+                .route("/accounts/{id}/invoices/{invoice_id}", get(cpni::invoice)),
+        ))
+        .route_layer(from_fn_with_state(state.clone(), auth::authenticate));
+
+    let config = &state.config.server;
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .nest("/api/v1", api)
+        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(|_| Problem::internal().into_response()))
+                .layer(from_fn(crate::metrics::track))
+                .layer(from_fn(problem_for_bare_errors))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Duration::from_secs(config.request_timeout_secs),
+                ))
+                .layer(DefaultBodyLimit::max(config.max_body_bytes))
+                .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+                .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
+                // Responses carry customer data: no shared or browser cache may keep them.
+                .layer(security_header(header::CACHE_CONTROL, "no-store"))
+                .layer(security_header(
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+                )),
+        )
+        .with_state(state)
+}
+
+fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// Spans carry method, route template and request id: never the raw path or query,
+/// which can hold account ids and telephone numbers.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let route = req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_owned());
+    let request_id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    tracing::info_span!("request", method = %req.method(), route = route.as_deref().unwrap_or("unmatched"), request_id)
+}
+
+async fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "not_found", "Not found", "no such endpoint; see /api/v1/openapi.json")
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Method not allowed",
+        "this endpoint does not take that method",
+    )
+}
+
+/// Layers below the handlers (body limit, timeout) answer with bare status codes;
+/// give those the same problem+json shape as everything else.
+async fn problem_for_bare_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(req).await;
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(crate::problem::PROBLEM_JSON.as_bytes()));
+    if is_problem || !(response.status().is_client_error() || response.status().is_server_error()) {
+        return response;
+    }
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => payload_too_large().into_response(),
+        StatusCode::SERVICE_UNAVAILABLE => Problem::unavailable("the request took too long").into_response(),
+        other => Problem::new(
+            other,
+            "http_error",
+            other.canonical_reason().unwrap_or("Error"),
+            "the request could not be handled",
+        )
+        .into_response(),
+    }
+}

@@ -1,0 +1,39 @@
+//! The one table of what each role may do through the API. Which CPNI a person may see
+//! for a given customer and purpose is a later, finer decision (the disclosure gate);
+//! this only keeps people out of screens their job has nothing to do with.
+
+use cpniguard_core::staff::{Role, Staff};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// Look up accounts and their subscriber/contact information (not CPNI).
+    ReadAccounts,
+    /// Open accounts and change their profile or contact points.
+    WriteAccounts,
+    /// Read services, calls and invoices. Admin-only until the disclosure gate
+    /// opens them per purpose and customer authentication.
+    ReadCpni,
+}
+
+impl Capability {
+    pub fn roles(self) -> &'static [Role] {
+        use Role::*;
+        match self {
+            Capability::ReadAccounts => &[Csr, Supervisor, PrivacyOfficer, Auditor, Admin],
+            Capability::WriteAccounts => &[Csr, Admin],
+            Capability::ReadCpni => &[Admin],
+        }
+    }
+
+    pub fn allows(self, staff: &Staff) -> bool {
+        staff.active && self.roles().iter().any(|r| staff.has_role(*r))
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Capability::ReadAccounts => "reading accounts",
+            Capability::WriteAccounts => "changing accounts",
+            Capability::ReadCpni => "reading services, calls and invoices",
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The CPNI Guard HTTP server: the JSON API under `/api/v1`, its OpenAPI document and
+//! docs UI, health and metrics, staff authentication and roles, and configuration.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod extract;
+pub mod metrics;
+pub mod problem;
+pub mod serve;
+pub mod state;
+
+pub use app::router;
+pub use config::Config;
+pub use state::{AppState, Clock, SystemClock};

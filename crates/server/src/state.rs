@@ -1,0 +1,52 @@
+use crate::auth::limiter::FailureLimiter;
+use crate::config::Config;
+use chrono::{DateTime, Utc};
+use cpniguard_store::Store;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where "now" comes from. The server uses the system clock; tests may pin it.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Shared by every request. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub auth_limiter: Arc<FailureLimiter>,
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, config: Config, clock: Arc<dyn Clock>) -> Self {
+        let sec = &config.security;
+        let auth_limiter = FailureLimiter::new(
+            sec.auth_failures_allowed,
+            Duration::from_secs(sec.auth_failure_window_secs),
+            Duration::from_secs(sec.auth_block_secs),
+        );
+        Self {
+            store,
+            config: Arc::new(config),
+            clock,
+            auth_limiter: Arc::new(auth_limiter),
+            metrics: crate::metrics::handle(),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}

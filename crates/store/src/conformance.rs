@@ -1,0 +1,62 @@
+//! The behaviour every [`Store`](crate::Store) backend must have (feature `testing`).
+//! One async function per behaviour, each taking a fresh, migrated store and
+//! panicking on a difference. [`conformance_suite!`](crate::conformance_suite) turns
+//! the whole list into `#[tokio::test]`s for one backend.
+
+mod accounts;
+mod billing;
+mod calls;
+mod contacts;
+mod fixtures;
+mod search;
+mod staff;
+
+pub use accounts::{accounts_create_and_read, accounts_refuse_invalid_and_duplicate, accounts_update_profile};
+pub use billing::{invoices_with_lines, services_round_trip};
+pub use calls::{
+    calls_bulk_insert_counts_duplicates, calls_range_queries_and_paging, calls_refuse_invalid_records,
+    calls_row_by_row_baseline,
+};
+pub use contacts::{contact_changes_serialize, contact_points_change_and_history};
+pub use search::{search_by_name, search_by_number_prefix, search_by_telephone_number};
+pub use staff::{counts_and_ping, staff_and_tokens};
+
+/// Expands to one `#[tokio::test]` per conformance function. `$fresh` is an async
+/// fn returning `Option<(guard, Arc<dyn Store>)>`; `None` skips the test (a backend
+/// that is not available), and the guard lives until the test ends.
+///
+/// The list below is the suite: a new conformance function is added here once and
+/// then runs on every backend.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($fresh:path) => {
+        $crate::conformance_suite!(@tests $fresh;
+            accounts_create_and_read,
+            accounts_refuse_invalid_and_duplicate,
+            accounts_update_profile,
+            contact_points_change_and_history,
+            contact_changes_serialize,
+            search_by_number_prefix,
+            search_by_telephone_number,
+            search_by_name,
+            services_round_trip,
+            calls_bulk_insert_counts_duplicates,
+            calls_range_queries_and_paging,
+            calls_row_by_row_baseline,
+            calls_refuse_invalid_records,
+            invoices_with_lines,
+            staff_and_tokens,
+            counts_and_ping,
+        );
+    };
+    (@tests $fresh:path; $($test:ident),+ $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $test() {
+                if let Some((_guard, store)) = $fresh().await {
+                    $crate::conformance::$test(&*store).await;
+                }
+            }
+        )+
+    };
+}

@@ -1,0 +1,53 @@
+//! Call detail on SQLite. The bulk path sends many rows per statement: each
+//! statement is a round trip to the connection's worker thread, which costs more
+//! than SQLite inserting a row.
+
+use super::begin_write;
+use crate::error::{reading, reference_is};
+use crate::shared::calls as sql;
+use crate::shared::page_limit;
+use crate::{BulkInsertOutcome, CallPage, CallQuery, StoreResult};
+use cpniguard_core::cpni::CallDetailRecord;
+use sqlx::{Sqlite, SqlitePool};
+
+/// Rows per multi-row `INSERT`. SQLite allows 32766 bound values per statement;
+/// from about a thousand rows on, bigger statements were no faster.
+const ROWS_PER_STATEMENT: usize = 1000;
+const _: () = assert!(ROWS_PER_STATEMENT * sql::BINDS_PER_CALL <= 32766);
+
+#[tracing::instrument(skip_all, fields(rows = calls.len()))]
+pub(super) async fn insert(pool: &SqlitePool, calls: &[CallDetailRecord]) -> StoreResult<BulkInsertOutcome> {
+    sql::validate_all(calls)?;
+    let mut tx = begin_write(pool).await?;
+    let mut inserted = 0;
+    for chunk in calls.chunks(ROWS_PER_STATEMENT) {
+        let done = sql::insert::<Sqlite>(chunk).build().execute(&mut *tx).await.map_err(reference_is("account"))?;
+        inserted += done.rows_affected();
+    }
+    tx.commit().await?;
+    let outcome = sql::outcome(calls.len(), inserted);
+    tracing::debug!(inserted = outcome.inserted, duplicates = outcome.duplicates, "call detail loaded");
+    Ok(outcome)
+}
+
+pub(super) async fn insert_row_by_row(pool: &SqlitePool, calls: &[CallDetailRecord]) -> StoreResult<u64> {
+    sql::validate_all(calls)?;
+    let mut tx = begin_write(pool).await?;
+    let mut inserted = 0;
+    for call in calls {
+        let done = sql::insert::<Sqlite>(std::slice::from_ref(call))
+            .build()
+            .execute(&mut *tx)
+            .await
+            .map_err(reference_is("account"))?;
+        inserted += done.rows_affected();
+    }
+    tx.commit().await?;
+    Ok(inserted)
+}
+
+pub(super) async fn list(pool: &SqlitePool, query: &CallQuery) -> StoreResult<CallPage> {
+    let limit = page_limit(query.limit);
+    let rows = sql::list::<Sqlite>(query, limit).fetch_all(pool).await.map_err(reading("calls"))?;
+    sql::page(rows, limit)
+}

@@ -1,0 +1,195 @@
+//! The SQLite backend, the embedded default: one database file in WAL mode, so
+//! readers never wait for the writer and the writer waits for readers only at
+//! checkpoints. A pool shares the file; an in-memory database cannot be shared by a
+//! pool's connections, so use a file (tests use a temporary directory).
+
+mod accounts;
+mod calls;
+mod invoices;
+mod services;
+mod staff;
+
+use crate::shared::{self, DbTime};
+use crate::{
+    AccountPage, AccountQuery, Backend, BulkInsertOutcome, CallPage, CallQuery, Store, StoreCounts, StoreError,
+    StoreOptions, StoreResult, TokenHash,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use cpniguard_core::account::{Account, AccountNumber, AccountProfile, NewAccount};
+use cpniguard_core::contact::{ContactChange, ContactChangePlan, ContactPoint};
+use cpniguard_core::cpni::{CallDetailRecord, Invoice, Service};
+use cpniguard_core::ids::{AccountId, InvoiceId, StaffId};
+use cpniguard_core::staff::{NewStaff, Staff, Username};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// How long a connection waits for another one's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Open (creating if missing) the database file a `sqlite:` URL names.
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
+        let connect = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // In WAL mode NORMAL loses no committed transaction on a crash of the
+            // process, only possibly the last ones on a power loss, and saves an
+            // fsync per commit.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            // A bulk load touches many index pages; with SQLite's default 2 MiB page
+            // cache they spill to the WAL mid-transaction and are written again.
+            // Negative means KiB; the cache only grows as pages are used.
+            .pragma("cache_size", "-32768")
+            // Statement journals (multi-row inserts keep one) and sorts stay in memory.
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect)
+            .await?;
+        Ok(Self { pool })
+    }
+}
+
+/// Begin a transaction that writes. `BEGIN IMMEDIATE` takes the write lock first: a
+/// transaction that reads and then writes would otherwise fail with SQLITE_BUSY at
+/// its first write if another connection wrote since its read, instead of waiting.
+async fn begin_write(pool: &SqlitePool) -> StoreResult<Transaction<'static, Sqlite>> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        Ok(MIGRATOR.run(&self.pool).await?)
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn counts(&self) -> StoreResult<StoreCounts> {
+        shared::counts_from(sqlx::query_as(shared::COUNTS).fetch_one(&self.pool).await?)
+    }
+
+    async fn create_account(&self, id: AccountId, new: &NewAccount, now: DateTime<Utc>) -> StoreResult<Account> {
+        accounts::create(&self.pool, id, new, DbTime::from(now)).await
+    }
+
+    async fn get_account(&self, id: AccountId) -> StoreResult<Option<Account>> {
+        accounts::get(&self.pool, id).await
+    }
+
+    async fn get_account_by_number(&self, number: &AccountNumber) -> StoreResult<Option<Account>> {
+        accounts::get_by_number(&self.pool, number).await
+    }
+
+    async fn update_profile(
+        &self,
+        id: AccountId,
+        profile: &AccountProfile,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Account> {
+        accounts::update_profile(&self.pool, id, profile, DbTime::from(now)).await
+    }
+
+    async fn change_contact_points(
+        &self,
+        id: AccountId,
+        change: &ContactChange,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Account, ContactChangePlan)> {
+        accounts::change_contact_points(&self.pool, id, change, DbTime::from(now)).await
+    }
+
+    async fn contact_history(&self, id: AccountId) -> StoreResult<Vec<ContactPoint>> {
+        accounts::contact_history(&self.pool, id).await
+    }
+
+    async fn search_accounts(&self, query: &AccountQuery) -> StoreResult<AccountPage> {
+        accounts::search(&self.pool, query).await
+    }
+
+    async fn add_service(&self, service: &Service) -> StoreResult<()> {
+        services::add(&self.pool, service).await
+    }
+
+    async fn list_services(&self, account: AccountId) -> StoreResult<Vec<Service>> {
+        services::list(&self.pool, account).await
+    }
+
+    async fn insert_calls(&self, calls: &[CallDetailRecord]) -> StoreResult<BulkInsertOutcome> {
+        calls::insert(&self.pool, calls).await
+    }
+
+    async fn list_calls(&self, query: &CallQuery) -> StoreResult<CallPage> {
+        calls::list(&self.pool, query).await
+    }
+
+    async fn insert_invoices(&self, invoices: &[Invoice]) -> StoreResult<()> {
+        invoices::insert(&self.pool, invoices).await
+    }
+
+    async fn list_invoices(&self, account: AccountId) -> StoreResult<Vec<Invoice>> {
+        invoices::list(&self.pool, account).await
+    }
+
+    async fn get_invoice(&self, account: AccountId, id: InvoiceId) -> StoreResult<Option<Invoice>> {
+        invoices::get(&self.pool, account, id).await
+    }
+
+    async fn create_staff(&self, id: StaffId, new: &NewStaff, now: DateTime<Utc>) -> StoreResult<Staff> {
+        staff::create(&self.pool, id, new, DbTime::from(now)).await
+    }
+
+    async fn get_staff_by_username(&self, username: &Username) -> StoreResult<Option<Staff>> {
+        staff::get_by_username(&self.pool, username).await
+    }
+
+    async fn list_staff(&self) -> StoreResult<Vec<Staff>> {
+        staff::list(&self.pool).await
+    }
+
+    async fn set_staff_active(&self, staff: StaffId, active: bool) -> StoreResult<()> {
+        staff::set_active(&self.pool, staff, active).await
+    }
+
+    async fn add_staff_token(
+        &self,
+        staff: StaffId,
+        token_hash: &TokenHash,
+        label: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        staff::add_token(&self.pool, staff, token_hash, label, DbTime::from(now)).await
+    }
+
+    async fn staff_by_token_hash(&self, token_hash: &TokenHash) -> StoreResult<Option<Staff>> {
+        staff::by_token_hash(&self.pool, token_hash).await
+    }
+
+    async fn revoke_staff_tokens(&self, staff: StaffId, now: DateTime<Utc>) -> StoreResult<u64> {
+        staff::revoke_tokens(&self.pool, staff, DbTime::from(now)).await
+    }
+
+    async fn insert_calls_row_by_row(&self, calls: &[CallDetailRecord]) -> StoreResult<u64> {
+        calls::insert_row_by_row(&self.pool, calls).await
+    }
+}
