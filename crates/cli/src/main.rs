@@ -27,6 +27,8 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     /// Apply database migrations and exit.
     Migrate(context::DbArgs),
+    /// Deliver queued customer notices without serving HTTP (`serve` runs one too).
+    Worker(context::DbArgs),
     /// Manage staff members and their API tokens.
     #[command(subcommand)]
     Staff(commands::staff::StaffCommand),
@@ -36,6 +38,12 @@ enum Command {
     /// Measure performance against a baseline in the same run.
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
+    /// Compute breach-notification deadlines from an incident's facts (no database).
+    #[command(subcommand)]
+    Breach(commands::breach::BreachCommand),
+    /// Federal business-day arithmetic.
+    #[command(subcommand)]
+    Calendar(commands::breach::CalendarCommand),
 }
 
 fn main() -> ExitCode {
@@ -52,9 +60,12 @@ fn main() -> ExitCode {
             Command::Serve(args) => commands::serve::run(args).await,
             Command::Demo(args) => commands::demo::run(args).await,
             Command::Migrate(args) => commands::serve::migrate(args).await,
+            Command::Worker(args) => commands::serve::worker(args).await,
             Command::Staff(cmd) => commands::staff::run(cmd).await,
             Command::Config(cmd) => commands::config::run(cmd),
             Command::Bench(cmd) => commands::bench::run(cmd).await,
+            Command::Breach(cmd) => commands::breach::run_breach(cmd),
+            Command::Calendar(cmd) => commands::breach::run_calendar(cmd),
         }
     });
     match result {

@@ -4,6 +4,8 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
+pub mod breach;
+pub mod calendar;
 pub mod classification;
 pub mod contact;
 pub mod cpni;
@@ -11,6 +13,7 @@ pub mod email;
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod notice;
 pub mod phone;
 pub mod staff;
 

@@ -171,7 +171,7 @@ impl<'a> Loader<'a> {
         let store = self.store;
         store.create_account(account.id, &account.new_account, account.opened_at).await?;
         if let Some((at, change)) = &account.recent_contact_change {
-            store.change_contact_points(account.id, change, *at).await?;
+            store.change_contact_points(account.id, change, *at, &cpniguard_store::no_effects).await?;
         }
         for service in &account.services {
             store.add_service(service).await?;

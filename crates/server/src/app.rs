@@ -1,7 +1,7 @@
 //! The router: routes grouped by the capability they need, then the middleware stack
 //! every request passes (request id, metrics, timeout, body limit, security headers).
 
-use crate::api::{accounts, cpni, docs::ApiDoc, health};
+use crate::api::{accounts, cpni, docs::ApiDoc, health, notices};
 use crate::auth::{self, roles::Capability};
 use crate::extract::payload_too_large;
 use crate::problem::Problem;
@@ -52,6 +52,14 @@ pub fn router(state: AppState) -> Router {
                 .route("/accounts/{id}/calls", get(cpni::calls))
                 .route("/accounts/{id}/invoices", get(cpni::invoices))
                 .route("/accounts/{id}/invoices/{invoice_id}", get(cpni::invoice)),
+        ))
+        .merge(guarded(
+            Capability::ManageNotices,
+            Router::new()
+                .route("/notices", get(notices::list))
+                .route("/notices/{id}", get(notices::get))
+                .route("/notices/{id}/retry", axum::routing::post(notices::retry))
+                .route("/privacy-tasks", get(notices::tasks)),
         ))
         .route_layer(from_fn_with_state(state.clone(), auth::authenticate));
 

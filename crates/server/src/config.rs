@@ -4,6 +4,7 @@
 //! are errors, so a typo never silently falls back to a default.
 
 use cpniguard_core::account::TimeZoneName;
+use cpniguard_notify::{CarrierInfo, NotifyConfig};
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,7 @@ use std::path::Path;
 const ENV_PREFIX: &str = "CPNIGUARD_";
 /// Top-level sections; environment variables outside them (such as the test suite's
 /// `CPNIGUARD_TEST_POSTGRES_URL`) are not configuration and are ignored.
-const SECTIONS: &[&str] = &["server", "database", "security", "carrier", "rules", "log"];
+const SECTIONS: &[&str] = &["server", "database", "security", "carrier", "rules", "log", "notices"];
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +31,9 @@ pub struct Config {
     pub rules: RulesConfig,
     #[serde(default)]
     pub log: LogConfig,
+    /// Customer notices: the delivery worker, its channels and routing.
+    #[serde(default)]
+    pub notices: NotifyConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,6 +100,9 @@ pub struct CarrierConfig {
     /// The privacy office's address for questions and complaints.
     pub privacy_email: String,
     pub privacy_postal_address: String,
+    /// The number customers call when a notice tells them of a change they did not make.
+    pub support_phone: String,
+    pub website: String,
 }
 
 impl Default for CarrierConfig {
@@ -106,6 +113,8 @@ impl Default for CarrierConfig {
             marketing_email: "marketing@carrier.example".to_owned(),
             privacy_email: "privacy@carrier.example".to_owned(),
             privacy_postal_address: "The Privacy Office, 100 Main Street, Salt Lake City, UT 84101".to_owned(),
+            support_phone: "+1 800 555 0100".to_owned(),
+            website: "https://carrier.example".to_owned(),
         }
     }
 }
@@ -232,6 +241,7 @@ impl Config {
         if self.server.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid { key: "server.max_body_bytes", reason: "at least 1024".to_owned() });
         }
+        self.notices.validate().map_err(|e| ConfigError::Invalid { key: "notices", reason: e.to_string() })?;
         if self.security.auth_failures_allowed == 0 {
             return Err(ConfigError::Invalid {
                 key: "security.auth_failures_allowed",
@@ -242,8 +252,20 @@ impl Config {
     }
 
     /// The commented example printed by `cpniguard config default`.
-    pub fn default_toml() -> &'static str {
-        include_str!("config/default.toml")
+    pub fn default_toml() -> String {
+        format!("{}\n{}", include_str!("config/default.toml"), NotifyConfig::default_toml())
+    }
+
+    /// What notice templates say about the carrier.
+    pub fn carrier_info(&self) -> CarrierInfo {
+        let c = &self.carrier;
+        CarrierInfo {
+            name: c.name.clone(),
+            support_phone: c.support_phone.clone(),
+            website: c.website.clone(),
+            privacy_email: c.privacy_email.clone(),
+            privacy_postal_address: c.privacy_postal_address.clone(),
+        }
     }
 }
 

@@ -111,3 +111,25 @@ where
             .map_err(|e: PathRejection| Problem::new(StatusCode::NOT_FOUND, "not_found", "Not found", source_text(&e)))
     }
 }
+
+/// The optional `Idempotency-Key` header: 1 to 200 visible ASCII characters.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
+        let Some(value) = parts.headers.get("idempotency-key") else {
+            return Ok(IdempotencyKey(None));
+        };
+        let key =
+            value.to_str().ok().filter(|k| (1..=200).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()));
+        match key {
+            Some(k) => Ok(IdempotencyKey(Some(k.to_owned()))),
+            None => Err(Problem::bad_request(
+                "bad_idempotency_key",
+                "Idempotency-Key must be 1 to 200 visible ASCII characters",
+            )),
+        }
+    }
+}

@@ -8,6 +8,7 @@ mod billing;
 mod calls;
 mod contacts;
 mod fixtures;
+mod notices;
 mod search;
 mod staff;
 
@@ -18,6 +19,12 @@ pub use calls::{
     calls_row_by_row_baseline,
 };
 pub use contacts::{contact_changes_serialize, contact_points_change_and_history};
+pub use notices::{
+    notices_claimed_when_due_in_order, notices_concurrent_claims_take_each_once, notices_delivery_outcomes,
+    notices_idempotency_keys_queue_once, notices_listing_and_counts, notices_not_queued_without_a_change,
+    notices_queued_with_a_contact_change, notices_reclaimed_after_the_lease, notices_requeue,
+    privacy_tasks_oldest_first,
+};
 pub use search::{search_by_name, search_by_number_prefix, search_by_telephone_number};
 pub use staff::{counts_and_ping, staff_and_tokens};
 
@@ -25,8 +32,10 @@ pub use staff::{counts_and_ping, staff_and_tokens};
 /// fn returning `Option<(guard, Arc<dyn Store>)>`; `None` skips the test (a backend
 /// that is not available), and the guard lives until the test ends.
 ///
-/// The list below is the suite: a new conformance function is added here once and
-/// then runs on every backend.
+/// The lists below are the suite: a new conformance function is added here once and
+/// then runs on every backend. Functions in the first list take `&dyn Store`; those
+/// in the second take the `Arc<dyn Store>` itself, to share it among concurrent
+/// tasks, and run on a multi-threaded runtime.
 #[macro_export]
 macro_rules! conformance_suite {
     ($fresh:path) => {
@@ -47,6 +56,18 @@ macro_rules! conformance_suite {
             invoices_with_lines,
             staff_and_tokens,
             counts_and_ping,
+            notices_queued_with_a_contact_change,
+            notices_not_queued_without_a_change,
+            notices_idempotency_keys_queue_once,
+            notices_claimed_when_due_in_order,
+            notices_reclaimed_after_the_lease,
+            notices_delivery_outcomes,
+            notices_requeue,
+            notices_listing_and_counts,
+            privacy_tasks_oldest_first,
+        );
+        $crate::conformance_suite!(@shared_tests $fresh;
+            notices_concurrent_claims_take_each_once,
         );
     };
     (@tests $fresh:path; $($test:ident),+ $(,)?) => {
@@ -55,6 +76,16 @@ macro_rules! conformance_suite {
             async fn $test() {
                 if let Some((_guard, store)) = $fresh().await {
                     $crate::conformance::$test(&*store).await;
+                }
+            }
+        )+
+    };
+    (@shared_tests $fresh:path; $($test:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $test() {
+                if let Some((_guard, store)) = $fresh().await {
+                    $crate::conformance::$test(store).await;
                 }
             }
         )+

@@ -30,9 +30,19 @@ use cpniguard_core::account::{Account, AccountNumber, AccountProfile, NewAccount
 use cpniguard_core::contact::{ContactChange, ContactChangePlan, ContactPoint};
 use cpniguard_core::cpni::{CallDetailRecord, Invoice, Service};
 use cpniguard_core::ids::{AccountId, InvoiceId, StaffId};
+use cpniguard_core::notice::{NewNotice, Notice, NoticeId, NoticeStatus, PrivacyTask, SideEffects};
 use cpniguard_core::staff::{NewStaff, Staff, Username};
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Computes, inside a contact-change transaction, what else the change must write:
+/// given the account before the change and the plan, the notices and tasks it causes.
+pub type ContactEffects<'a> = dyn Fn(&Account, &ContactChangePlan) -> SideEffects + Send + Sync + 'a;
+
+/// No side effects (for bulk loads and tests that are not about notices).
+pub fn no_effects(_: &Account, _: &ContactChangePlan) -> SideEffects {
+    SideEffects::default()
+}
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -62,14 +72,18 @@ pub trait Store: Send + Sync + 'static {
     -> StoreResult<Account>;
 
     /// Apply a contact change: the ended points get `dissociated_at = now`, the new
-    /// ones start at `now`. Returns the account after the change and the plan applied
-    /// (empty when nothing changed; then nothing is written).
+    /// ones start at `now`. `effects` is called inside the transaction with the account
+    /// as it was *before* the change and the plan; the notices and tasks it returns are
+    /// written in the same transaction (a notice whose idempotency key is already queued
+    /// is skipped). When the plan is empty nothing is written and `effects` is not
+    /// called.
     async fn change_contact_points(
         &self,
         id: AccountId,
         change: &ContactChange,
         now: DateTime<Utc>,
-    ) -> StoreResult<(Account, ContactChangePlan)>;
+        effects: &ContactEffects<'_>,
+    ) -> StoreResult<ContactChangeOutcome>;
 
     /// Every contact point the account has had, oldest association first.
     async fn contact_history(&self, id: AccountId) -> StoreResult<Vec<ContactPoint>>;
@@ -128,6 +142,45 @@ pub trait Store: Send + Sync + 'static {
 
     /// Revoke every token of a staff member; returns how many were revoked.
     async fn revoke_staff_tokens(&self, staff: StaffId, now: DateTime<Utc>) -> StoreResult<u64>;
+
+    // --- notices outbox -------------------------------------------------------------
+
+    /// Queue notices outside any other change (e.g. a retry from the API, a campaign of
+    /// notices). Returns how many were new; an already-queued idempotency key is skipped.
+    async fn enqueue_notices(&self, notices: &[NewNotice], now: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// Claim up to `claim.limit` notices that are due: `queued` or `failed` with
+    /// `next_attempt_at <= now`, or `sending` whose lease has expired (a worker died).
+    /// Claimed notices become `sending` under `claim.worker` until `now + lease`, with
+    /// `attempts` incremented. Safe with several workers: on PostgreSQL rows are taken
+    /// with `FOR UPDATE SKIP LOCKED`; SQLite serialises writers. Oldest due first.
+    async fn claim_notices(&self, claim: &NoticeClaim) -> StoreResult<Vec<Notice>>;
+
+    /// Record a delivery outcome for a notice this worker holds. Returns `false` (and
+    /// changes nothing) when the worker no longer holds it: its lease expired and
+    /// another worker claimed it.
+    async fn finish_notice(
+        &self,
+        id: NoticeId,
+        worker: &str,
+        outcome: &DeliveryOutcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    async fn get_notice(&self, id: NoticeId) -> StoreResult<Option<Notice>>;
+
+    /// Notices matching the query, newest first.
+    async fn list_notices(&self, query: &NoticeQuery) -> StoreResult<NoticePage>;
+
+    /// Put an `abandoned` (or `failed`) notice back in the queue now, with its attempt
+    /// count reset. `NotFound("notice")`; `Invalid` when it is queued, sending or sent.
+    async fn requeue_notice(&self, id: NoticeId, now: DateTime<Utc>) -> StoreResult<Notice>;
+
+    /// How many notices are in each status (every status listed, zeros included).
+    async fn notice_status_counts(&self) -> StoreResult<Vec<(NoticeStatus, u64)>>;
+
+    /// Privacy-office tasks, oldest first; only unresolved ones when `open_only`.
+    async fn list_privacy_tasks(&self, open_only: bool) -> StoreResult<Vec<PrivacyTask>>;
 
     // --- benchmark baseline ---------------------------------------------------------
 

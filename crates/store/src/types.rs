@@ -76,3 +76,60 @@ impl BulkInsertOutcome {
         self.duplicates += other.duplicates;
     }
 }
+
+/// What a contact change did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactChangeOutcome {
+    /// The account after the change.
+    pub account: Account,
+    pub plan: cpniguard_core::contact::ContactChangePlan,
+    /// Notices newly queued by the change (idempotent repeats excluded).
+    pub notices: Vec<cpniguard_core::notice::NoticeId>,
+    /// Privacy-office tasks raised by the change.
+    pub tasks: Vec<uuid::Uuid>,
+}
+
+/// A worker's request for due notices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeClaim {
+    /// Unique per worker process (e.g. host name + a random suffix).
+    pub worker: String,
+    pub now: DateTime<Utc>,
+    /// How long the worker may hold a claimed notice before others may take it.
+    pub lease: std::time::Duration,
+    pub limit: u32,
+}
+
+/// What happened when a worker tried to deliver a notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Sent {
+        provider_message_id: Option<String>,
+    },
+    /// Failed; try again at `at`.
+    Retry {
+        at: DateTime<Utc>,
+        error: String,
+    },
+    /// Failed for the last time (or permanently).
+    Abandon {
+        error: String,
+    },
+}
+
+/// Notice listing. Criteria combine with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NoticeQuery {
+    pub account: Option<AccountId>,
+    pub status: Option<cpniguard_core::notice::NoticeStatus>,
+    pub kind: Option<cpniguard_core::notice::NoticeKind>,
+    /// Continue after this notice (the `next_after` of the previous page).
+    pub after: Option<cpniguard_core::notice::NoticeId>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticePage {
+    pub notices: Vec<cpniguard_core::notice::Notice>,
+    pub next_after: Option<cpniguard_core::notice::NoticeId>,
+}

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use chrono::{Days, Months, NaiveDate, Utc};
 use clap::Args;
 use cpniguard_core::ids::StaffId;
+use cpniguard_core::notice::Channel;
 use cpniguard_core::staff::{NewStaff, Role, Staff, Username};
 use cpniguard_demo::{DemoSpec, SeedProgress};
 use cpniguard_server::Config;
@@ -67,6 +68,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     } else {
         let mut c = Config::default();
         c.database.url = format!("sqlite://{}", dir.join("cpniguard.db").display());
+        // The demo has no mail server or messaging platform: account-change notices
+        // are written as letters to a spool directory beside the database, where
+        // they can be opened.
+        c.notices.postal.enabled = true;
+        c.notices.postal.spool_dir = dir.join("postal-spool").display().to_string();
+        c.notices.routing.default_channels = vec![Channel::Postal];
         c
     };
     if let Some(url) = &args.database_url {
@@ -84,7 +91,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let staff = ensure_demo_staff(store.as_ref()).await?;
     let counts = store.counts().await?;
     let summary = format!(
-        "  Data:     {} ({}) — {} accounts, {} services, {} calls, {} invoices{}\n  Config:   {} (pass with --config)",
+        "  Data:     {} ({}) — {} accounts, {} services, {} calls, {} invoices{}\n  Config:   {} (pass with --config)\n  Letters:  account-change notices are spooled as PDF letters under {}",
         dir.display(),
         scheme(&config.database.url),
         counts.accounts,
@@ -93,6 +100,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         counts.invoices,
         if report.reused { " (reused)" } else { "" },
         config_path.display(),
+        config.notices.postal.spool_dir,
     );
     if args.no_serve {
         println!("CPNI Guard demo data is ready.\n{summary}");

@@ -1,4 +1,5 @@
 pub mod bench;
+pub mod breach;
 pub mod config;
 pub mod demo;
 pub mod serve;

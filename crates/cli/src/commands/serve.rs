@@ -1,10 +1,13 @@
 use crate::context::{DbArgs, open_store, scheme};
 use anyhow::Context as _;
 use clap::Args;
+use cpniguard_notify::Worker;
 use cpniguard_server::serve::{init_logging, serve, shutdown_signal};
 use cpniguard_server::{AppState, Config, SystemClock};
+use cpniguard_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tokio::sync::watch;
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -25,10 +28,39 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     serve_until_signal(config, store, |_| {}).await
 }
 
-/// Bind, call `on_listening` with the bound address, and serve until SIGINT/SIGTERM.
+/// One shutdown signal fanned out to the server and the notice worker.
+fn shutdown_fanout() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// Start the notice worker if configured; it stops with `stop`.
+fn spawn_worker(
+    config: &Config,
+    store: Arc<dyn Store>,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    if !config.notices.worker.enabled {
+        return Ok(None);
+    }
+    let worker =
+        Worker::new(store, config.notices.clone(), config.carrier_info()).context("starting the notice worker")?;
+    Ok(Some(tokio::spawn(worker.run(stopped(stop)))))
+}
+
+/// Bind, call `on_listening` with the bound address, and serve (with the notice worker
+/// alongside) until SIGINT/SIGTERM.
 pub async fn serve_until_signal(
     config: Config,
-    store: Arc<dyn cpniguard_store::Store>,
+    store: Arc<dyn Store>,
     on_listening: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let listen = config.server.listen;
@@ -37,9 +69,27 @@ pub async fn serve_until_signal(
         .with_context(|| format!("cannot listen on {listen} (in use? choose another with --listen)"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = scheme(&config.database.url), "listening");
+    let stop = shutdown_fanout();
+    let worker = spawn_worker(&config, store.clone(), stop.clone())?;
     on_listening(addr);
     let state = AppState::new(store, config, Arc::new(SystemClock));
-    serve(state, listener, shutdown_signal()).await
+    serve(state, listener, stopped(stop)).await?;
+    if let Some(worker) = worker {
+        worker.await.context("the notice worker panicked")?;
+    }
+    Ok(())
+}
+
+/// `cpniguard worker`: deliver notices without serving HTTP (for running workers on
+/// their own machines; several may run at once against PostgreSQL).
+pub async fn worker(args: DbArgs) -> anyhow::Result<()> {
+    let mut config = args.load_config()?;
+    init_logging(&config.log);
+    config.notices.worker.enabled = true;
+    let store = open_store(&config).await?;
+    let handle = spawn_worker(&config, store, shutdown_fanout())?.expect("enabled above");
+    tracing::info!(database = scheme(&config.database.url), "notice worker running");
+    handle.await.context("the notice worker panicked")
 }
 
 pub async fn migrate(args: DbArgs) -> anyhow::Result<()> {

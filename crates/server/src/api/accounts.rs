@@ -3,7 +3,7 @@
 
 use super::{AccountList, AccountView, ContactChangeView, ContactHistoryView, ContactPointView, present};
 use crate::auth::CurrentStaff;
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
@@ -11,12 +11,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use cpniguard_core::ValidationError;
 use cpniguard_core::account::{
-    AccountKind, AccountNumber, AccountProfile, AccountStatus, BusinessExemption, DirectoryListing, Language,
+    Account, AccountKind, AccountNumber, AccountProfile, AccountStatus, BusinessExemption, DirectoryListing, Language,
     NewAccount, PicFreeze, PostalAddress, TimeZoneName,
 };
-use cpniguard_core::contact::{ContactChange, OfRecordRule};
+use cpniguard_core::contact::{ContactChange, ContactChangePlan, OfRecordRule};
 use cpniguard_core::email::EmailAddress;
 use cpniguard_core::ids::AccountId;
+use cpniguard_core::notice::{AccountBefore, account_change_notices, contact_change_events};
 use cpniguard_core::phone::PhoneNumber;
 use cpniguard_store::AccountQuery;
 use serde::Deserialize;
@@ -26,7 +27,7 @@ pub(crate) fn of_record_rule(state: &AppState) -> OfRecordRule {
     OfRecordRule { min_age: chrono::Duration::days(state.config.rules.of_record_days.into()) }
 }
 
-fn view(state: &AppState, account: &cpniguard_core::account::Account) -> AccountView {
+fn view(state: &AppState, account: &Account) -> AccountView {
     AccountView::new(account, state.now(), of_record_rule(state))
 }
 
@@ -250,10 +251,13 @@ pub struct ChangeContactPointsRequest {
 
 #[utoipa::path(
     post, path = "/api/v1/accounts/{id}/contact-points", tag = "accounts",
-    params(("id" = AccountId, Path, description = "Account id")),
+    params(
+        ("id" = AccountId, Path, description = "Account id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request with the same key and it queues no second notice"),
+    ),
     request_body = ChangeContactPointsRequest,
     responses(
-        (status = 200, description = "The account after the change and which kinds changed", body = ContactChangeView),
+        (status = 200, description = "The account after the change, which kinds changed, and the account-change notices queued (to the contact points of record before the change; never the new ones)", body = ContactChangeView),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
@@ -262,6 +266,7 @@ pub struct ChangeContactPointsRequest {
 pub async fn change_contact_points(
     State(state): State<AppState>,
     staff: CurrentStaff,
+    idempotency: IdempotencyKey,
     ApiPath(id): ApiPath<AccountId>,
     ApiJson(req): ApiJson<ChangeContactPointsRequest>,
 ) -> ApiResult<Json<ContactChangeView>> {
@@ -271,13 +276,34 @@ pub async fn change_contact_points(
         add_telephone_numbers: req.add_telephone_numbers,
         remove_telephone_numbers: req.remove_telephone_numbers,
     };
-    let (account, plan) = state.store.change_contact_points(id, &change, state.now()).await?;
+    let now = state.now();
+    // A retried request with the same Idempotency-Key queues no second notice.
+    let change_ref = match idempotency.0 {
+        Some(key) => format!("{id}:key:{key}"),
+        None => format!("{id}:change:{}", uuid::Uuid::now_v7()),
+    };
+    let (routing, rule) = (&state.config.notices.routing, of_record_rule(&state));
+    let effects = |before: &Account, plan: &ContactChangePlan| {
+        let before = AccountBefore {
+            account_id: before.id,
+            name: &before.profile.name,
+            language: before.profile.language,
+            contact_points: &before.contact_points,
+        };
+        account_change_notices(&before, &contact_change_events(plan), routing, rule, &change_ref, now)
+    };
+    let outcome = state.store.change_contact_points(id, &change, now, &effects).await?;
     // Kinds only: contact values are personal data and stay out of logs.
-    tracing::info!(account = %id, staff = %staff.0.id, change = %plan, "contact points changed");
+    tracing::info!(
+        account = %id, staff = %staff.0.id, change = %outcome.plan,
+        notices = outcome.notices.len(), tasks = outcome.tasks.len(), "contact points changed"
+    );
     Ok(Json(ContactChangeView {
-        account: view(&state, &account),
-        ended: plan.ended.iter().map(|v| v.kind()).collect(),
-        started: plan.started.iter().map(|v| v.kind()).collect(),
+        account: view(&state, &outcome.account),
+        ended: outcome.plan.ended.iter().map(|v| v.kind()).collect(),
+        started: outcome.plan.started.iter().map(|v| v.kind()).collect(),
+        notices_queued: outcome.notices,
+        privacy_tasks_raised: outcome.tasks.len(),
     }))
 }
 

@@ -1,7 +1,7 @@
 //! The OpenAPI document, served at `/api/v1/openapi.json` and browsable offline at
 //! `/api/docs` (Swagger UI is vendored into the binary: no CDN).
 
-use super::{accounts, cpni, health};
+use super::{accounts, cpni, health, notices};
 use crate::problem::Problem;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -29,12 +29,17 @@ Errors are RFC 9457 problem details (application/problem+json) with a stable `co
         cpni::calls,
         cpni::invoices,
         cpni::invoice,
+        notices::list,
+        notices::get,
+        notices::retry,
+        notices::tasks,
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth),
     tags(
         (name = "accounts", description = "Accounts and their contact points (subscriber and contact information, not CPNI)"),
         (name = "cpni", description = "Services, call detail and invoices: CPNI"),
+        (name = "notices", description = "The customer-notices outbox (account-change notices go to the contact points of record before a change, never to the new value) and privacy-office tasks. Text and voice notices are delivered by POSTing to the carrier's messaging webhook (configured under [notices.webhook]) a JSON body {\"notice_id\", \"idempotency_key\", \"channel\": \"sms\"|\"voice\", \"to\": E.164 number, \"language\": \"en\"|\"es\", \"text\"} with the configured authentication header; any 2xx is delivered, anything else or a timeout is retried with exponential backoff and the same idempotency_key, so the platform can drop duplicates."),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod cpni;
 pub mod docs;
 pub mod health;
+pub mod notices;
 mod views;
 
 pub use views::*;

@@ -8,6 +8,7 @@ use cpniguard_core::account::{
 use cpniguard_core::contact::{ContactKind, ContactPoint, ContactValue, OfRecordRule};
 use cpniguard_core::email::EmailAddress;
 use cpniguard_core::ids::AccountId;
+use cpniguard_core::notice::NoticeId;
 use cpniguard_core::phone::PhoneNumber;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -112,6 +113,11 @@ pub struct ContactChangeView {
     pub account: AccountView,
     pub ended: Vec<ContactKind>,
     pub started: Vec<ContactKind>,
+    /// Account-change notices queued by this change.
+    pub notices_queued: Vec<NoticeId>,
+    /// Set when some change could not be notified through any configured channel: the
+    /// privacy office has a task to reach the customer.
+    pub privacy_tasks_raised: usize,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

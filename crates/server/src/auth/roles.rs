@@ -13,6 +13,8 @@ pub enum Capability {
     /// Read services, calls and invoices. Admin-only until the disclosure gate
     /// opens them per purpose and customer authentication.
     ReadCpni,
+    /// See the notices outbox and privacy-office tasks; retry abandoned notices.
+    ManageNotices,
 }
 
 impl Capability {
@@ -22,6 +24,7 @@ impl Capability {
             Capability::ReadAccounts => &[Csr, Supervisor, PrivacyOfficer, Auditor, Admin],
             Capability::WriteAccounts => &[Csr, Admin],
             Capability::ReadCpni => &[Admin],
+            Capability::ManageNotices => &[PrivacyOfficer, Admin],
         }
     }
 
@@ -34,6 +37,7 @@ impl Capability {
             Capability::ReadAccounts => "reading accounts",
             Capability::WriteAccounts => "changing accounts",
             Capability::ReadCpni => "reading services, calls and invoices",
+            Capability::ManageNotices => "the notices outbox and privacy-office tasks",
         }
     }
 }

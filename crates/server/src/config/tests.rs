@@ -17,7 +17,7 @@ fn file(text: &str) -> tempfile::NamedTempFile {
 
 #[test]
 fn the_printed_default_is_the_default() {
-    let f = file(Config::default_toml());
+    let f = file(&Config::default_toml());
     assert_eq!(Config::load_with_env(Some(f.path()), no_env()).unwrap(), Config::default());
 }
 

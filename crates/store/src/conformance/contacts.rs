@@ -1,5 +1,5 @@
 use super::fixtures::{DAY, at, email, new_account, phone, postal};
-use crate::{Store, StoreError};
+use crate::{ContactChangeOutcome, Store, StoreError, no_effects};
 use chrono::{DateTime, Utc};
 use cpniguard_core::contact::{ContactChange, ContactPoint, ContactValue};
 use cpniguard_core::ids::AccountId;
@@ -24,7 +24,9 @@ pub async fn contact_points_change_and_history(store: &dyn Store) {
     // First change: a new email address and a third number.
     let change =
         ContactChange { email: Some(Some(e1.clone())), add_telephone_numbers: vec![p3.clone()], ..Default::default() };
-    let (after, plan) = store.change_contact_points(id, &change, t1).await.unwrap();
+    let ContactChangeOutcome { account: after, plan, notices, tasks } =
+        store.change_contact_points(id, &change, t1, &no_effects).await.unwrap();
+    assert!(notices.is_empty() && tasks.is_empty());
     assert_eq!(plan.ended, vec![ContactValue::Email(e0.clone())]);
     assert_eq!(plan.started, vec![ContactValue::Email(e1.clone()), ContactValue::Phone(p3.clone())]);
     assert_eq!(after.updated_at, t1);
@@ -46,7 +48,8 @@ pub async fn contact_points_change_and_history(store: &dyn Store) {
         remove_telephone_numbers: vec![p1.clone()],
         ..Default::default()
     };
-    let (after, plan) = store.change_contact_points(id, &change, t2).await.unwrap();
+    let ContactChangeOutcome { account: after, plan, .. } =
+        store.change_contact_points(id, &change, t2, &no_effects).await.unwrap();
     assert_eq!(
         plan.ended,
         vec![ContactValue::Postal(a0.clone()), ContactValue::Email(e1.clone()), ContactValue::Phone(p1.clone())]
@@ -80,23 +83,24 @@ pub async fn contact_points_change_and_history(store: &dyn Store) {
         add_telephone_numbers: vec![p2.clone()],
         ..Default::default()
     };
-    let (unchanged, plan) = store.change_contact_points(id, &same, t3).await.unwrap();
+    let ContactChangeOutcome { account: unchanged, plan, .. } =
+        store.change_contact_points(id, &same, t3, &no_effects).await.unwrap();
     assert!(plan.is_empty(), "{plan}");
     assert_eq!(unchanged, after);
     assert_eq!(store.contact_history(id).await.unwrap(), history);
 
     // Refused changes leave everything as it was.
     let remove_all = ContactChange { remove_telephone_numbers: vec![p2, p3], ..Default::default() };
-    let refused = store.change_contact_points(id, &remove_all, t3).await;
+    let refused = store.change_contact_points(id, &remove_all, t3, &no_effects).await;
     assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
     let not_there = ContactChange { remove_telephone_numbers: vec![p1], ..Default::default() };
-    let refused = store.change_contact_points(id, &not_there, t3).await;
+    let refused = store.change_contact_points(id, &not_there, t3, &no_effects).await;
     assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
     assert_eq!(store.contact_history(id).await.unwrap(), history);
     assert_eq!(store.get_account(id).await.unwrap().as_ref(), Some(&after));
 
     let add = ContactChange { add_telephone_numbers: vec![phone("+18015550309")], ..Default::default() };
-    let missing = store.change_contact_points(AccountId::new(), &add, t3).await;
+    let missing = store.change_contact_points(AccountId::new(), &add, t3, &no_effects).await;
     assert!(matches!(missing, Err(StoreError::NotFound("account"))), "{missing:?}");
     assert!(store.contact_history(AccountId::new()).await.unwrap().is_empty());
 }
@@ -112,7 +116,7 @@ pub async fn contact_changes_serialize(store: &dyn Store) {
     let addresses: Vec<_> = (0..6).map(|i| email(&format!("user{i}@example.com"))).collect();
     let changes = addresses.iter().enumerate().map(|(i, address)| {
         let change = ContactChange { email: Some(Some(address.clone())), ..Default::default() };
-        async move { store.change_contact_points(account.id, &change, at(DAY + i as i64)).await }
+        async move { store.change_contact_points(account.id, &change, at(DAY + i as i64), &no_effects).await }
     });
     for result in futures::future::join_all(changes).await {
         result.unwrap();

@@ -90,7 +90,7 @@ pub async fn search_by_telephone_number(store: &dyn Store) {
     assert!(numbers(store, by_phone("+18015554999")).await.is_empty());
 
     let give_up = ContactChange { remove_telephone_numbers: vec![phone(shared)], ..Default::default() };
-    store.change_contact_points(a.id, &give_up, at(60)).await.unwrap();
+    store.change_contact_points(a.id, &give_up, at(60), &crate::no_effects).await.unwrap();
     assert_eq!(numbers(store, by_phone(shared)).await, strings(&["ACC-4003"]));
     assert_eq!(numbers(store, by_phone("+18015554002")).await, strings(&["ACC-4001"]));
 

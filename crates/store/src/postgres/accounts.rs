@@ -2,9 +2,9 @@ use super::begin_read;
 use crate::error::{reading, unique_is};
 use crate::shared::accounts::{self as sql, AccountRow, ContactRow};
 use crate::shared::{DbTime, page_limit};
-use crate::{AccountPage, AccountQuery, StoreError, StoreResult};
+use crate::{AccountPage, AccountQuery, ContactChangeOutcome, ContactEffects, StoreError, StoreResult};
 use cpniguard_core::account::{Account, AccountNumber, AccountProfile, NewAccount};
-use cpniguard_core::contact::{ContactChange, ContactChangePlan, ContactPoint};
+use cpniguard_core::contact::{ContactChange, ContactPoint};
 use cpniguard_core::ids::AccountId;
 use sqlx::{PgConnection, PgPool, Postgres};
 use uuid::Uuid;
@@ -65,7 +65,8 @@ pub(super) async fn change_contact_points(
     id: AccountId,
     change: &ContactChange,
     now: DbTime,
-) -> StoreResult<(Account, ContactChangePlan)> {
+    effects: &ContactEffects<'_>,
+) -> StoreResult<ContactChangeOutcome> {
     // Locking the account row serialises changes to one account, so the points read
     // here stay current until the change commits.
     let mut tx = pool.begin().await?;
@@ -77,7 +78,11 @@ pub(super) async fn change_contact_points(
         return Err(StoreError::NotFound("account"));
     }
     let writes = sql::plan_change(current_points(&mut tx, id.0).await?, change)?;
+    let (mut notices, mut tasks) = (Vec::new(), Vec::new());
     if !writes.plan.is_empty() {
+        // What the change causes is decided from the account as it is before it.
+        let before = load(&mut tx, id).await?.ok_or(StoreError::NotFound("account"))?;
+        let caused = effects(&before, &writes.plan);
         for row in &writes.end_rows {
             sqlx::query(sql::END_POINT).bind(row).bind(now).execute(&mut *tx).await?;
         }
@@ -85,10 +90,11 @@ pub(super) async fn change_contact_points(
             sql::insert_point::<Postgres>(id, value, now).execute(&mut *tx).await?;
         }
         sqlx::query(sql::TOUCH).bind(id.0).bind(now).execute(&mut *tx).await?;
+        (notices, tasks) = super::notices::write_effects(&mut tx, &caused, now).await?;
     }
     let account = load(&mut tx, id).await?.ok_or(StoreError::NotFound("account"))?;
     tx.commit().await?;
-    Ok((account, writes.plan))
+    Ok(ContactChangeOutcome { account, plan: writes.plan, notices, tasks })
 }
 
 pub(super) async fn contact_history(pool: &PgPool, id: AccountId) -> StoreResult<Vec<ContactPoint>> {

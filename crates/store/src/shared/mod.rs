@@ -10,6 +10,7 @@
 pub(crate) mod accounts;
 pub(crate) mod calls;
 pub(crate) mod invoices;
+pub(crate) mod notices;
 pub(crate) mod services;
 pub(crate) mod staff;
 mod time;

@@ -2,9 +2,9 @@ use super::begin_write;
 use crate::error::{reading, unique_is};
 use crate::shared::accounts::{self as sql, AccountRow, ContactRow};
 use crate::shared::{DbTime, page_limit};
-use crate::{AccountPage, AccountQuery, StoreError, StoreResult};
+use crate::{AccountPage, AccountQuery, ContactChangeOutcome, ContactEffects, StoreError, StoreResult};
 use cpniguard_core::account::{Account, AccountNumber, AccountProfile, NewAccount};
-use cpniguard_core::contact::{ContactChange, ContactChangePlan, ContactPoint};
+use cpniguard_core::contact::{ContactChange, ContactPoint};
 use cpniguard_core::ids::AccountId;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
@@ -64,7 +64,8 @@ pub(super) async fn change_contact_points(
     id: AccountId,
     change: &ContactChange,
     now: DbTime,
-) -> StoreResult<(Account, ContactChangePlan)> {
+    effects: &ContactEffects<'_>,
+) -> StoreResult<ContactChangeOutcome> {
     // The write lock taken at BEGIN IMMEDIATE keeps the points read here current
     // until the change commits.
     let mut tx = begin_write(pool).await?;
@@ -76,7 +77,11 @@ pub(super) async fn change_contact_points(
         return Err(StoreError::NotFound("account"));
     }
     let writes = sql::plan_change(current_points(&mut tx, id.0).await?, change)?;
+    let (mut notices, mut tasks) = (Vec::new(), Vec::new());
     if !writes.plan.is_empty() {
+        // What the change causes is decided from the account as it is before it.
+        let before = load(&mut tx, id).await?.ok_or(StoreError::NotFound("account"))?;
+        let caused = effects(&before, &writes.plan);
         for row in &writes.end_rows {
             sqlx::query(sql::END_POINT).bind(row).bind(now).execute(&mut *tx).await?;
         }
@@ -84,10 +89,11 @@ pub(super) async fn change_contact_points(
             sql::insert_point::<Sqlite>(id, value, now).execute(&mut *tx).await?;
         }
         sqlx::query(sql::TOUCH).bind(id.0).bind(now).execute(&mut *tx).await?;
+        (notices, tasks) = super::notices::write_effects(&mut tx, &caused, now).await?;
     }
     let account = load(&mut tx, id).await?.ok_or(StoreError::NotFound("account"))?;
     tx.commit().await?;
-    Ok((account, writes.plan))
+    Ok(ContactChangeOutcome { account, plan: writes.plan, notices, tasks })
 }
 
 pub(super) async fn contact_history(pool: &SqlitePool, id: AccountId) -> StoreResult<Vec<ContactPoint>> {

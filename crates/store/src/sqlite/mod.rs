@@ -6,20 +6,23 @@
 mod accounts;
 mod calls;
 mod invoices;
+mod notices;
 mod services;
 mod staff;
 
 use crate::shared::{self, DbTime};
 use crate::{
-    AccountPage, AccountQuery, Backend, BulkInsertOutcome, CallPage, CallQuery, Store, StoreCounts, StoreError,
-    StoreOptions, StoreResult, TokenHash,
+    AccountPage, AccountQuery, Backend, BulkInsertOutcome, CallPage, CallQuery, ContactChangeOutcome, ContactEffects,
+    DeliveryOutcome, NoticeClaim, NoticePage, NoticeQuery, Store, StoreCounts, StoreError, StoreOptions, StoreResult,
+    TokenHash,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cpniguard_core::account::{Account, AccountNumber, AccountProfile, NewAccount};
-use cpniguard_core::contact::{ContactChange, ContactChangePlan, ContactPoint};
+use cpniguard_core::contact::{ContactChange, ContactPoint};
 use cpniguard_core::cpni::{CallDetailRecord, Invoice, Service};
 use cpniguard_core::ids::{AccountId, InvoiceId, StaffId};
+use cpniguard_core::notice::{NewNotice, Notice, NoticeId, NoticeStatus, PrivacyTask};
 use cpniguard_core::staff::{NewStaff, Staff, Username};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
@@ -115,8 +118,9 @@ impl Store for SqliteStore {
         id: AccountId,
         change: &ContactChange,
         now: DateTime<Utc>,
-    ) -> StoreResult<(Account, ContactChangePlan)> {
-        accounts::change_contact_points(&self.pool, id, change, DbTime::from(now)).await
+        effects: &ContactEffects<'_>,
+    ) -> StoreResult<ContactChangeOutcome> {
+        accounts::change_contact_points(&self.pool, id, change, DbTime::from(now), effects).await
     }
 
     async fn contact_history(&self, id: AccountId) -> StoreResult<Vec<ContactPoint>> {
@@ -187,6 +191,44 @@ impl Store for SqliteStore {
 
     async fn revoke_staff_tokens(&self, staff: StaffId, now: DateTime<Utc>) -> StoreResult<u64> {
         staff::revoke_tokens(&self.pool, staff, DbTime::from(now)).await
+    }
+
+    async fn enqueue_notices(&self, notices: &[NewNotice], now: DateTime<Utc>) -> StoreResult<u64> {
+        notices::enqueue(&self.pool, notices, DbTime::from(now)).await
+    }
+
+    async fn claim_notices(&self, claim: &NoticeClaim) -> StoreResult<Vec<Notice>> {
+        notices::claim(&self.pool, claim).await
+    }
+
+    async fn finish_notice(
+        &self,
+        id: NoticeId,
+        worker: &str,
+        outcome: &DeliveryOutcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        notices::finish(&self.pool, id, worker, outcome, DbTime::from(now)).await
+    }
+
+    async fn get_notice(&self, id: NoticeId) -> StoreResult<Option<Notice>> {
+        notices::get(&self.pool, id).await
+    }
+
+    async fn list_notices(&self, query: &NoticeQuery) -> StoreResult<NoticePage> {
+        notices::list(&self.pool, query).await
+    }
+
+    async fn requeue_notice(&self, id: NoticeId, now: DateTime<Utc>) -> StoreResult<Notice> {
+        notices::requeue(&self.pool, id, DbTime::from(now)).await
+    }
+
+    async fn notice_status_counts(&self) -> StoreResult<Vec<(NoticeStatus, u64)>> {
+        notices::status_counts(&self.pool).await
+    }
+
+    async fn list_privacy_tasks(&self, open_only: bool) -> StoreResult<Vec<PrivacyTask>> {
+        notices::list_tasks(&self.pool, open_only).await
     }
 
     async fn insert_calls_row_by_row(&self, calls: &[CallDetailRecord]) -> StoreResult<u64> {

@@ -1,0 +1,134 @@
+//! What the outbox costs over sending mail directly, in one run against the same
+//! in-process SMTP server:
+//!
+//! (a) N notices queued in a fresh SQLite store and delivered by one `Worker`
+//!     (claim, render, send, record), in notices per second;
+//! (b) N equivalent messages (same subject, text and HTML parts) sent by a minimal
+//!     lettre loop over one pooled transport with the worker's concurrency, in
+//!     messages per second.
+//!
+//! Prints one JSON line with both rates and their ratio. N defaults to 2,000; set it
+//! with an argument (`cargo bench -p cpniguard-notify --bench smtp_outbox -- 500`) or
+//! `CPNIGUARD_BENCH_NOTICES`.
+
+use chrono::Utc;
+use cpniguard_core::account::Language;
+use cpniguard_core::email::EmailAddress;
+use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind};
+use cpniguard_notify::testing::SmtpSink;
+use cpniguard_notify::{CarrierInfo, NotifyConfig, Renderer, Worker};
+use futures::StreamExt;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+const DEFAULT_N: usize = 2_000;
+const WAIT: Duration = Duration::from_secs(600);
+
+fn main() {
+    let n = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .or_else(|| std::env::var("CPNIGUARD_BENCH_NOTICES").ok())
+        .map_or(DEFAULT_N, |a| a.parse().expect("the number of notices is a positive integer"));
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a Tokio runtime");
+    runtime.block_on(bench(n));
+}
+
+fn carrier() -> CarrierInfo {
+    CarrierInfo {
+        name: "Example Carrier".into(),
+        support_phone: "+1 800 555 0100".into(),
+        website: "https://carrier.example".into(),
+        privacy_email: "privacy@carrier.example".into(),
+        privacy_postal_address: "The Privacy Office, 100 Main Street, Salt Lake City, UT 84101".into(),
+    }
+}
+
+fn params() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("change".to_owned(), NoticeKind::PasswordChanged.as_str().to_owned()),
+        ("changed_at".to_owned(), Utc::now().to_rfc3339()),
+        ("name".to_owned(), "Rosa Díaz".to_owned()),
+    ])
+}
+
+async fn bench(n: usize) {
+    let sink = SmtpSink::start();
+    let config = NotifyConfig { email: sink.email_config(), ..NotifyConfig::default() };
+    let concurrency = config.worker.concurrency as usize;
+
+    // (a) The outbox worker.
+    let (_dir, store) = cpniguard_store::testing::fresh_sqlite().await;
+    let now = Utc::now();
+    let notices: Vec<NewNotice> = (0..n)
+        .map(|i| {
+            let id = NoticeId::new();
+            NewNotice {
+                id,
+                account_id: None,
+                kind: NoticeKind::PasswordChanged,
+                channel: Channel::Email,
+                destination: Destination::Email { address: EmailAddress::parse(&format!("c{i}@example.com")).unwrap() },
+                template: "account-change".into(),
+                language: if i % 2 == 0 { Language::En } else { Language::Es },
+                params: params(),
+                idempotency_key: format!("bench:{id}"),
+                not_before: now,
+            }
+        })
+        .collect();
+    for chunk in notices.chunks(500) {
+        store.enqueue_notices(chunk, now).await.expect("queue the notices");
+    }
+    let worker = Worker::new(store.clone(), config.clone(), carrier()).expect("a worker");
+    let started = Instant::now();
+    let mut sent = 0;
+    while sent < n {
+        let tick = worker.run_once(Utc::now()).await.expect("a worker round");
+        assert_eq!(tick.sent, tick.claimed, "every notice is delivered on its first attempt");
+        assert!(tick.claimed > 0, "notices left undelivered");
+        sent += tick.sent as usize;
+    }
+    sink.wait_for(n, WAIT).await;
+    let worker_secs = started.elapsed().as_secs_f64();
+
+    // (b) The same mail through lettre alone.
+    let rendered = Renderer::new().render("account-change", Language::En, &params(), &carrier()).unwrap();
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(sink.addr().ip().to_string())
+        .port(sink.addr().port())
+        .pool_config(PoolConfig::new().max_size(config.email.pool_max))
+        .build();
+    let from: Mailbox = "Example Carrier <notices@carrier.example>".parse().unwrap();
+    let started = Instant::now();
+    let sends = futures::stream::iter(0..n).map(|i| {
+        let message = Message::builder()
+            .from(from.clone())
+            .to(format!("c{i}@example.com").parse().unwrap())
+            .subject(rendered.subject.as_str())
+            .multipart(MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone()))
+            .unwrap();
+        let transport = &transport;
+        async move { transport.send(message).await.expect("lettre sends") }
+    });
+    sends.buffer_unordered(concurrency).collect::<Vec<_>>().await;
+    sink.wait_for(2 * n, WAIT).await;
+    let lettre_secs = started.elapsed().as_secs_f64();
+
+    let worker_rate = n as f64 / worker_secs;
+    let lettre_rate = n as f64 / lettre_secs;
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "smtp_outbox",
+            "n": n,
+            "store": "sqlite",
+            "concurrency": concurrency,
+            "worker_notices_per_s": (worker_rate * 10.0).round() / 10.0,
+            "lettre_messages_per_s": (lettre_rate * 10.0).round() / 10.0,
+            "ratio_worker_to_lettre": (worker_rate / lettre_rate * 1000.0).round() / 1000.0,
+        })
+    );
+}

@@ -1,0 +1,161 @@
+//! A real SMTP server for tests (feature `testing`): [`SmtpSink`] speaks SMTP through
+//! the `mailin` protocol implementation over TCP on 127.0.0.1, accepts every message
+//! and keeps it, so tests see exactly what a relay would receive.
+
+use crate::config::{EmailConfig, SmtpTls};
+use mailin_embedded::{Handler, Response, Server, SslConfig, response};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One message as received: the SMTP envelope and the raw data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedMail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: Vec<u8>,
+}
+
+impl ReceivedMail {
+    fn parsed(&self) -> mail_parser::Message<'_> {
+        mail_parser::MessageParser::default().parse(&self.data).expect("the received data is a message")
+    }
+
+    /// A header's raw value, trimmed (still RFC 2047-encoded, if it was).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.parsed().header_raw(name).map(|v| v.trim().to_owned())
+    }
+
+    /// The `Message-ID` without angle brackets.
+    pub fn message_id(&self) -> Option<String> {
+        self.parsed().message_id().map(str::to_owned)
+    }
+
+    /// The decoded subject.
+    pub fn subject(&self) -> Option<String> {
+        self.parsed().subject().map(str::to_owned)
+    }
+
+    /// The decoded plain-text body.
+    pub fn text(&self) -> Option<String> {
+        self.parsed().body_text(0).map(|t| t.into_owned())
+    }
+
+    /// The decoded HTML body.
+    pub fn html(&self) -> Option<String> {
+        self.parsed().body_html(0).map(|t| t.into_owned())
+    }
+
+    /// Everything a reader could see, decoded: headers, subject, text and HTML.
+    pub fn decoded(&self) -> String {
+        let parsed = self.parsed();
+        let headers = String::from_utf8_lossy(&self.data[..parsed.root_part().offset_body as usize]).into_owned();
+        [Some(headers), self.subject(), self.text(), self.html()].into_iter().flatten().collect::<Vec<_>>().join("\n")
+    }
+}
+
+type Inbox = Arc<Mutex<Vec<ReceivedMail>>>;
+
+/// Collects one session's message; `mailin_embedded` clones it per connection.
+#[derive(Clone)]
+struct Collector {
+    inbox: Inbox,
+    current: Option<ReceivedMail>,
+}
+
+impl Handler for Collector {
+    fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
+        self.current = Some(ReceivedMail { from: from.to_owned(), to: to.to_vec(), data: Vec::new() });
+        response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if let Some(mail) = &mut self.current {
+            mail.data.extend_from_slice(buf);
+        }
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        if let Some(mail) = self.current.take() {
+            self.inbox.lock().unwrap_or_else(|p| p.into_inner()).push(mail);
+        }
+        response::OK
+    }
+}
+
+/// An SMTP server on 127.0.0.1 (a free port), plain text, no authentication. It runs
+/// on its own threads until the test process ends.
+pub struct SmtpSink {
+    addr: SocketAddr,
+    inbox: Inbox,
+}
+
+/// Sessions served at once (each pooled client connection holds one while open).
+const SESSIONS: u32 = 32;
+
+impl SmtpSink {
+    pub fn start() -> SmtpSink {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port for the SMTP sink");
+        let addr = listener.local_addr().expect("the SMTP sink's address");
+        let inbox = Inbox::default();
+        let mut server = Server::new(Collector { inbox: Arc::clone(&inbox), current: None });
+        server
+            .with_name("smtp-sink.test")
+            .with_num_threads(SESSIONS)
+            .with_ssl(SslConfig::None)
+            .expect("no TLS needs no setup")
+            .with_tcp_listener(listener);
+        std::thread::Builder::new()
+            .name("smtp-sink".to_owned())
+            .spawn(move || {
+                // Serving ends only on a listener error; the test then fails on waiting.
+                if let Err(e) = server.serve() {
+                    eprintln!("the SMTP sink stopped: {e}");
+                }
+            })
+            .expect("start the SMTP sink thread");
+        SmtpSink { addr, inbox }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// An enabled, plain-text email configuration pointing at this sink.
+    pub fn email_config(&self) -> EmailConfig {
+        EmailConfig {
+            enabled: true,
+            smtp_host: self.addr.ip().to_string(),
+            smtp_port: self.addr.port(),
+            tls: SmtpTls::None,
+            timeout_secs: 10,
+            ..EmailConfig::default()
+        }
+    }
+
+    /// Every message received so far, in order of arrival.
+    pub fn messages(&self) -> Vec<ReceivedMail> {
+        self.inbox.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Waits until at least `count` messages have arrived and returns them all.
+    ///
+    /// # Panics
+    /// When they have not arrived within `timeout`.
+    pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<ReceivedMail> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let messages = self.messages();
+            if messages.len() >= count {
+                return messages;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the SMTP sink received {} of {count} messages within {timeout:?}",
+                messages.len()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
