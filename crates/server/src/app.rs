@@ -1,7 +1,7 @@
 //! The router: routes grouped by the capability they need, then the middleware stack
 //! every request passes (request id, metrics, timeout, body limit, security headers).
 
-use crate::api::{accounts, cpni, docs::ApiDoc, health, notices};
+use crate::api::{accounts, consent, cpni, customer_auth, docs, health, notices};
 use crate::auth::{self, roles::Capability};
 use crate::extract::payload_too_large;
 use crate::problem::Problem;
@@ -19,7 +19,6 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -61,7 +60,13 @@ pub fn router(state: AppState) -> Router {
                 .route("/notices/{id}/retry", axum::routing::post(notices::retry))
                 .route("/privacy-tasks", get(notices::tasks)),
         ))
-        .route_layer(from_fn_with_state(state.clone(), auth::authenticate));
+        .merge(customer_auth::routes(state.clone()))
+        .merge(consent::routes(state.clone()))
+        .route_layer(from_fn_with_state(state.clone(), auth::authenticate))
+        // Routes merged after the staff-token layer do their own authentication
+        // (customers on the portal, telephony webhooks).
+        .merge(customer_auth::portal_routes(state.clone()))
+        .merge(consent::portal_routes(state.clone()));
 
     let config = &state.config.server;
     Router::new()
@@ -69,7 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .nest("/api/v1", api)
-        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
+        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", docs::openapi()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(

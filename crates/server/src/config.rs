@@ -5,6 +5,11 @@
 
 use cpniguard_core::account::TimeZoneName;
 use cpniguard_notify::{CarrierInfo, NotifyConfig};
+
+mod consent;
+mod customer_auth;
+pub use consent::ConsentConfig;
+pub use customer_auth::CustomerAuthConfig;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -14,7 +19,8 @@ use std::path::Path;
 const ENV_PREFIX: &str = "CPNIGUARD_";
 /// Top-level sections; environment variables outside them (such as the test suite's
 /// `CPNIGUARD_TEST_POSTGRES_URL`) are not configuration and are ignored.
-const SECTIONS: &[&str] = &["server", "database", "security", "carrier", "rules", "log", "notices"];
+const SECTIONS: &[&str] =
+    &["server", "database", "security", "carrier", "rules", "log", "notices", "customer_auth", "consent"];
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +40,12 @@ pub struct Config {
     /// Customer notices: the delivery worker, its channels and routing.
     #[serde(default)]
     pub notices: NotifyConfig,
+    /// Customer authentication: secret hashing, lockout, recovery, portal sessions.
+    #[serde(default)]
+    pub customer_auth: CustomerAuthConfig,
+    /// Consent scopes, waiting periods and the opt-out mailbox.
+    #[serde(default)]
+    pub consent: ConsentConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -253,7 +265,13 @@ impl Config {
 
     /// The commented example printed by `cpniguard config default`.
     pub fn default_toml() -> String {
-        format!("{}\n{}", include_str!("config/default.toml"), NotifyConfig::default_toml())
+        [
+            include_str!("config/default.toml"),
+            NotifyConfig::default_toml(),
+            include_str!("config/customer_auth.toml"),
+            include_str!("config/consent.toml"),
+        ]
+        .join("\n")
     }
 
     /// What notice templates say about the carrier.

@@ -65,6 +65,8 @@ macro_rules! conformance_suite {
             notices_requeue,
             notices_listing_and_counts,
             privacy_tasks_oldest_first,
+            // customer authentication (issue 4) below this line
+            // consent (issue 6) below this line
         );
         $crate::conformance_suite!(@shared_tests $fresh;
             notices_concurrent_claims_take_each_once,

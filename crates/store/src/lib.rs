@@ -9,8 +9,10 @@
 //! decide what "now" is.
 #![forbid(unsafe_code)]
 
+pub mod auth;
 #[cfg(feature = "testing")]
 pub mod conformance;
+pub mod consent;
 mod error;
 mod open;
 pub mod postgres;
@@ -20,6 +22,8 @@ pub mod sqlite;
 pub mod testing;
 mod types;
 
+pub use auth::CustomerAuthStore;
+pub use consent::ConsentStore;
 pub use error::StoreError;
 pub use open::{Backend, StoreOptions, open};
 pub use types::*;
@@ -44,8 +48,10 @@ pub fn no_effects(_: &Account, _: &ContactChangePlan) -> SideEffects {
     SideEffects::default()
 }
 
+/// The store: one trait per concern, each implemented by both backends. Everything
+/// else reaches the database through `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: CustomerAuthStore + ConsentStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Apply the migrations compiled into the binary for this backend.

@@ -45,6 +45,15 @@ Errors are RFC 9457 problem details (application/problem+json) with a stable `co
 )]
 pub struct ApiDoc;
 
+/// The whole document: the paths above plus those each feature module declares in its
+/// own `OpenApi` (so features can be added without editing one long list).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(super::customer_auth::Doc::openapi());
+    doc.merge(super::consent::Doc::openapi());
+    doc
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {

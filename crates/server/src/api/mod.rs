@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1`, plus health, readiness and metrics.
 
 pub mod accounts;
+pub mod consent;
 pub mod cpni;
+pub mod customer_auth;
 pub mod docs;
 pub mod health;
 pub mod notices;

@@ -4,7 +4,9 @@
 //! its lines) are always consistent with each other.
 
 mod accounts;
+mod auth;
 mod calls;
+mod consent;
 mod invoices;
 mod notices;
 mod services;

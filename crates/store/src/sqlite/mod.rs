@@ -4,7 +4,9 @@
 //! pool's connections, so use a file (tests use a temporary directory).
 
 mod accounts;
+mod auth;
 mod calls;
+mod consent;
 mod invoices;
 mod notices;
 mod services;

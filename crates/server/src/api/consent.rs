@@ -1,0 +1,20 @@
+//! Consent: opt-out and opt-in, history, approval status, notices, opt-out by email (issue 6).
+
+use crate::state::AppState;
+use axum::Router;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi()]
+pub struct Doc;
+
+/// This module's routes, each group behind its capability (see `auth::roles`).
+pub fn routes(_state: AppState) -> Router<AppState> {
+    Router::new()
+}
+
+/// Routes that are not behind the staff bearer token (they authenticate customers or
+/// callers themselves).
+pub fn portal_routes(_state: AppState) -> Router<AppState> {
+    Router::new()
+}
