@@ -1,0 +1,118 @@
+//! `cpniguard bench audit`: durable audit appends per second through the
+//! group-commit writer (many concurrent callers, each waiting for its commit),
+//! against two baselines on the same database in the same run: one append per
+//! transaction (what a gate without group commit would do), and one batched append
+//! of as many rows (the ceiling group commit approaches).
+
+use super::bench::{BenchTarget, open_target};
+use anyhow::bail;
+use clap::Args;
+use cpniguard_core::audit::{AuditRecord, Decision, Principal, PrincipalKind, SigningKey};
+use cpniguard_core::ids::AccountId;
+use cpniguard_server::SystemClock;
+use cpniguard_server::audit_writer::{AuditWriter, AuditWriterConfig};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Args, Debug)]
+pub struct AuditBenchArgs {
+    #[command(flatten)]
+    pub target: BenchTarget,
+    /// Entries written by each of the three methods.
+    #[arg(long, default_value_t = 20_000)]
+    pub entries: u32,
+    /// Concurrent callers of the group-commit writer.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: u32,
+}
+
+#[derive(Serialize)]
+struct Rate {
+    entries: u32,
+    seconds: f64,
+    per_second: f64,
+}
+
+impl Rate {
+    fn of(entries: u32, elapsed: Duration) -> Self {
+        let seconds = elapsed.as_secs_f64();
+        Self { entries, seconds, per_second: f64::from(entries) / seconds.max(1e-9) }
+    }
+}
+
+pub async fn run(args: AuditBenchArgs) -> anyhow::Result<serde_json::Value> {
+    let (_dir, store, backend) = open_target(&args.target).await?;
+    if store.audit_head().await?.is_some() {
+        bail!("the benchmark database already has audit entries; give an empty one with --database-url");
+    }
+    let concurrency = args.concurrency.max(1);
+    let per_caller = args.entries.div_ceil(concurrency);
+    let n = per_caller * concurrency;
+
+    let (writer, task) = AuditWriter::spawn(
+        Arc::clone(&store),
+        SigningKey::from_bytes(&rand::random::<[u8; 32]>()),
+        AuditWriterConfig { max_batch: 1000, checkpoint_every: 1000, checkpoint_interval: Duration::from_secs(60) },
+        Arc::new(SystemClock),
+    );
+    let started = Instant::now();
+    let mut callers = Vec::new();
+    for c in 0..concurrency {
+        let writer = writer.clone();
+        callers.push(tokio::spawn(async move {
+            for i in 0..per_caller {
+                writer.append(record(c * per_caller + i)).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for caller in callers {
+        caller.await??;
+    }
+    let group_commit = Rate::of(n, started.elapsed());
+    drop(writer);
+    task.await?;
+
+    let started = Instant::now();
+    for i in 0..n {
+        store.append_audit(&[record(i)]).await?;
+    }
+    let one_per_transaction = Rate::of(n, started.elapsed());
+
+    let records: Vec<AuditRecord> = (0..n).map(record).collect();
+    let started = Instant::now();
+    store.append_audit(&records).await?;
+    let one_batch = Rate::of(n, started.elapsed());
+
+    Ok(serde_json::json!({
+        "bench": "audit",
+        "backend": backend,
+        "concurrency": concurrency,
+        "group_commit": group_commit,
+        "one_per_transaction": one_per_transaction,
+        "one_batch": one_batch,
+        "group_commit_vs_one_per_transaction": group_commit.per_second / one_per_transaction.per_second,
+        "group_commit_vs_one_batch": group_commit.per_second / one_batch.per_second,
+    }))
+}
+
+/// A realistic entry: references only, two policies, two record references.
+fn record(n: u32) -> AuditRecord {
+    AuditRecord {
+        at: chrono::Utc::now(),
+        principal: Principal { kind: PrincipalKind::Staff, id: format!("staff-{}", n % 50), role: Some("csr".into()) },
+        action: "read_call_detail".into(),
+        account_id: Some(AccountId::new()),
+        purpose: Some("customer_support".into()),
+        channel: Some("phone".into()),
+        interaction_id: Some(format!("interaction-{n}")),
+        legal_ref: None,
+        fraud_ref: None,
+        decision: Decision::Allow,
+        policy_ids: vec!["support-with-password".into(), "training-current".into()],
+        policy_set_hash: "bench".into(),
+        request_id: Some(format!("req-{n}")),
+        record_refs: vec![format!("call:{n}"), format!("call:{}", n + 1)],
+    }
+}

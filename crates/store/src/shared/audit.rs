@@ -1,0 +1,281 @@
+//! The audit chain: rows, statements and conversions both backends share. Only how
+//! an append takes the chain head differs (PostgreSQL locks the head row; SQLite's
+//! `BEGIN IMMEDIATE` makes the append the only writer).
+
+use super::{DbTime, fetch_limit, page_limit, split_page};
+use crate::audit::{AuditPage, AuditQuery};
+use crate::{StoreError, StoreResult};
+use cpniguard_core::ValidationError;
+use cpniguard_core::audit::{
+    AuditEntry, AuditRecord, ChainHash, ChainHead, Checkpoint, Decision, Principal, PrincipalKind,
+};
+use cpniguard_core::ids::AccountId;
+use sqlx::encode::Encode;
+use sqlx::{Database, QueryBuilder, Type};
+use uuid::Uuid;
+
+macro_rules! entry_columns {
+    () => {
+        "seq, at, principal_kind, principal_id, principal_role, action, account_id, purpose, channel, \
+         interaction_id, legal_ref, fraud_ref, decision, policy_ids, policy_set_hash, request_id, \
+         record_refs, prev_hash, hash"
+    };
+}
+
+/// Binds: from seq, limit.
+pub(crate) const ENTRIES_FROM: &str =
+    concat!("SELECT ", entry_columns!(), " FROM audit_entries WHERE seq >= $1 ORDER BY seq LIMIT $2");
+
+pub(crate) const HEAD: &str = "SELECT seq, hash FROM audit_chain_head WHERE id = 1";
+
+/// The head for an append on PostgreSQL: the row lock serialises appenders.
+pub(crate) const HEAD_FOR_UPDATE: &str = "SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE";
+
+/// Binds: seq, hash.
+pub(crate) const SET_HEAD: &str = "UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1";
+
+/// Binds: seq.
+pub(crate) const HASH_AT: &str = "SELECT hash FROM audit_entries WHERE seq = $1";
+
+/// Binds: seq, hash, at, signature.
+pub(crate) const INSERT_CHECKPOINT: &str =
+    "INSERT INTO audit_checkpoints (seq, hash, at, signature) VALUES ($1, $2, $3, $4)";
+
+/// Binds: from seq, to seq.
+pub(crate) const CHECKPOINTS: &str =
+    "SELECT seq, hash, at, signature FROM audit_checkpoints WHERE seq >= $1 AND seq <= $2 ORDER BY seq";
+
+pub(crate) const LAST_CHECKPOINT: &str =
+    "SELECT seq, hash, at, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 1";
+
+/// Binds: seq.
+pub(crate) const CHECKPOINT_EXISTS: &str = "SELECT COUNT(*) FROM audit_checkpoints WHERE seq = $1";
+
+/// Binds: seq.
+pub(crate) const DELETE_BEFORE: &str = "DELETE FROM audit_entries WHERE seq < $1";
+
+/// Values bound per entry by [`insert`].
+const BINDS_PER_ENTRY: usize = 19;
+
+/// Rows per multi-row `INSERT`, within both backends' bound-value limits.
+pub(crate) const ROWS_PER_STATEMENT: usize = 500;
+const _: () = assert!(ROWS_PER_STATEMENT * BINDS_PER_ENTRY <= 32766);
+
+/// A seq as both databases store it.
+pub(crate) fn db_seq(seq: u64) -> StoreResult<i64> {
+    i64::try_from(seq).map_err(|_| ValidationError::new("seq", "out of range").into())
+}
+
+fn seq_of(table: &'static str, seq: i64) -> StoreResult<u64> {
+    super::unsigned(table, "seq", seq)
+}
+
+fn hash_of(table: &'static str, seq: i64, column: &str, bytes: &[u8]) -> StoreResult<ChainHash> {
+    ChainHash::from_slice(bytes)
+        .ok_or_else(|| StoreError::corrupt(table, format!("seq {seq}: {column} is not 32 bytes")))
+}
+
+/// Seal `records` after `head` (the genesis when `None`).
+pub(crate) fn seal(head: ChainHead, records: &[AuditRecord]) -> Vec<AuditEntry> {
+    let mut prev = head;
+    records
+        .iter()
+        .map(|r| {
+            let e = AuditEntry::seal(prev.seq + 1, prev.hash, r.clone());
+            prev = ChainHead { seq: e.seq, hash: e.hash };
+            e
+        })
+        .collect()
+}
+
+/// The head row as read: seq 0 with the genesis hash before the first append.
+pub(crate) fn head_from(table_row: (i64, Vec<u8>)) -> StoreResult<ChainHead> {
+    let (seq, hash) = table_row;
+    Ok(ChainHead { seq: seq_of("audit_chain_head", seq)?, hash: hash_of("audit_chain_head", seq, "hash", &hash)? })
+}
+
+/// One multi-row `INSERT` of sealed entries.
+pub(crate) fn insert<DB>(entries: &[AuditEntry]) -> StoreResult<QueryBuilder<DB>>
+where
+    DB: Database,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<Uuid>: Encode<'a, DB> + Type<DB>,
+    for<'a> String: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
+    for<'a> Vec<u8>: Encode<'a, DB> + Type<DB>,
+    for<'a> DbTime: Encode<'a, DB> + Type<DB>,
+{
+    let mut rows = Vec::with_capacity(entries.len());
+    for e in entries {
+        rows.push((db_seq(e.seq)?, e));
+    }
+    let mut qb = QueryBuilder::new(concat!("INSERT INTO audit_entries (", entry_columns!(), ") "));
+    qb.push_values(rows, |mut row, (seq, e)| {
+        let r = &e.record;
+        row.push_bind(seq)
+            .push_bind(DbTime::from(r.at))
+            .push_bind(r.principal.kind.as_str().to_owned())
+            .push_bind(r.principal.id.clone())
+            .push_bind(r.principal.role.clone())
+            .push_bind(r.action.clone())
+            .push_bind(r.account_id.map(|a| a.0))
+            .push_bind(r.purpose.clone())
+            .push_bind(r.channel.clone())
+            .push_bind(r.interaction_id.clone())
+            .push_bind(r.legal_ref.clone())
+            .push_bind(r.fraud_ref.clone())
+            .push_bind(r.decision.as_str().to_owned())
+            .push_bind(json_list(&r.policy_ids))
+            .push_bind(r.policy_set_hash.clone())
+            .push_bind(r.request_id.clone())
+            .push_bind(json_list(&r.record_refs))
+            .push_bind(e.prev_hash.0.to_vec())
+            .push_bind(e.hash.0.to_vec());
+    });
+    Ok(qb)
+}
+
+fn json_list(items: &[String]) -> String {
+    serde_json::Value::from(items.to_vec()).to_string()
+}
+
+/// The entries matching `query`, one more than the page holds (see `split_page`).
+pub(crate) fn search<DB>(query: &AuditQuery) -> StoreResult<QueryBuilder<DB>>
+where
+    DB: Database,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
+    for<'a> Uuid: Encode<'a, DB> + Type<DB>,
+    for<'a> String: Encode<'a, DB> + Type<DB>,
+    for<'a> DbTime: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(concat!("SELECT ", entry_columns!(), " FROM audit_entries WHERE TRUE"));
+    if let Some(account) = query.account {
+        qb.push(" AND account_id = ").push_bind(account.0);
+    }
+    if let Some((kind, id)) = &query.principal {
+        qb.push(" AND principal_kind = ").push_bind(kind.as_str().to_owned());
+        qb.push(" AND principal_id = ").push_bind(id.clone());
+    }
+    if let Some(from) = query.from {
+        qb.push(" AND at >= ").push_bind(DbTime::from(from));
+    }
+    if let Some(to) = query.to {
+        qb.push(" AND at < ").push_bind(DbTime::from(to));
+    }
+    if let Some(decision) = query.decision {
+        qb.push(" AND decision = ").push_bind(decision.as_str().to_owned());
+    }
+    if let Some(after) = query.after_seq {
+        qb.push(" AND seq > ").push_bind(db_seq(after)?);
+    }
+    qb.push(" ORDER BY seq LIMIT ").push_bind(fetch_limit(page_limit(query.limit)));
+    Ok(qb)
+}
+
+/// The page from the rows [`search`] fetched.
+pub(crate) fn page(rows: Vec<EntryRow>, query: &AuditQuery) -> StoreResult<AuditPage> {
+    let entries = rows.into_iter().map(EntryRow::into_entry).collect::<StoreResult<Vec<_>>>()?;
+    let (entries, next_after) = split_page(entries, page_limit(query.limit), |e| e.seq);
+    Ok(AuditPage { entries, next_after })
+}
+
+/// An entry as stored. Read back without judging its hash: that is the verifier's
+/// job, and a tampered row must still be readable to be reported.
+#[derive(sqlx::FromRow)]
+pub(crate) struct EntryRow {
+    seq: i64,
+    at: DbTime,
+    principal_kind: String,
+    principal_id: String,
+    principal_role: Option<String>,
+    action: String,
+    account_id: Option<Uuid>,
+    purpose: Option<String>,
+    channel: Option<String>,
+    interaction_id: Option<String>,
+    legal_ref: Option<String>,
+    fraud_ref: Option<String>,
+    decision: String,
+    policy_ids: String,
+    policy_set_hash: String,
+    request_id: Option<String>,
+    record_refs: String,
+    prev_hash: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+impl EntryRow {
+    pub(crate) fn into_entry(self) -> StoreResult<AuditEntry> {
+        const T: &str = "audit_entries";
+        let seq = self.seq;
+        // Reasons name the seq and the column, never the value.
+        let corrupt = |column: &str| StoreError::corrupt(T, format!("seq {seq}: {column} does not parse"));
+        let list = |column: &str, text: &str| serde_json::from_str::<Vec<String>>(text).map_err(|_| corrupt(column));
+        Ok(AuditEntry {
+            seq: seq_of(T, seq)?,
+            record: AuditRecord {
+                at: self.at.time(),
+                principal: Principal {
+                    kind: PrincipalKind::parse(&self.principal_kind).ok_or_else(|| corrupt("principal_kind"))?,
+                    id: self.principal_id,
+                    role: self.principal_role,
+                },
+                action: self.action,
+                account_id: self.account_id.map(AccountId),
+                purpose: self.purpose,
+                channel: self.channel,
+                interaction_id: self.interaction_id,
+                legal_ref: self.legal_ref,
+                fraud_ref: self.fraud_ref,
+                decision: Decision::parse(&self.decision).ok_or_else(|| corrupt("decision"))?,
+                policy_ids: list("policy_ids", &self.policy_ids)?,
+                policy_set_hash: self.policy_set_hash,
+                request_id: self.request_id,
+                record_refs: list("record_refs", &self.record_refs)?,
+            },
+            prev_hash: hash_of(T, seq, "prev_hash", &self.prev_hash)?,
+            hash: hash_of(T, seq, "hash", &self.hash)?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CheckpointRow {
+    seq: i64,
+    hash: Vec<u8>,
+    at: DbTime,
+    signature: Vec<u8>,
+}
+
+impl CheckpointRow {
+    pub(crate) fn into_checkpoint(self) -> StoreResult<Checkpoint> {
+        const T: &str = "audit_checkpoints";
+        Ok(Checkpoint {
+            seq: seq_of(T, self.seq)?,
+            hash: hash_of(T, self.seq, "hash", &self.hash)?,
+            at: self.at.time(),
+            signature: self
+                .signature
+                .try_into()
+                .map_err(|_| StoreError::corrupt(T, format!("seq {}: signature is not 64 bytes", self.seq)))?,
+        })
+    }
+}
+
+/// Why a checkpoint is refused: it must name a stored entry and carry its hash.
+pub(crate) fn check_checkpoint(checkpoint: &Checkpoint, stored: Option<Vec<u8>>) -> StoreResult<()> {
+    match stored {
+        Some(hash) if hash == checkpoint.hash.0 => Ok(()),
+        Some(_) => Err(ValidationError::new("checkpoint", "its hash is not the hash of the entry at its seq").into()),
+        None => Err(ValidationError::new("checkpoint", "no entry is stored at its seq").into()),
+    }
+}
+
+/// Why a truncation is refused: it must leave the chain starting after a checkpoint.
+pub(crate) fn check_truncation(checkpoints_at_previous: i64) -> StoreResult<()> {
+    if checkpoints_at_previous > 0 {
+        Ok(())
+    } else {
+        Err(ValidationError::new("seq", "truncation is allowed only right after a stored checkpoint").into())
+    }
+}
