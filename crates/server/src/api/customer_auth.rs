@@ -1,20 +1,318 @@
 //! Customer authentication: credentials, interactions, evidence, delivery to the address of record, recovery, lockout, portal login (issue 4).
+//!
+//! Staff routes (bearer token): interactions a CSR opens and records evidence in, the
+//! secrets set within them, deliveries to the address of record, and the privacy
+//! officer's locks and pretexting signals. Portal routes authenticate the customer
+//! themselves (login → session cookie, see `auth::customer`), and recovery.
 
+mod admin;
+mod delivery;
+mod interactions;
+mod portal;
+pub mod secrets;
+
+use crate::auth::roles::Capability;
+use crate::problem::Problem;
 use crate::state::AppState;
 use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use chrono::{DateTime, Duration, Utc};
+use cpniguard_core::account::Account;
+use cpniguard_core::authn::{KnownFacts, LockState, Secret, SecretKind, validate_secret};
+use cpniguard_core::ids::{AccountId, StaffId};
+use cpniguard_core::notice::{AccountBefore, NoticeId, NoticeKind, SideEffects, account_change_notices};
+use cpniguard_store::TokenHash;
+use cpniguard_store::auth::{FailedAttempt, PretextingSignal, StoredCredential};
+use secrets::SecretHasher;
+use std::net::IpAddr;
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi()]
 pub struct Doc;
 
+fn guarded(capability: Capability, routes: Router<AppState>) -> Router<AppState> {
+    routes.route_layer(axum::middleware::from_fn(move |staff, req, next| {
+        crate::auth::require(capability, staff, req, next)
+    }))
+}
+
 /// This module's routes, each group behind its capability (see `auth::roles`).
 pub fn routes(_state: AppState) -> Router<AppState> {
     Router::new()
+        .merge(guarded(
+            Capability::AuthenticateCustomers,
+            Router::new()
+                .route("/accounts/{id}/interactions", post(interactions::open))
+                .route("/interactions/{id}", get(interactions::get))
+                .route("/interactions/{id}/verify", post(interactions::verify))
+                .route("/interactions/{id}/photo-id", post(interactions::photo_id))
+                .route("/interactions/{id}/call-back", post(interactions::call_back))
+                .route("/interactions/{id}/call-back/confirm", post(interactions::confirm_call_back))
+                .route("/interactions/{id}/volunteered", post(interactions::volunteered))
+                .route("/interactions/{id}/contract", post(interactions::contract))
+                .route("/interactions/{id}/credentials", post(interactions::set_credential))
+                .route("/interactions/{id}/deliveries", post(delivery::by_staff)),
+        ))
+        .merge(guarded(
+            Capability::ManageCustomerAuth,
+            Router::new()
+                .route("/auth-locks", get(admin::locks))
+                .route("/accounts/{id}/auth-lock", delete(admin::clear_lock))
+                .route("/pretexting-signals", get(admin::signals)),
+        ))
 }
 
 /// Routes that are not behind the staff bearer token (they authenticate customers or
 /// callers themselves).
 pub fn portal_routes(_state: AppState) -> Router<AppState> {
     Router::new()
+        .route("/portal/login", post(portal::login))
+        .route("/portal/logout", post(portal::logout))
+        .route("/portal/session", get(portal::session))
+        .route("/portal/credentials", post(portal::set_credential))
+        .route("/portal/deliveries", post(delivery::by_customer))
+        .route("/portal/recovery", post(portal::request_recovery))
+        .route("/portal/recovery/complete", post(portal::complete_recovery))
+}
+
+/// The configured Argon2id parameters are invalid (logged; answered as a 500).
+#[derive(Debug)]
+pub(crate) struct HasherUnavailable;
+
+impl From<HasherUnavailable> for Problem {
+    fn from(_: HasherUnavailable) -> Self {
+        Problem::internal()
+    }
+}
+
+pub(crate) fn hasher(state: &AppState) -> Result<SecretHasher, HasherUnavailable> {
+    SecretHasher::for_config(&state.config.customer_auth).map_err(|e| {
+        tracing::error!(error = %e, "customer_auth argon2 configuration");
+        HasherUnavailable
+    })
+}
+
+pub(crate) async fn load_account(state: &AppState, id: AccountId) -> Result<Account, Problem> {
+    state.store.get_account(id).await?.ok_or_else(|| Problem::not_found("account"))
+}
+
+/// The caller's network address (unspecified when the server runs without connect info).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientIp(ip.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))))
+    }
+}
+
+/// Who is checking a secret: the staff member (if any) and the network source.
+#[derive(Debug, Clone)]
+pub(crate) struct Actor {
+    pub staff: Option<StaffId>,
+    pub ip: IpAddr,
+}
+
+/// Why a check did not pass.
+pub(crate) enum CheckFailure {
+    RateLimited(u64),
+    Locked(DateTime<Utc>),
+    NoSuchSecret,
+    Mismatch(LockState),
+}
+
+impl CheckFailure {
+    /// The problem shown to a CSR (the portal shows one generic answer instead).
+    pub(crate) fn problem(self, kind: SecretKind, max: u32) -> Problem {
+        match self {
+            CheckFailure::RateLimited(secs) => Problem::rate_limited(secs),
+            CheckFailure::Locked(until) => locked(until),
+            CheckFailure::NoSuchSecret => Problem::new(
+                StatusCode::CONFLICT,
+                "no_credential",
+                "No such secret",
+                format!("the account has no {} set; use another method or recovery", kind.as_str()),
+            ),
+            CheckFailure::Mismatch(state) if state.locked_until.is_some() => {
+                locked(state.locked_until.unwrap_or_default())
+            }
+            CheckFailure::Mismatch(state) => Problem::new(
+                StatusCode::FORBIDDEN,
+                "verification_failed",
+                "Verification failed",
+                format!(
+                    "the {} given does not match; {} more failed attempt(s) lock the account",
+                    kind.as_str(),
+                    max.saturating_sub(state.failures)
+                ),
+            ),
+        }
+    }
+}
+
+fn locked(until: DateTime<Utc>) -> Problem {
+    Problem::new(
+        StatusCode::LOCKED,
+        "account_locked",
+        "Account locked",
+        format!(
+            "too many failed checks: the account is locked until {} (no secret is checked until then); a privacy officer can clear the lock, or the customer can use recovery or another method",
+            until.to_rfc3339()
+        ),
+    )
+}
+
+/// Check a secret with every safeguard: the per-source limit, the account lock (a
+/// locked account is refused even with the right secret), Argon2id verification on
+/// the blocking pool, failure bookkeeping with a progressive delay, and the
+/// cross-account pretexting signal.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn check_secret(
+    state: &AppState,
+    account: AccountId,
+    kind: SecretKind,
+    secret: Secret,
+    actor: &Actor,
+) -> Result<(), CheckFailure> {
+    if let Some(wait) = state.customer_limiter.blocked_for(actor.ip) {
+        metrics::counter!("cpniguard_customer_auth_checks_total", "result" => "rate_limited").increment(1);
+        return Err(CheckFailure::RateLimited(wait.as_secs().max(1)));
+    }
+    let hasher = hasher(state).map_err(|_| CheckFailure::NoSuchSecret)?;
+    let now = state.now();
+    let lock = state.store.lock_state(account).await.map_err(|_| CheckFailure::NoSuchSecret)?;
+    if let Some(until) = lock.locked_until.filter(|_| lock.is_locked(now)) {
+        hasher.verify_blocking(kind, None, secret).await;
+        metrics::counter!("cpniguard_customer_auth_checks_total", "result" => "locked").increment(1);
+        return Err(CheckFailure::Locked(until));
+    }
+    let stored = state.store.get_credential(account, kind).await.map_err(|_| CheckFailure::NoSuchSecret)?;
+    let Some(stored) = stored else {
+        hasher.verify_blocking(kind, None, secret).await;
+        return Err(CheckFailure::NoSuchSecret);
+    };
+    if hasher.verify_blocking(kind, Some(stored.hash), secret).await {
+        metrics::counter!("cpniguard_customer_auth_checks_total", "result" => "verified").increment(1);
+        if lock.failures > 0 {
+            let _ = state.store.reset_auth_failures(account).await;
+        }
+        return Ok(());
+    }
+    metrics::counter!("cpniguard_customer_auth_checks_total", "result" => "mismatch").increment(1);
+    let policy = state.config.customer_auth.lockout_policy();
+    let attempt = FailedAttempt { account_id: account, staff_id: actor.staff, source: actor.ip.to_string(), kind };
+    let after =
+        state.store.record_auth_failure(&attempt, &policy, now).await.map_err(|_| CheckFailure::NoSuchSecret)?;
+    state.customer_limiter.record_failure(actor.ip);
+    failed_accounts_signal(state, account, actor, now).await;
+    tokio::time::sleep(policy.delay(after.failures)).await;
+    Err(CheckFailure::Mismatch(after))
+}
+
+/// Raise `failures_across_accounts` when one staff member or source has failed on the
+/// configured number of distinct accounts within the window.
+async fn failed_accounts_signal(state: &AppState, account: AccountId, actor: &Actor, now: DateTime<Utc>) {
+    let c = &state.config.customer_auth;
+    let since = now - Duration::minutes(c.signal_window_minutes.into());
+    let source = actor.ip.to_string();
+    let Ok(n) = state.store.failed_accounts_since(actor.staff, &source, since).await else { return };
+    if n >= u64::from(c.signal_failed_accounts) {
+        let who = if actor.staff.is_some() { "one staff member" } else { "one network source" };
+        record_signal(
+            state,
+            "failures_across_accounts",
+            Some(account),
+            actor,
+            format!("{who} failed credential checks on {n} accounts within {} minutes", c.signal_window_minutes),
+        )
+        .await;
+    }
+}
+
+pub(crate) async fn record_signal(
+    state: &AppState,
+    kind: &'static str,
+    account: Option<AccountId>,
+    actor: &Actor,
+    detail: String,
+) {
+    metrics::counter!("cpniguard_pretexting_signals_total", "kind" => kind).increment(1);
+    tracing::warn!(signal = kind, "pretexting signal");
+    let signal = PretextingSignal {
+        id: uuid::Uuid::now_v7(),
+        kind: kind.to_owned(),
+        account_id: account,
+        staff_id: actor.staff,
+        source: Some(actor.ip.to_string()),
+        detail,
+        created_at: state.now(),
+    };
+    if let Err(e) = state.store.record_signal(&signal).await {
+        tracing::error!(error = %e, "recording a pretexting signal");
+    }
+}
+
+pub(crate) fn change_kind(kind: SecretKind) -> NoticeKind {
+    match kind {
+        SecretKind::Password => NoticeKind::PasswordChanged,
+        SecretKind::Pin => NoticeKind::PinChanged,
+        SecretKind::BackupAnswer => NoticeKind::BackupQuestionChanged,
+    }
+}
+
+/// Validate, hash and store a new secret, queuing the account-change notice to the
+/// contact points of record in the same transaction. With `recovery_token`, that token
+/// is used up in that transaction too.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn store_secret(
+    state: &AppState,
+    account: &Account,
+    kind: SecretKind,
+    secret: Secret,
+    question: Option<String>,
+    date_of_birth: Option<chrono::NaiveDate>,
+    recovery_token: Option<&TokenHash>,
+) -> Result<Vec<NoticeId>, Problem> {
+    let history = state.store.contact_history(account.id).await?;
+    let mut facts = KnownFacts::of_account(account, &history);
+    facts.date_of_birth = date_of_birth;
+    validate_secret(kind, &secret, &facts)?;
+    let question = match kind {
+        SecretKind::BackupAnswer => {
+            let q = question.map(|q| q.trim().to_owned()).filter(|q| (5..=200).contains(&q.chars().count()));
+            Some(q.ok_or_else(|| {
+                cpniguard_core::ValidationError::new(
+                    "question",
+                    "a back-up answer needs its question (5 to 200 characters)",
+                )
+            })?)
+        }
+        _ => None,
+    };
+    let now = state.now();
+    let hash = hasher(state)?.hash_blocking(kind, secret).await;
+    let before = AccountBefore {
+        account_id: account.id,
+        name: &account.profile.name,
+        language: account.profile.language,
+        contact_points: &account.contact_points,
+    };
+    let change_ref = format!("{}:secret:{}", account.id, uuid::Uuid::now_v7());
+    let effects: SideEffects = account_change_notices(
+        &before,
+        &[change_kind(kind)],
+        &state.config.notices.routing,
+        crate::api::accounts::of_record_rule(state),
+        &change_ref,
+        now,
+    );
+    let credential = StoredCredential { kind, hash, question, updated_at: now };
+    let notices = state.store.set_credential(account.id, &credential, recovery_token, &effects, now).await?;
+    tracing::info!(account = %account.id, kind = kind.as_str(), notices = notices.len(), "customer secret set");
+    Ok(notices)
 }

@@ -1,6 +1,6 @@
-use super::SqliteStore;
-use crate::CustomerAuthStore;
-use async_trait::async_trait;
+//! Customer authentication on SQLite: the shared implementation, with writes under
+//! `BEGIN IMMEDIATE` (which serialises them, so no row lock is spelled out).
 
-#[async_trait]
-impl CustomerAuthStore for SqliteStore {}
+use super::{SqliteStore, begin_write};
+
+crate::shared::auth::customer_auth_impl!(SqliteStore, begin_write, "");

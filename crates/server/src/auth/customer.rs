@@ -1,0 +1,74 @@
+//! Customers on the portal: a session cookie (256-bit random, only its SHA-256 stored)
+//! resolved to [`CurrentCustomer`]. Use it as an extractor in any portal route:
+//!
+//! ```ignore
+//! async fn handler(customer: CurrentCustomer) -> ... { customer.account_id ... }
+//! ```
+
+use crate::auth::tokens;
+use crate::problem::Problem;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::header::COOKIE;
+use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
+use cpniguard_core::ids::AccountId;
+use cpniguard_store::TokenHash;
+use uuid::Uuid;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "cpniguard_session";
+
+/// The customer of a valid, unexpired portal session: the account and the `online`
+/// interaction their password login opened (its evidence is `password_verified`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentCustomer {
+    pub account_id: AccountId,
+    pub interaction_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+    /// The hash of the session token (for logout).
+    pub session_hash: TokenHash,
+}
+
+/// The session token in the request's cookies, if any (not yet checked).
+pub fn session_token(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The `Set-Cookie` value for a new session.
+pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/api/v1; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn cleared_cookie(secure: bool) -> String {
+    session_cookie("", 0, secure)
+}
+
+impl FromRequestParts<AppState> for CurrentCustomer {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let refuse = || Problem::unauthenticated("log in on the customer portal first (POST /api/v1/portal/login)");
+        let token = session_token(parts).filter(|t| tokens::looks_like_token(t)).ok_or_else(refuse)?;
+        let hash = tokens::hash(&token);
+        let session = state.store.portal_session(&hash, state.now()).await?.ok_or_else(refuse)?;
+        Ok(CurrentCustomer {
+            account_id: session.account_id,
+            interaction_id: session.interaction_id,
+            expires_at: session.expires_at,
+            session_hash: hash,
+        })
+    }
+}
