@@ -35,9 +35,17 @@ enum Command {
     /// Print or check configuration files.
     #[command(subcommand)]
     Config(commands::config::ConfigCommand),
+    /// Generate the carrier's Ed25519 key pair for signing the audit chain.
+    Init(commands::init::InitArgs),
+    /// Verify or export the audit chain.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
     /// Measure performance against a baseline in the same run.
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
+    /// Opt-out by email: ingest one message from stdin, or watch a Maildir.
+    #[command(subcommand)]
+    Mail(commands::mail::MailCommand),
     /// Compute breach-notification deadlines from an incident's facts (no database).
     #[command(subcommand)]
     Breach(commands::breach::BreachCommand),
@@ -63,7 +71,10 @@ fn main() -> ExitCode {
             Command::Worker(args) => commands::serve::worker(args).await,
             Command::Staff(cmd) => commands::staff::run(cmd).await,
             Command::Config(cmd) => commands::config::run(cmd),
+            Command::Init(args) => commands::init::run(args),
+            Command::Audit(cmd) => commands::audit::run(cmd).await,
             Command::Bench(cmd) => commands::bench::run(cmd).await,
+            Command::Mail(cmd) => commands::mail::run(cmd).await,
             Command::Breach(cmd) => commands::breach::run_breach(cmd),
             Command::Calendar(cmd) => commands::breach::run_calendar(cmd),
         }

@@ -4,9 +4,12 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
+pub mod audit;
+pub mod authn;
 pub mod breach;
 pub mod calendar;
 pub mod classification;
+pub mod consent;
 pub mod contact;
 pub mod cpni;
 pub mod email;

@@ -32,6 +32,10 @@ str_enum!(
         BackupQuestionChanged => "backup_question_changed",
         OnlineAccountCreated => "online_account_created",
         OnlineAccountChanged => "online_account_changed",
+        RecoveryCode => "recovery_code",
+        DocumentDelivery => "document_delivery",
+        ConsentOptedOut => "consent_opted_out",
+        ConsentOptedIn => "consent_opted_in",
     }
 );
 str_enum!(
@@ -50,7 +54,29 @@ impl NoticeKind {
     /// The template family. Every account-change kind shares one template whose text
     /// varies by the `change` parameter.
     pub fn template(self) -> &'static str {
-        "account-change"
+        match self {
+            NoticeKind::RecoveryCode => "recovery-code",
+            NoticeKind::DocumentDelivery => "document-delivery",
+            NoticeKind::ConsentOptedOut | NoticeKind::ConsentOptedIn => "consent-confirmation",
+            _ => "account-change",
+        }
+    }
+}
+
+/// Template parameters that carry a secret (a recovery code) or CPNI (a document sent to
+/// the address of record). They exist only so the worker can render the message; every
+/// view of the outbox for people shows them redacted.
+pub const PROTECTED_PARAMS: &[&str] = &["code", "document"];
+
+impl Notice {
+    /// The notice as staff may see it: protected parameters replaced by a marker.
+    pub fn redacted(mut self) -> Self {
+        for (key, value) in self.params.iter_mut() {
+            if PROTECTED_PARAMS.contains(&key.as_str()) {
+                *value = "[redacted]".to_owned();
+            }
+        }
+        self
     }
 }
 

@@ -34,14 +34,45 @@ struct TemplateSource {
 
 /// Every template. A `match` on the language, so adding a language fails to compile
 /// until each template has its translation.
-const TEMPLATES: &[TemplateSource] = &[TemplateSource {
-    name: "account-change",
-    params: &[("change", Param::Change), ("changed_at", Param::Time), ("name", Param::Text)],
-    ftl: |language| match language {
-        Language::En => include_str!("../templates/en/account-change.ftl"),
-        Language::Es => include_str!("../templates/es/account-change.ftl"),
+const TEMPLATES: &[TemplateSource] = &[
+    TemplateSource {
+        name: "account-change",
+        params: &[("change", Param::Change), ("changed_at", Param::Time), ("name", Param::Text)],
+        ftl: |language| match language {
+            Language::En => include_str!("../templates/en/account-change.ftl"),
+            Language::Es => include_str!("../templates/es/account-change.ftl"),
+        },
     },
-}];
+    TemplateSource {
+        name: "recovery-code",
+        params: &[("change", Param::Change), ("changed_at", Param::Time), ("name", Param::Text), ("code", Param::Text)],
+        ftl: |language| match language {
+            Language::En => include_str!("../templates/en/recovery-code.ftl"),
+            Language::Es => include_str!("../templates/es/recovery-code.ftl"),
+        },
+    },
+    TemplateSource {
+        name: "document-delivery",
+        params: &[
+            ("change", Param::Change),
+            ("changed_at", Param::Time),
+            ("name", Param::Text),
+            ("document", Param::Text),
+        ],
+        ftl: |language| match language {
+            Language::En => include_str!("../templates/en/document-delivery.ftl"),
+            Language::Es => include_str!("../templates/es/document-delivery.ftl"),
+        },
+    },
+    TemplateSource {
+        name: "consent-confirmation",
+        params: &[("change", Param::Change), ("changed_at", Param::Time), ("name", Param::Text)],
+        ftl: |language| match language {
+            Language::En => include_str!("../templates/en/consent-confirmation.ftl"),
+            Language::Es => include_str!("../templates/es/consent-confirmation.ftl"),
+        },
+    },
+];
 
 /// A notice in every form a channel needs.
 #[derive(Debug, Clone, PartialEq, Eq)]

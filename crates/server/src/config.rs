@@ -6,8 +6,10 @@
 use cpniguard_core::account::TimeZoneName;
 use cpniguard_notify::{CarrierInfo, NotifyConfig};
 
+mod audit;
 mod consent;
 mod customer_auth;
+pub use audit::AuditConfig;
 pub use consent::ConsentConfig;
 pub use customer_auth::CustomerAuthConfig;
 use figment::Figment;
@@ -20,7 +22,7 @@ const ENV_PREFIX: &str = "CPNIGUARD_";
 /// Top-level sections; environment variables outside them (such as the test suite's
 /// `CPNIGUARD_TEST_POSTGRES_URL`) are not configuration and are ignored.
 const SECTIONS: &[&str] =
-    &["server", "database", "security", "carrier", "rules", "log", "notices", "customer_auth", "consent"];
+    &["server", "database", "security", "carrier", "rules", "log", "notices", "customer_auth", "consent", "audit"];
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,6 +48,9 @@ pub struct Config {
     /// Consent scopes, waiting periods and the opt-out mailbox.
     #[serde(default)]
     pub consent: ConsentConfig,
+    /// The audit chain: signing key, checkpoints, group commit, retention.
+    #[serde(default)]
+    pub audit: AuditConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -254,6 +259,7 @@ impl Config {
             return Err(ConfigError::Invalid { key: "server.max_body_bytes", reason: "at least 1024".to_owned() });
         }
         self.notices.validate().map_err(|e| ConfigError::Invalid { key: "notices", reason: e.to_string() })?;
+        self.audit.validate().map_err(|reason| ConfigError::Invalid { key: "audit", reason })?;
         if self.security.auth_failures_allowed == 0 {
             return Err(ConfigError::Invalid {
                 key: "security.auth_failures_allowed",
@@ -270,6 +276,7 @@ impl Config {
             NotifyConfig::default_toml(),
             include_str!("config/customer_auth.toml"),
             include_str!("config/consent.toml"),
+            include_str!("config/audit.toml"),
         ]
         .join("\n")
     }

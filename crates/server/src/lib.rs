@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod app;
+pub mod audit_writer;
 pub mod auth;
 pub mod config;
 pub mod extract;

@@ -26,6 +26,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub auth_limiter: Arc<FailureLimiter>,
+    /// Failed customer credential checks per source (issue 4).
+    pub customer_limiter: Arc<FailureLimiter>,
     pub metrics: PrometheusHandle,
 }
 
@@ -37,7 +39,14 @@ impl AppState {
             Duration::from_secs(sec.auth_failure_window_secs),
             Duration::from_secs(sec.auth_block_secs),
         );
+        let ca = &config.customer_auth;
+        let customer_limiter = FailureLimiter::new(
+            ca.source_failures_allowed.max(1),
+            Duration::from_secs(ca.source_window_secs),
+            Duration::from_secs(ca.source_block_secs),
+        );
         Self {
+            customer_limiter: Arc::new(customer_limiter),
             store,
             config: Arc::new(config),
             clock,

@@ -4,8 +4,11 @@
 //! the whole list into `#[tokio::test]`s for one backend.
 
 mod accounts;
+mod audit;
+mod auth;
 mod billing;
 mod calls;
+mod consent;
 mod contacts;
 mod fixtures;
 mod notices;
@@ -13,10 +16,23 @@ mod search;
 mod staff;
 
 pub use accounts::{accounts_create_and_read, accounts_refuse_invalid_and_duplicate, accounts_update_profile};
+pub use audit::{
+    audit_appends_form_a_verifiable_chain, audit_checkpoints_and_retention, audit_concurrent_appends_keep_one_chain,
+    audit_record, audit_search_filters_and_pages, audit_test_key,
+};
+pub use auth::{
+    auth_credentials_set_with_their_notice, auth_interactions_and_evidence, auth_lockout_counts_and_clears,
+    auth_pretexting_signals, auth_recovery_tokens_sessions_and_email_lookup,
+};
 pub use billing::{invoices_with_lines, services_round_trip};
 pub use calls::{
     calls_bulk_insert_counts_duplicates, calls_range_queries_and_paging, calls_refuse_invalid_records,
     calls_row_by_row_baseline,
+};
+pub use consent::{
+    consent_accounts_matched_by_current_email, consent_bulk_approval_matches_per_account,
+    consent_changes_are_all_or_nothing, consent_history_cannot_be_changed,
+    consent_history_is_recorded_and_derives_status, consent_mail_quarantine_review,
 };
 pub use contacts::{contact_changes_serialize, contact_points_change_and_history};
 pub use notices::{
@@ -66,10 +82,26 @@ macro_rules! conformance_suite {
             notices_listing_and_counts,
             privacy_tasks_oldest_first,
             // customer authentication (issue 4) below this line
+            auth_credentials_set_with_their_notice,
+            auth_lockout_counts_and_clears,
+            auth_interactions_and_evidence,
+            auth_recovery_tokens_sessions_and_email_lookup,
+            auth_pretexting_signals,
             // consent (issue 6) below this line
+            consent_history_is_recorded_and_derives_status,
+            consent_changes_are_all_or_nothing,
+            consent_bulk_approval_matches_per_account,
+            consent_history_cannot_be_changed,
+            consent_accounts_matched_by_current_email,
+            consent_mail_quarantine_review,
+            // audit chain (issue 5) below this line
+            audit_appends_form_a_verifiable_chain,
+            audit_search_filters_and_pages,
+            audit_checkpoints_and_retention,
         );
         $crate::conformance_suite!(@shared_tests $fresh;
             notices_concurrent_claims_take_each_once,
+            audit_concurrent_appends_keep_one_chain,
         );
     };
     (@tests $fresh:path; $($test:ident),+ $(,)?) => {

@@ -9,6 +9,7 @@
 //! decide what "now" is.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod auth;
 #[cfg(feature = "testing")]
 pub mod conformance;
@@ -22,6 +23,7 @@ pub mod sqlite;
 pub mod testing;
 mod types;
 
+pub use audit::AuditStore;
 pub use auth::CustomerAuthStore;
 pub use consent::ConsentStore;
 pub use error::StoreError;
@@ -51,7 +53,7 @@ pub fn no_effects(_: &Account, _: &ContactChangePlan) -> SideEffects {
 /// The store: one trait per concern, each implemented by both backends. Everything
 /// else reaches the database through `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: CustomerAuthStore + ConsentStore + Send + Sync + 'static {
+pub trait Store: CustomerAuthStore + ConsentStore + AuditStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Apply the migrations compiled into the binary for this backend.

@@ -26,6 +26,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5000)]
         accounts: u32,
     },
+    /// Durable audit appends through the group-commit writer, against one append per
+    /// transaction and one batched append of the same rows.
+    Audit(super::bench_audit::AuditBenchArgs),
+    /// Customer password verifications per second at the configured Argon2id cost, and
+    /// the lockout bookkeeping of a failed check as a ratio to one verification.
+    Auth(super::bench_auth::AuthBenchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -39,7 +45,9 @@ pub struct BenchTarget {
 
 /// Open the target (keeping a temporary directory alive for SQLite) and insist it is
 /// empty, so figures are comparable and nobody benchmarks into production data.
-async fn open_target(target: &BenchTarget) -> anyhow::Result<(Option<tempfile::TempDir>, Arc<dyn Store>, String)> {
+pub(super) async fn open_target(
+    target: &BenchTarget,
+) -> anyhow::Result<(Option<tempfile::TempDir>, Arc<dyn Store>, String)> {
     let (dir, url) = match &target.database_url {
         Some(url) => (None, url.clone()),
         None => {
@@ -70,6 +78,8 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             let result = cpniguard_demo::bench::seed_vs_baseline(store.as_ref(), accounts, target.seed).await?;
             serde_json::json!({ "bench": "seed", "backend": backend, "result": result })
         }
+        BenchCommand::Audit(args) => super::bench_audit::run(args).await?,
+        BenchCommand::Auth(args) => super::bench_auth::run(args).await?,
     };
     println!("{}", serde_json::to_string_pretty(&output)?);
     Ok(())

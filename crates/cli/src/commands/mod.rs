@@ -1,6 +1,11 @@
+pub mod audit;
 pub mod bench;
+pub mod bench_audit;
+pub mod bench_auth;
 pub mod breach;
 pub mod config;
 pub mod demo;
+pub mod init;
+pub mod mail;
 pub mod serve;
 pub mod staff;

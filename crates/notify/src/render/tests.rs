@@ -17,6 +17,9 @@ fn params(change: NoticeKind) -> BTreeMap<String, String> {
         ("change".to_owned(), change.as_str().to_owned()),
         ("changed_at".to_owned(), "2026-06-01T12:00:00+00:00".to_owned()),
         ("name".to_owned(), "Rosa Díaz".to_owned()),
+        // Declared by the recovery-code and document-delivery templates.
+        ("code".to_owned(), "K7QX-M2PD".to_owned()),
+        ("document".to_owned(), "Invoice copy".to_owned()),
     ])
 }
 

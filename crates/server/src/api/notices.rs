@@ -50,7 +50,8 @@ pub async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<NoticePar
         .store
         .list_notices(&NoticeQuery { account: p.account, status: p.status, kind: p.kind, after: p.after, limit })
         .await?;
-    Ok(Json(NoticeList { notices: page.notices, next_after: page.next_after }))
+    let notices = page.notices.into_iter().map(Notice::redacted).collect();
+    Ok(Json(NoticeList { notices, next_after: page.next_after }))
 }
 
 #[utoipa::path(
@@ -60,7 +61,7 @@ pub async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<NoticePar
     security(("bearer" = []))
 )]
 pub async fn get(State(state): State<AppState>, ApiPath(id): ApiPath<NoticeId>) -> ApiResult<Json<Notice>> {
-    state.store.get_notice(id).await?.map(Json).ok_or_else(|| Problem::not_found("notice"))
+    state.store.get_notice(id).await?.map(|n| Json(n.redacted())).ok_or_else(|| Problem::not_found("notice"))
 }
 
 #[utoipa::path(
@@ -76,7 +77,7 @@ pub async fn get(State(state): State<AppState>, ApiPath(id): ApiPath<NoticeId>) 
 pub async fn retry(State(state): State<AppState>, ApiPath(id): ApiPath<NoticeId>) -> ApiResult<Json<Notice>> {
     let notice = state.store.requeue_notice(id, state.now()).await?;
     tracing::info!(notice = %id, "notice requeued by the privacy office");
-    Ok(Json(notice))
+    Ok(Json(notice.redacted()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

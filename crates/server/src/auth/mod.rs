@@ -2,6 +2,7 @@
 //! prints it once; only its SHA-256 is stored). What each role may do is decided in
 //! one table, [`roles::Capability`], applied per route group by [`require`].
 
+pub mod customer;
 pub mod limiter;
 pub mod roles;
 pub mod tokens;

@@ -15,6 +15,17 @@ pub enum Capability {
     ReadCpni,
     /// See the notices outbox and privacy-office tasks; retry abandoned notices.
     ManageNotices,
+    /// Open customer interactions, record authentication evidence, set secrets within
+    /// them and send documents to the address of record (issue 4).
+    AuthenticateCustomers,
+    /// List and clear customer lockouts; read the pretexting signals (issue 4).
+    ManageCustomerAuth,
+    /// Read consent history and approval status (issue 6).
+    ReadConsent,
+    /// Record a customer's opt-out, opt-in or one-time approval (issue 6).
+    ChangeConsent,
+    /// Record notices served, review the opt-out mail quarantine (issue 6).
+    ManageConsent,
 }
 
 impl Capability {
@@ -25,6 +36,11 @@ impl Capability {
             Capability::WriteAccounts => &[Csr, Admin],
             Capability::ReadCpni => &[Admin],
             Capability::ManageNotices => &[PrivacyOfficer, Admin],
+            Capability::AuthenticateCustomers => &[Csr, Supervisor, Admin],
+            Capability::ManageCustomerAuth => &[PrivacyOfficer, Admin],
+            Capability::ReadConsent => &[Csr, Supervisor, Marketing, PrivacyOfficer, Auditor, Admin],
+            Capability::ChangeConsent => &[Csr, PrivacyOfficer, Admin],
+            Capability::ManageConsent => &[PrivacyOfficer, Admin],
         }
     }
 
@@ -38,6 +54,11 @@ impl Capability {
             Capability::WriteAccounts => "changing accounts",
             Capability::ReadCpni => "reading services, calls and invoices",
             Capability::ManageNotices => "the notices outbox and privacy-office tasks",
+            Capability::AuthenticateCustomers => "authenticating customers",
+            Capability::ManageCustomerAuth => "customer lockouts and pretexting signals",
+            Capability::ReadConsent => "reading consent",
+            Capability::ChangeConsent => "recording consent",
+            Capability::ManageConsent => "consent notices and the opt-out mail quarantine",
         }
     }
 }

@@ -1,7 +1,68 @@
-//! Consent (issue 6) settings: the `[consent]` section.
+//! Consent (issue 6) settings: the `[consent]` section — scopes and their tiers, the
+//! rules' periods, and the opt-out mailbox.
 
+use cpniguard_core::consent::{ConsentPolicy, ScopeDef};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct ConsentConfig {}
+pub struct ConsentConfig {
+    /// Days after an opt-out notice before approval is inferred (at least 30).
+    pub waiting_period_days: u32,
+    /// A mailed notice's waiting period starts this many days after mailing (3).
+    pub mailed_notice_extra_days: u32,
+    /// Opt-out notices are repeated this often, in months (24).
+    pub renotice_months: u32,
+    /// Days past the biennial date an old notice is still relied on.
+    pub renotice_grace_days: u32,
+    /// Longest a one-time (single call) approval lasts, in minutes.
+    pub one_time_max_minutes: u32,
+    /// Days history is kept after it stops being current (at least 365).
+    pub retention_days: u32,
+    /// The `Authentication-Results` server id of the carrier's own mail server. When
+    /// set, a message whose DMARC, DKIM or SPF result there is `fail` is quarantined.
+    /// Empty: results are not checked.
+    pub trusted_authserv_id: String,
+    /// Scopes and their tiers: `opt_out`, `opt_in`, `one_time`.
+    pub scopes: Vec<ScopeDef>,
+}
+
+impl Default for ConsentConfig {
+    fn default() -> Self {
+        let p = ConsentPolicy::default();
+        Self {
+            waiting_period_days: p.waiting_period_days,
+            mailed_notice_extra_days: p.mailed_notice_extra_days,
+            renotice_months: p.renotice_months,
+            renotice_grace_days: p.renotice_grace_days,
+            one_time_max_minutes: p.one_time_max_minutes,
+            retention_days: 365,
+            trusted_authserv_id: String::new(),
+            scopes: p.scopes,
+        }
+    }
+}
+
+impl ConsentConfig {
+    pub fn policy(&self) -> ConsentPolicy {
+        ConsentPolicy {
+            scopes: self.scopes.clone(),
+            waiting_period_days: self.waiting_period_days,
+            mailed_notice_extra_days: self.mailed_notice_extra_days,
+            renotice_months: self.renotice_months,
+            renotice_grace_days: self.renotice_grace_days,
+            one_time_max_minutes: self.one_time_max_minutes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        ConsentConfig::default().policy().validate().unwrap();
+        assert!(ConsentConfig::default().retention_days >= 365);
+    }
+}

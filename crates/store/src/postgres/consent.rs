@@ -1,6 +1,9 @@
-use super::PgStore;
-use crate::ConsentStore;
-use async_trait::async_trait;
+//! Consent history and the mail quarantine on PostgreSQL: the shared implementation.
 
-#[async_trait]
-impl ConsentStore for PgStore {}
+use super::PgStore;
+
+async fn begin_write(pool: &sqlx::PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    pool.begin().await
+}
+
+crate::shared::consent::consent_backend!(PgStore, sqlx::PgPool, sqlx::Postgres, sqlx::PgConnection, begin_write);

@@ -4,6 +4,7 @@
 //! its lines) are always consistent with each other.
 
 mod accounts;
+mod audit;
 mod auth;
 mod calls;
 mod consent;

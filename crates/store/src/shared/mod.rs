@@ -8,7 +8,10 @@
 //! [`DbTime`] encodes for each.
 
 pub(crate) mod accounts;
+pub(crate) mod audit;
+pub(crate) mod auth;
 pub(crate) mod calls;
+pub(crate) mod consent;
 pub(crate) mod invoices;
 pub(crate) mod notices;
 pub(crate) mod services;

@@ -1,6 +1,12 @@
-use super::SqliteStore;
-use crate::ConsentStore;
-use async_trait::async_trait;
+//! Consent history and the mail quarantine on SQLite: the shared implementation,
+//! with writes under `BEGIN IMMEDIATE`.
 
-#[async_trait]
-impl ConsentStore for SqliteStore {}
+use super::{SqliteStore, begin_write};
+
+crate::shared::consent::consent_backend!(
+    SqliteStore,
+    sqlx::SqlitePool,
+    sqlx::Sqlite,
+    sqlx::SqliteConnection,
+    begin_write
+);

@@ -4,6 +4,7 @@
 //! pool's connections, so use a file (tests use a temporary directory).
 
 mod accounts;
+mod audit;
 mod auth;
 mod calls;
 mod consent;

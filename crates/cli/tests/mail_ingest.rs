@@ -1,0 +1,226 @@
+//! `cpniguard mail ingest` and `mail watch` end to end with the real binary on a
+//! SQLite database: messages in the shapes real mail clients send, spoofs, automatic
+//! replies and bounces, unknown senders reviewed by the privacy office, and a
+//! database that is down.
+
+use chrono::Utc;
+use cpniguard_core::account::{
+    AccountKind, AccountNumber, AccountProfile, AccountStatus, DirectoryListing, Language, NewAccount, PicFreeze,
+    PostalAddress, TimeZoneName,
+};
+use cpniguard_core::consent::{ApprovalState, CARRIER_MARKETING, ConsentPolicy, PARTNER_SHARING, statuses};
+use cpniguard_core::email::EmailAddress;
+use cpniguard_core::ids::AccountId;
+use cpniguard_core::phone::PhoneNumber;
+use cpniguard_store::{Store, StoreOptions};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+const TRUSTED: &str = "mx.carrier.example";
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail").join(name)).unwrap()
+}
+
+fn new_account(number: &str, phone: &str, email: Option<&str>, language: Language) -> NewAccount {
+    NewAccount {
+        profile: AccountProfile {
+            account_number: AccountNumber::parse(number).unwrap(),
+            kind: AccountKind::Residential,
+            name: "Rosa Díaz".to_owned(),
+            language,
+            time_zone: TimeZoneName::parse("America/Denver").unwrap(),
+            status: AccountStatus::Active,
+            pic_freeze: PicFreeze::default(),
+            directory_listing: DirectoryListing::Listed,
+            business_exemption: None,
+        },
+        postal_address: PostalAddress {
+            line1: "100 Main St".to_owned(),
+            line2: None,
+            city: "Salt Lake City".to_owned(),
+            state: "UT".to_owned(),
+            zip: "84101".to_owned(),
+            country: "US".to_owned(),
+        },
+        email: email.map(|e| EmailAddress::parse(e).unwrap()),
+        telephone_numbers: vec![PhoneNumber::parse(phone).unwrap()],
+    }
+}
+
+struct Env {
+    _dir: tempfile::TempDir,
+    url: String,
+    root: PathBuf,
+    store: Arc<dyn Store>,
+}
+
+async fn env() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+    let store = cpniguard_store::open(&url, &StoreOptions::default()).await.unwrap();
+    store.migrate().await.unwrap();
+    Env { root: dir.path().to_owned(), _dir: dir, url, store }
+}
+
+fn cpniguard(url: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cpniguard"));
+    c.args(args).arg("--database-url").arg(url);
+    if args.last() == Some(&"--maildir") {
+        // The caller appends the directory: keep `--maildir` last.
+        c = Command::new(env!("CARGO_BIN_EXE_cpniguard"));
+        c.args(&args[..args.len() - 1]).arg("--database-url").arg(url).arg("--maildir");
+    }
+    c.env("CPNIGUARD_CONSENT__TRUSTED_AUTHSERV_ID", TRUSTED).env_remove("CPNIGUARD_CONFIG");
+    c
+}
+
+/// Runs `mail ingest` with `raw` on stdin: (exit code, the JSON line).
+fn ingest(url: &str, raw: &[u8]) -> (i32, Value) {
+    let mut child = cpniguard(url, &["mail", "ingest"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(raw).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let line = String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("null").to_owned();
+    (out.status.code().unwrap(), serde_json::from_str(&line).unwrap_or(Value::Null))
+}
+
+async fn state(store: &dyn Store, id: AccountId, scope: &str) -> ApprovalState {
+    let history = store.consent_history(id).await.unwrap();
+    let s = statuses(&history, Utc::now(), &ConsentPolicy::default());
+    s.into_iter().find(|s| s.scope == scope).unwrap().state
+}
+
+#[tokio::test]
+async fn every_client_shape_opts_the_sender_out_and_repeats_are_idempotent() {
+    let e = env().await;
+    let id = AccountId::new();
+    e.store
+        .create_account(id, &new_account("MAIL-1", "+18015557001", Some("rosa@example.com"), Language::Es), Utc::now())
+        .await
+        .unwrap();
+    let shapes = [
+        "plain.eml",
+        "multipart_alternative.eml",
+        "html_only.eml",
+        "qp_spanish_subject.eml",
+        "base64_body.eml",
+        "encoded_word_from.eml",
+        "reply_quoted.eml",
+    ];
+    for (i, name) in shapes.iter().enumerate() {
+        let (code, out) = ingest(&e.url, &fixture(name));
+        assert_eq!(code, 0, "{name}: {out}");
+        assert_eq!(out["outcome"], "applied", "{name}: {out}");
+        assert_eq!(out["account_ids"][0], id.to_string(), "{name}");
+        assert_eq!(out["recorded"], 2, "{name}: both marketing scopes");
+        let history = e.store.consent_history(id).await.unwrap();
+        assert_eq!(history.len(), 2 * (i + 1));
+        let last = history.last().unwrap();
+        assert!(last.evidence.message_id.is_some() && last.evidence.message_sha256.as_ref().unwrap().len() == 64);
+        // The same message again changes nothing.
+        let (code, again) = ingest(&e.url, &fixture(name));
+        assert_eq!((code, again["recorded"].as_u64()), (0, Some(0)), "{name}: {again}");
+    }
+    assert_eq!(state(&*e.store, id, CARRIER_MARKETING).await, ApprovalState::OptedOut);
+    assert_eq!(state(&*e.store, id, PARTNER_SHARING).await, ApprovalState::OptedOut);
+    // One Spanish confirmation per message, to the email of record.
+    let notices = e
+        .store
+        .list_notices(&cpniguard_store::NoticeQuery { account: Some(id), limit: 100, ..Default::default() })
+        .await
+        .unwrap()
+        .notices;
+    assert_eq!(notices.len(), shapes.len());
+    assert!(notices.iter().all(|n| n.template == "consent-confirmation" && n.language == Language::Es));
+}
+
+#[tokio::test]
+async fn automatic_mail_spoofs_and_unknown_senders_are_quarantined_never_applied() {
+    let e = env().await;
+    let id = AccountId::new();
+    e.store
+        .create_account(id, &new_account("MAIL-2", "+18015557002", Some("rosa@example.com"), Language::En), Utc::now())
+        .await
+        .unwrap();
+    for (name, reason) in [
+        ("auto_reply.eml", "automated"),
+        ("bounce.eml", "bounce"),
+        ("spoof_dmarc_fail.eml", "auth_failed"),
+        ("unknown_sender.eml", "unmatched"),
+    ] {
+        let (code, out) = ingest(&e.url, &fixture(name));
+        assert_eq!(code, 0, "{name}: {out}");
+        assert_eq!((out["outcome"].as_str(), out["reason"].as_str()), (Some("quarantined"), Some(reason)), "{name}");
+    }
+    assert!(e.store.consent_history(id).await.unwrap().is_empty(), "nothing applied");
+    let (code, out) = ingest(&e.url, &fixture("unparseable.eml"));
+    assert_eq!((code, out["reason"].as_str()), (65, Some("unparseable")), "{out}");
+    let open = e.store.list_quarantine(true).await.unwrap();
+    assert_eq!(open.len(), 5);
+    let kept = e.store.get_quarantined(open[2].id).await.unwrap().unwrap();
+    assert_eq!(kept.raw, fixture("spoof_dmarc_fail.eml"), "the raw message is kept");
+}
+
+#[tokio::test]
+async fn a_shared_address_is_applied_to_every_account_and_flagged() {
+    let e = env().await;
+    let (a, b) = (AccountId::new(), AccountId::new());
+    for (id, n, p) in [(a, "MAIL-3", "+18015557003"), (b, "MAIL-4", "+18015557004")] {
+        e.store
+            .create_account(id, &new_account(n, p, Some("rosa@example.com"), Language::En), Utc::now())
+            .await
+            .unwrap();
+    }
+    let (code, out) = ingest(&e.url, &fixture("plain.eml"));
+    assert_eq!(code, 0);
+    assert_eq!(out["account_ids"].as_array().unwrap().len(), 2, "{out}");
+    assert!(out["reason"].as_str().unwrap().starts_with("ambiguous"));
+    assert!(out["quarantine_id"].is_string(), "kept for review");
+    for id in [a, b] {
+        assert_eq!(state(&*e.store, id, CARRIER_MARKETING).await, ApprovalState::OptedOut);
+    }
+}
+
+#[tokio::test]
+async fn database_down_is_a_temporary_failure_and_the_maildir_keeps_the_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let down = format!("sqlite://{}/missing/dir/db.sqlite", dir.path().display());
+    let (code, _) = ingest(&down, &fixture("plain.eml"));
+    assert_eq!(code, 75);
+
+    let maildir = dir.path().join("Maildir");
+    std::fs::create_dir_all(maildir.join("new")).unwrap();
+    std::fs::write(maildir.join("new/1.eml"), fixture("plain.eml")).unwrap();
+    let status = cpniguard(&down, &["mail", "watch", "--once", "--maildir"]).arg(&maildir).output().unwrap();
+    assert_eq!(status.status.code(), Some(75));
+    assert!(maildir.join("new/1.eml").exists(), "still waiting in new");
+}
+
+#[tokio::test]
+async fn watch_moves_each_message_to_cur_after_its_outcome_is_committed() {
+    let e = env().await;
+    let id = AccountId::new();
+    e.store
+        .create_account(id, &new_account("MAIL-5", "+18015557005", Some("rosa@example.com"), Language::En), Utc::now())
+        .await
+        .unwrap();
+    let maildir = e.root.join("Maildir");
+    std::fs::create_dir_all(maildir.join("new")).unwrap();
+    for (i, name) in ["plain.eml", "unknown_sender.eml", "bounce.eml"].iter().enumerate() {
+        std::fs::write(maildir.join(format!("new/{i}.host")), fixture(name)).unwrap();
+    }
+    let out = cpniguard(&e.url, &["mail", "watch", "--once", "--maildir"]).arg(&maildir).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+    assert_eq!(std::fs::read_dir(maildir.join("new")).unwrap().count(), 0);
+    assert!(maildir.join("cur/0.host:2,S").exists());
+    assert_eq!(state(&*e.store, id, CARRIER_MARKETING).await, ApprovalState::OptedOut);
+}

@@ -1,0 +1,85 @@
+//! Building a consent change: the events for the scopes concerned and the
+//! confirmation notice to the customer in their language — shared by the API, the
+//! portal and `cpniguard mail ingest`.
+
+use crate::config::Config;
+use chrono::{DateTime, Utc};
+use cpniguard_core::account::Account;
+use cpniguard_core::consent::{ConsentChannel, ConsentEvent, ConsentEventKind, Evidence};
+use cpniguard_core::contact::OfRecordRule;
+use cpniguard_core::notice::{AccountBefore, Channel, NoticeKind, NoticeRouting, account_change_notices};
+use cpniguard_store::consent::ConsentChange;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// What is being recorded, for one account.
+pub struct Request<'a> {
+    pub account: &'a Account,
+    pub scopes: Vec<String>,
+    pub kind: ConsentEventKind,
+    pub channel: ConsentChannel,
+    pub at: DateTime<Utc>,
+    pub recorded_by: String,
+    pub evidence: Evidence,
+    /// Makes a retried request record nothing new (events and notice).
+    pub idempotency_base: Option<String>,
+}
+
+/// The confirmation a change owes, if any.
+pub fn confirmation_kind(kind: ConsentEventKind) -> Option<NoticeKind> {
+    match kind {
+        ConsentEventKind::OptOut | ConsentEventKind::Revocation => Some(NoticeKind::ConsentOptedOut),
+        ConsentEventKind::OptIn => Some(NoticeKind::ConsentOptedIn),
+        _ => None,
+    }
+}
+
+/// The events and the confirmation notice (email of record, or a letter when the
+/// account has no email) for `req`, recorded at `now`.
+pub fn build(config: &Config, req: &Request<'_>, now: DateTime<Utc>) -> ConsentChange {
+    let base = req.idempotency_base.clone().unwrap_or_else(|| format!("consent:{}", Uuid::now_v7()));
+    let events = req
+        .scopes
+        .iter()
+        .map(|scope| ConsentEvent {
+            id: Uuid::now_v7(),
+            account_id: req.account.id,
+            scope: scope.clone(),
+            kind: req.kind,
+            at: req.at,
+            channel: req.channel,
+            recorded_by: req.recorded_by.clone(),
+            recorded_at: now,
+            evidence: req.evidence.clone(),
+            notice: None,
+            refers_to: None,
+            idempotency_key: Some(format!("{base}:{}:{scope}", req.account.id)),
+        })
+        .collect();
+    let notices = match confirmation_kind(req.kind) {
+        Some(kind) => {
+            let routing = NoticeRouting {
+                default_channels: vec![Channel::Email],
+                per_event: BTreeMap::new(),
+                postal_when_no_email: true,
+            };
+            let rule = OfRecordRule { min_age: chrono::Duration::days(config.rules.of_record_days.into()) };
+            let before = AccountBefore {
+                account_id: req.account.id,
+                name: &req.account.profile.name,
+                language: req.account.profile.language,
+                contact_points: &req.account.contact_points,
+            };
+            let change_ref = format!("{base}:{}", req.account.id);
+            let effects = account_change_notices(&before, &[kind], &routing, rule, &change_ref, now);
+            effects.notices
+        }
+        None => Vec::new(),
+    };
+    ConsentChange { events, notices, quarantine: None }
+}
+
+/// The scopes a general opt-out (e.g. by email) withdraws.
+pub fn marketing_scopes(config: &Config) -> Vec<String> {
+    config.consent.policy().marketing_scopes().map(|s| s.name.clone()).collect()
+}

@@ -1,0 +1,241 @@
+//! Consent: the append-only history, per-account and bulk approval, email matching,
+//! and the opt-out mail quarantine.
+
+use super::fixtures::{DAY, at, email, new_account};
+use crate::consent::{ConsentChange, QuarantineResolution, QuarantinedMail};
+use crate::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use cpniguard_core::account::Language;
+use cpniguard_core::consent::{
+    ApprovalState, CARRIER_MARKETING, ConsentChannel, ConsentEvent, ConsentEventKind, ConsentPolicy, Evidence,
+    NoticeMedium, NoticeServed, PARTNER_SHARING, statuses,
+};
+use cpniguard_core::ids::AccountId;
+use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+fn event(account: AccountId, scope: &str, kind: ConsentEventKind, t: DateTime<Utc>) -> ConsentEvent {
+    ConsentEvent {
+        id: Uuid::now_v7(),
+        account_id: account,
+        scope: scope.to_owned(),
+        kind,
+        at: t,
+        channel: ConsentChannel::CsrCall,
+        recorded_by: "staff:test".to_owned(),
+        recorded_at: t,
+        evidence: Evidence { interaction_id: Some("call-1".to_owned()), ..Evidence::default() },
+        notice: None,
+        refers_to: None,
+        idempotency_key: None,
+    }
+}
+
+fn notice_event(account: AccountId, t: DateTime<Utc>) -> ConsentEvent {
+    ConsentEvent {
+        notice: Some(NoticeServed { version: "v1".to_owned(), medium: NoticeMedium::Mail }),
+        channel: ConsentChannel::Letter,
+        ..event(account, CARRIER_MARKETING, ConsentEventKind::NoticeServed, t)
+    }
+}
+
+fn confirmation(account: AccountId, key: &str) -> NewNotice {
+    NewNotice {
+        id: NoticeId::new(),
+        account_id: Some(account),
+        kind: NoticeKind::ConsentOptedOut,
+        channel: Channel::Email,
+        destination: Destination::Email { address: email("holder@example.com") },
+        template: NoticeKind::ConsentOptedOut.template().to_owned(),
+        language: Language::Es,
+        params: BTreeMap::new(),
+        idempotency_key: key.to_owned(),
+        not_before: at(0),
+    }
+}
+
+async fn account(store: &dyn Store, number: &str, mail: Option<&str>) -> AccountId {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    let mut new = new_account(number, "Consent Holder", &[&format!("+1801555{digits:0>4}")]);
+    new.email = mail.map(email);
+    let id = AccountId::new();
+    store.create_account(id, &new, at(0)).await.unwrap();
+    id
+}
+
+pub async fn consent_history_is_recorded_and_derives_status(store: &dyn Store) {
+    let policy = ConsentPolicy::default();
+    let a = account(store, "ACC-6001", Some("holder@example.com")).await;
+    let n = notice_event(a, at(DAY));
+    let mut out = event(a, PARTNER_SHARING, ConsentEventKind::OptIn, at(2 * DAY));
+    out.idempotency_key = Some("k1".to_owned());
+    let change =
+        ConsentChange { events: vec![n.clone(), out.clone()], notices: vec![confirmation(a, "c1")], quarantine: None };
+    let done = store.record_consent(&change, at(2 * DAY)).await.unwrap();
+    assert_eq!(done.recorded, vec![n.id, out.id]);
+    assert_eq!(done.notices.len(), 1);
+    // Recording it again records nothing: idempotency keys of events and notices.
+    let repeat = store
+        .record_consent(
+            &ConsentChange {
+                events: vec![ConsentEvent { id: Uuid::now_v7(), ..out.clone() }],
+                notices: vec![confirmation(a, "c1")],
+                quarantine: None,
+            },
+            at(3 * DAY),
+        )
+        .await
+        .unwrap();
+    assert!(repeat.recorded.is_empty() && repeat.notices.is_empty());
+
+    let history = store.consent_history(a).await.unwrap();
+    assert_eq!(history, vec![n, out]);
+    let s = statuses(&history, at(DAY + 33 * DAY), &policy);
+    assert_eq!(s[0].state, ApprovalState::ApprovedByNotice);
+    assert_eq!(s[1].state, ApprovalState::OptedIn);
+    assert_eq!(statuses(&history, at(DAY + 32 * DAY), &policy)[0].state, ApprovalState::Waiting);
+
+    let unknown = event(AccountId::new(), CARRIER_MARKETING, ConsentEventKind::OptOut, at(DAY));
+    let err = store.record_consent(&ConsentChange { events: vec![unknown], ..Default::default() }, at(DAY)).await;
+    assert!(matches!(err, Err(StoreError::NotFound("account"))), "{err:?}");
+    assert_eq!(store.count_consent_events().await.unwrap(), 2);
+}
+
+/// Nothing is written when any part of the change fails.
+pub async fn consent_changes_are_all_or_nothing(store: &dyn Store) {
+    let a = account(store, "ACC-6101", None).await;
+    let good = event(a, CARRIER_MARKETING, ConsentEventKind::OptOut, at(DAY));
+    let bad = event(AccountId::new(), CARRIER_MARKETING, ConsentEventKind::OptOut, at(DAY));
+    let change = ConsentChange { events: vec![good, bad], notices: vec![confirmation(a, "x")], quarantine: None };
+    assert!(store.record_consent(&change, at(DAY)).await.is_err());
+    assert!(store.consent_history(a).await.unwrap().is_empty());
+}
+
+pub async fn consent_bulk_approval_matches_per_account(store: &dyn Store) {
+    let policy = ConsentPolicy::default();
+    let scope = policy.scope(CARRIER_MARKETING).unwrap().clone();
+    let mut accounts = Vec::new();
+    let mut events = Vec::new();
+    for i in 0..7 {
+        let a = account(store, &format!("ACC-62{i:02}"), None).await;
+        accounts.push(a);
+        if i % 3 != 0 {
+            events.push(notice_event(a, at(i * DAY)));
+        }
+        if i == 4 {
+            events.push(event(a, CARRIER_MARKETING, ConsentEventKind::OptOut, at(40 * DAY)));
+        }
+    }
+    store.record_consent(&ConsentChange { events, ..Default::default() }, at(0)).await.unwrap();
+    for t in [at(20 * DAY), at(36 * DAY), at(50 * DAY)] {
+        let bulk = store.bulk_approval(&scope, &policy, t, None).await.unwrap();
+        assert_eq!(bulk.len(), accounts.len());
+        assert!(bulk.windows(2).all(|w| w[0].account_id < w[1].account_id), "ordered by account");
+        for approval in &bulk {
+            let history = store.consent_history(approval.account_id).await.unwrap();
+            let one = cpniguard_core::consent::status(&history, &scope, t, &policy);
+            assert_eq!((approval.state, approval.usable), (one.state, one.usable));
+        }
+        let some = store.bulk_approval(&scope, &policy, t, Some(&accounts[3..6])).await.unwrap();
+        assert_eq!(some.len(), 3);
+        for approval in &some {
+            assert!(bulk.contains(approval));
+        }
+    }
+    let at50 = store.bulk_approval(&scope, &policy, at(50 * DAY), None).await.unwrap();
+    let usable = at50.iter().filter(|a| a.usable).count();
+    assert_eq!(usable, 3, "notices at days 1, 2, 5 approved; day 4 opted out; 0, 3, 6 no notice");
+}
+
+pub async fn consent_history_cannot_be_changed(store: &dyn Store) {
+    let a = account(store, "ACC-6301", None).await;
+    let e = event(a, CARRIER_MARKETING, ConsentEventKind::OptOut, at(DAY));
+    store.record_consent(&ConsentChange { events: vec![e], ..Default::default() }, at(DAY)).await.unwrap();
+    assert!(store.count_consent_events().await.unwrap() >= 1);
+    // The store has no method to change or delete history; the database refuses it
+    // too (checked in the backend tests with raw SQL).
+}
+
+pub async fn consent_accounts_matched_by_current_email(store: &dyn Store) {
+    let a = account(store, "ACC-6401", Some("Shared@Example.com")).await;
+    let b = account(store, "ACC-6402", Some("shared@example.com")).await;
+    let _c = account(store, "ACC-6403", Some("other@example.com")).await;
+    let mut found = store.accounts_with_email(&email("SHARED@example.com")).await.unwrap();
+    found.sort();
+    let mut want = vec![a, b];
+    want.sort();
+    assert_eq!(found, want);
+    assert!(store.accounts_with_email(&email("nobody@example.com")).await.unwrap().is_empty());
+}
+
+fn quarantined(sha: &str, accounts: Vec<AccountId>) -> QuarantinedMail {
+    QuarantinedMail {
+        id: Uuid::now_v7(),
+        received_at: at(DAY),
+        reason: "unmatched".to_owned(),
+        detail: "no account has this email address".to_owned(),
+        message_id: Some("<m1@example.com>".to_owned()),
+        sha256: sha.to_owned(),
+        sender: Some("stranger@example.com".to_owned()),
+        account_ids: accounts,
+        status: "open".to_owned(),
+        resolved_at: None,
+        resolved_by: None,
+        resolution_note: None,
+        raw: b"From: stranger@example.com\r\n\r\nstop\r\n".to_vec(),
+    }
+}
+
+pub async fn consent_mail_quarantine_review(store: &dyn Store) {
+    let a = account(store, "ACC-6501", None).await;
+    let q = quarantined("aa11", vec![]);
+    let change = ConsentChange { quarantine: Some(q.clone()), ..Default::default() };
+    let first = store.record_consent(&change, at(DAY)).await.unwrap().quarantine.unwrap();
+    assert_eq!(first, q.id);
+    // The same message again is kept once.
+    let again = quarantined("aa11", vec![]);
+    let change = ConsentChange { quarantine: Some(again), ..Default::default() };
+    assert_eq!(store.record_consent(&change, at(DAY)).await.unwrap().quarantine, Some(q.id));
+    let other = quarantined("bb22", vec![]);
+    store
+        .record_consent(&ConsentChange { quarantine: Some(other.clone()), ..Default::default() }, at(DAY))
+        .await
+        .unwrap();
+
+    let open = store.list_quarantine(true).await.unwrap();
+    assert_eq!(open.len(), 2);
+    assert!(open[0].raw.is_empty(), "listings leave the raw message out");
+    let full = store.get_quarantined(q.id).await.unwrap().unwrap();
+    assert_eq!(full.raw, q.raw);
+
+    let apply = ConsentChange {
+        events: vec![event(a, CARRIER_MARKETING, ConsentEventKind::OptOut, at(DAY))],
+        notices: vec![confirmation(a, "q-apply")],
+        quarantine: None,
+    };
+    let applied = store
+        .resolve_quarantine(
+            q.id,
+            &QuarantineResolution::Applied { change: Box::new(apply.clone()) },
+            "staff:po",
+            None,
+            at(2 * DAY),
+        )
+        .await
+        .unwrap();
+    assert_eq!(applied.status, "applied");
+    assert_eq!(applied.resolved_by.as_deref(), Some("staff:po"));
+    assert_eq!(store.consent_history(a).await.unwrap().len(), 1);
+    let twice = store.resolve_quarantine(q.id, &QuarantineResolution::Dismissed, "staff:po", None, at(2 * DAY)).await;
+    assert!(matches!(twice, Err(StoreError::Invalid(_))), "{twice:?}");
+    let dismissed = store
+        .resolve_quarantine(other.id, &QuarantineResolution::Dismissed, "staff:po", Some("spam"), at(2 * DAY))
+        .await
+        .unwrap();
+    assert_eq!((dismissed.status.as_str(), dismissed.resolution_note.as_deref()), ("dismissed", Some("spam")));
+    let missing = store.resolve_quarantine(Uuid::now_v7(), &QuarantineResolution::Dismissed, "x", None, at(0)).await;
+    assert!(matches!(missing, Err(StoreError::NotFound(_))));
+    assert!(store.list_quarantine(true).await.unwrap().is_empty());
+    assert_eq!(store.list_quarantine(false).await.unwrap().len(), 2);
+}
