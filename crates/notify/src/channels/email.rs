@@ -8,10 +8,12 @@ use super::{Delivered, DeliveryError, SetupError};
 use crate::config::{EmailConfig, SmtpTls};
 use crate::render::Rendered;
 use chrono::{DateTime, Utc};
+use cpniguard_core::account::Language;
 use cpniguard_core::email::EmailAddress;
 use cpniguard_core::notice::{Notice, NoticeId};
+use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -102,8 +104,27 @@ impl EmailSender {
             .message_id(Some(format!("<{}>", self.message_id(notice.id))))
             .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("Auto-Submitted"), "auto-generated".into()))
             .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str(NOTICE_HEADER), notice.id.to_string()))
-            .multipart(MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone()))
+            .multipart(body(notice, rendered))
             .map_err(|e| DeliveryError::new(format!("cannot build the email: {e}")))
+    }
+}
+
+/// Text and HTML alternatives; a document the customer asked for (sent only to the
+/// address of record) also travels as an attached file they can keep.
+fn body(notice: &Notice, rendered: &Rendered) -> MultiPart {
+    let alternatives = MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone());
+    match notice.params.get("document") {
+        Some(document) => {
+            let file_name = match notice.language {
+                Language::En => "document.txt",
+                Language::Es => "documento.txt",
+            };
+            let content_type = ContentType::parse("text/plain; charset=utf-8").expect("a valid content type");
+            MultiPart::mixed()
+                .multipart(alternatives)
+                .singlepart(Attachment::new(file_name.to_owned()).body(document.clone(), content_type))
+        }
+        None => alternatives,
     }
 }
 

@@ -99,3 +99,46 @@ async fn an_email_change_is_told_once_to_the_old_address_in_spanish_without_the_
         assert!(stored.provider_message_id.unwrap().contains(&id.to_string()));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_requested_document_is_attached_to_the_email_of_record() {
+    use cpniguard_core::notice::{Destination, NewNotice, NoticeId, NoticeKind};
+    use std::collections::BTreeMap;
+
+    for backend in backends().await {
+        let store = &backend.store;
+        let sink = SmtpSink::start();
+        let acct = account(store.as_ref(), "ACC-7002", Some("rosa@example.com"), Language::Es).await;
+        let document = "Llamadas del 1 al 31 de mayo de 2026\n2026-05-03 14:02  +13035550100  4 min";
+        let notice = NewNotice {
+            id: NoticeId::new(),
+            account_id: Some(acct.id),
+            kind: NoticeKind::DocumentDelivery,
+            channel: Channel::Email,
+            destination: Destination::Email { address: EmailAddress::parse("rosa@example.com").unwrap() },
+            template: NoticeKind::DocumentDelivery.template().to_owned(),
+            language: Language::Es,
+            params: BTreeMap::from([
+                ("change".to_owned(), NoticeKind::DocumentDelivery.as_str().to_owned()),
+                ("changed_at".to_owned(), t0().to_rfc3339()),
+                ("name".to_owned(), "Rosa Díaz".to_owned()),
+                ("document".to_owned(), document.to_owned()),
+            ]),
+            idempotency_key: format!("doc-{}", backend.name),
+            not_before: t0(),
+        };
+        store.enqueue_notices(&[notice], t0()).await.unwrap();
+        let mut cfg = config();
+        cfg.email = sink.email_config();
+        let worker = Worker::new(store.clone(), cfg, carrier()).unwrap();
+        assert_eq!(worker.run_once(t0()).await.unwrap().sent, 1, "{}", backend.name);
+        let mail = sink.wait_for(1, Duration::from_secs(10)).await.remove(0);
+        assert!(mail.header("Content-Type").unwrap().starts_with("multipart/mixed"));
+        let parsed = mail_parser::MessageParser::default().parse(&mail.data).unwrap();
+        assert_eq!(parsed.attachment_count(), 1, "the document travels as a file");
+        let attachment = parsed.attachment(0).unwrap();
+        assert_eq!(mail_parser::MimeHeaders::attachment_name(attachment), Some("documento.txt"));
+        // Text travels with CRLF line ends, as mail does.
+        assert_eq!(attachment.text_contents().map(|t| t.replace("\r\n", "\n")).as_deref(), Some(document));
+    }
+}
