@@ -1,0 +1,106 @@
+//! `cpniguard policy check` and `cpniguard policy explain` as an operator runs them.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn cpniguard(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cpniguard"))
+        .env_remove("CPNIGUARD_CONFIG")
+        .args(args)
+        .output()
+        .expect("run cpniguard")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const EXTRA: &str = r#"
+@id("auditor-reads-services")
+@description("Auditors may read services for a review.")
+permit (principal is CpniGuard::Staff, action == CpniGuard::Action::"read_services", resource)
+when { principal.roles.contains("auditor") && context.purpose == "service_and_support" };
+"#;
+
+const PHONE_PIN_CALL_DETAIL: &str = r#"{
+  "principal": {"type": "staff", "id": "csr-1", "roles": ["csr"], "training_current": true},
+  "action": "read_call_detail",
+  "account": {"id": "acct-1", "kind": "residential", "directory_listing": "listed"},
+  "purpose": "service_and_support",
+  "channel": "phone",
+  "evidence": {"pin_verified": true}
+}"#;
+
+const AUDITOR_SERVICES: &str = r#"{
+  "principal": {"type": "staff", "id": "aud-1", "roles": ["auditor"], "training_current": true},
+  "action": "read_services",
+  "account": {"id": "acct-1", "kind": "residential", "directory_listing": "listed"},
+  "purpose": "service_and_support"
+}"#;
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 temp path")
+}
+
+#[test]
+fn check_accepts_a_valid_directory_and_refuses_an_invalid_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("auditor.cedar"), EXTRA).expect("write");
+    let out = cpniguard(&["policy", "check", path(dir.path())]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("ok") && text(&out.stdout).contains("sha256:"));
+    let out = cpniguard(&["policy", "check", "--replace", path(dir.path())]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("1 policies"), "{}", text(&out.stdout));
+
+    let bad = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        bad.path().join("bad.cedar"),
+        "@id(\"bad\")\n@description(\"d\")\npermit (principal, action, resource) when { resource.listing == \"x\" };",
+    )
+    .expect("write");
+    let out = cpniguard(&["policy", "check", path(bad.path())]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("fails validation") && err.contains("bad") && err.contains("listing"), "{err}");
+}
+
+#[test]
+fn explain_prints_the_decision_its_policies_and_advice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let request = dir.path().join("request.json");
+    std::fs::write(&request, PHONE_PIN_CALL_DETAIL).expect("write");
+    let out = cpniguard(&["policy", "explain", "--request", path(&request)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["allowed"], false);
+    assert_eq!(v["deciding_policy_ids"][0], "no-call-detail-by-phone-without-password");
+    assert_eq!(v["policies"][0]["effect"], "forbid");
+    assert!(v["advice"][0].as_str().expect("advice").contains("address of record"));
+    assert!(v["policy_set_hash"].as_str().expect("hash").starts_with("sha256:"));
+
+    // With an extra directory, a new permit decides.
+    let policies = dir.path().join("policies");
+    std::fs::create_dir(&policies).expect("mkdir");
+    std::fs::write(policies.join("auditor.cedar"), EXTRA).expect("write");
+    std::fs::write(&request, AUDITOR_SERVICES).expect("write");
+    let out = cpniguard(&["policy", "explain", "--request", path(&request)]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!((v["allowed"].clone(), v["deciding_policy_ids"][0].clone()), (false.into(), "default-deny".into()));
+    let out = cpniguard(&["policy", "explain", "--request", path(&request), "--policies", path(&policies)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["allowed"], true);
+    assert_eq!(v["policies"][0]["id"], "auditor-reads-services");
+}
+
+#[test]
+fn explain_refuses_a_malformed_request() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let request = dir.path().join("request.json");
+    std::fs::write(&request, r#"{"action": "read_everything"}"#).expect("write");
+    let out = cpniguard(&["policy", "explain", "--request", path(&request)]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("not a valid policy request"), "{}", text(&out.stderr));
+}

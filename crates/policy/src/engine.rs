@@ -1,0 +1,425 @@
+//! Loading (schema, default set, a carrier's directory), validation, and decisions.
+
+use crate::request::{Principal, Request};
+use cedar_policy::{
+    Authorizer, Context, Decision as CedarDecision, Effect, Entities, Entity, EntityId, EntityTypeName, EntityUid,
+    PolicyId, PolicySet, RestrictedExpression, Schema, ValidationMode, Validator,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::str::FromStr;
+
+/// The Cedar schema every policy set is validated against.
+pub const SCHEMA: &str = include_str!("../schema/cpniguard.cedarschema");
+
+/// The deciding "policy" of a request no permit matched (deny by default).
+pub const DEFAULT_DENY: &str = "default-deny";
+
+/// The default policy set shipped in the binary, one file per purpose plus the hard lines.
+pub const DEFAULT_POLICIES: &[(&str, &str)] = &[
+    ("hard_lines.cedar", include_str!("../policies/hard_lines.cedar")),
+    ("service_and_support.cedar", include_str!("../policies/service_and_support.cedar")),
+    ("billing.cedar", include_str!("../policies/billing.cedar")),
+    ("marketing.cedar", include_str!("../policies/marketing.cedar")),
+    ("legal_process.cedar", include_str!("../policies/legal_process.cedar")),
+    ("fraud_protection.cedar", include_str!("../policies/fraud_protection.cedar")),
+    ("pic_freeze.cedar", include_str!("../policies/pic_freeze.cedar")),
+    ("directory_listing.cedar", include_str!("../policies/directory_listing.cedar")),
+];
+
+/// Why a policy set was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("cannot read {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("no .cedar files in {0}")]
+    Empty(String),
+    #[error("the schema does not parse: {0}")]
+    Schema(String),
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}: {message}")]
+    Annotation { file: String, message: String },
+    #[error("policy id {0:?} is defined twice")]
+    DuplicateId(String),
+    #[error("the policy set fails validation against the schema:\n{0}")]
+    Invalid(String),
+}
+
+/// One `.cedar` file's text and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySource {
+    pub name: String,
+    pub text: String,
+}
+
+/// Whether a carrier's directory adds to the default set or replaces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoadMode {
+    #[default]
+    Extend,
+    Replace,
+}
+
+/// The default set as sources.
+pub fn default_sources() -> Vec<PolicySource> {
+    DEFAULT_POLICIES.iter().map(|(n, t)| PolicySource { name: (*n).to_owned(), text: (*t).to_owned() }).collect()
+}
+
+/// Every `*.cedar` file of `dir`, by name.
+pub fn read_directory(dir: &Path) -> Result<Vec<PolicySource>, PolicyError> {
+    let io = |e| PolicyError::Io { path: dir.display().to_string(), source: e };
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.extension().is_some_and(|e| e == "cedar") && path.is_file() {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| PolicyError::Io { path: path.display().to_string(), source: e })?;
+            out.push(PolicySource { name: path.display().to_string(), text });
+        }
+    }
+    if out.is_empty() {
+        return Err(PolicyError::Empty(dir.display().to_string()));
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// What a policy says about itself (its annotations) and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyInfo {
+    pub id: String,
+    pub effect: &'static str,
+    pub description: String,
+    pub advice: Option<String>,
+    pub file: String,
+}
+
+/// A decision and what it rests on. `deciding_policy_ids` are the permits that matched
+/// when allowed, the forbids that matched when denied, or [`DEFAULT_DENY`] when no
+/// permit matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub allowed: bool,
+    pub deciding_policy_ids: Vec<String>,
+    /// The deciding policies' descriptions, in the same order.
+    pub reasons: Vec<String>,
+    /// When denied: what the caller may do instead (from the forbids' `@advice`).
+    pub advice: Vec<String>,
+    pub policy_set_hash: String,
+    /// Policies that failed to evaluate (they count as not matching).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+impl Decision {
+    /// The advice as one sentence for a problem+json `detail`.
+    pub fn advice_text(&self) -> Option<String> {
+        (!self.advice.is_empty()).then(|| self.advice.join("; "))
+    }
+}
+
+/// The policy engine: a validated policy set and what it needs to decide quickly.
+pub struct Engine {
+    schema: Schema,
+    policies: PolicySet,
+    info: HashMap<PolicyId, PolicyInfo>,
+    hash: String,
+    authorizer: Authorizer,
+    action_entities: Entities,
+    account_type: EntityTypeName,
+    principal_types: HashMap<&'static str, EntityTypeName>,
+    actions: HashMap<&'static str, EntityUid>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("policies", &self.info.len()).field("hash", &self.hash).finish()
+    }
+}
+
+fn type_name(name: &str) -> Result<EntityTypeName, PolicyError> {
+    EntityTypeName::from_str(&format!("CpniGuard::{name}")).map_err(|e| PolicyError::Schema(e.to_string()))
+}
+
+impl Engine {
+    /// The default policy set (compiled in).
+    pub fn with_defaults() -> Result<Self, PolicyError> {
+        Self::from_sources(&default_sources())
+    }
+
+    /// The default set extended by, or replaced with, the `.cedar` files of `dir`.
+    pub fn with_directory(dir: &Path, mode: LoadMode) -> Result<Self, PolicyError> {
+        let mut sources = match mode {
+            LoadMode::Extend => default_sources(),
+            LoadMode::Replace => Vec::new(),
+        };
+        sources.extend(read_directory(dir)?);
+        Self::from_sources(&sources)
+    }
+
+    /// Parse, check annotations (`@id` and `@description` on every policy, ids unique),
+    /// and validate against the schema (strict mode).
+    pub fn from_sources(sources: &[PolicySource]) -> Result<Self, PolicyError> {
+        let (schema, _) = Schema::from_cedarschema_str(SCHEMA).map_err(|e| PolicyError::Schema(e.to_string()))?;
+        let mut policies = PolicySet::new();
+        let mut info = HashMap::new();
+        for source in sources {
+            let parsed = PolicySet::from_str(&source.text)
+                .map_err(|e| PolicyError::Parse { file: source.name.clone(), message: render(&e) })?;
+            if parsed.templates().next().is_some() {
+                let message = "templates are not supported; write static policies".to_owned();
+                return Err(PolicyError::Annotation { file: source.name.clone(), message });
+            }
+            for policy in parsed.policies() {
+                let missing = |what: &str| PolicyError::Annotation {
+                    file: source.name.clone(),
+                    message: format!("a policy has no @{what}(\"...\") annotation:\n{policy}"),
+                };
+                let id = policy.annotation("id").ok_or_else(|| missing("id"))?.to_owned();
+                let description = policy.annotation("description").ok_or_else(|| missing("description"))?;
+                let pid = PolicyId::new(&id);
+                if info.contains_key(&pid) {
+                    return Err(PolicyError::DuplicateId(id));
+                }
+                policies.add(policy.new_id(pid.clone())).map_err(|_| PolicyError::DuplicateId(id.clone()))?;
+                let effect = match policy.effect() {
+                    Effect::Permit => "permit",
+                    Effect::Forbid => "forbid",
+                };
+                let advice = policy.annotation("advice").map(str::to_owned);
+                info.insert(
+                    pid,
+                    PolicyInfo { id, effect, description: description.to_owned(), advice, file: source.name.clone() },
+                );
+            }
+        }
+        let result = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+        if !result.validation_passed() {
+            let messages: Vec<String> = result
+                .validation_errors()
+                .map(|e| {
+                    let file = info.get(e.policy_id()).map(|i| i.file.as_str()).unwrap_or("?");
+                    format!("{file}: policy {}: {}", e.policy_id(), render(e))
+                })
+                .collect();
+            return Err(PolicyError::Invalid(messages.join("\n")));
+        }
+        let action_entities = schema.action_entities().map_err(|e| PolicyError::Schema(e.to_string()))?;
+        let mut principal_types = HashMap::new();
+        for t in ["Staff", "Customer", "Carrier", "SystemJob"] {
+            principal_types.insert(t, type_name(t)?);
+        }
+        let action_type = type_name("Action")?;
+        let actions = crate::Action::ALL
+            .iter()
+            .map(|a| (a.as_str(), EntityUid::from_type_name_and_id(action_type.clone(), EntityId::new(a.as_str()))))
+            .collect();
+        Ok(Engine {
+            schema,
+            policies,
+            info,
+            hash: set_hash(sources),
+            authorizer: Authorizer::new(),
+            action_entities,
+            account_type: type_name("Account")?,
+            principal_types,
+            actions,
+        })
+    }
+
+    /// The version of the set: `sha256:` over the schema and every source, by name.
+    pub fn policy_set_hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// Every policy of the set, by id.
+    pub fn policies(&self) -> Vec<&PolicyInfo> {
+        let mut v: Vec<&PolicyInfo> = self.info.values().collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+
+    pub fn policy(&self, id: &str) -> Option<&PolicyInfo> {
+        self.info.get(&PolicyId::new(id))
+    }
+
+    /// Decide one request. Never panics; a request that cannot be put to Cedar is
+    /// denied with the error.
+    pub fn decide(&self, request: &Request) -> Decision {
+        match self.evaluate(request) {
+            Ok(d) => d,
+            Err(message) => Decision {
+                allowed: false,
+                deciding_policy_ids: vec![DEFAULT_DENY.to_owned()],
+                reasons: vec!["the request could not be evaluated".to_owned()],
+                advice: Vec::new(),
+                policy_set_hash: self.hash.clone(),
+                errors: vec![message],
+            },
+        }
+    }
+
+    fn uid(&self, t: &EntityTypeName, id: &str) -> EntityUid {
+        EntityUid::from_type_name_and_id(t.clone(), EntityId::new(id))
+    }
+
+    fn evaluate(&self, r: &Request) -> Result<Decision, String> {
+        let account_uid = self.uid(&self.account_type, &r.account.id);
+        let principal_type = &self.principal_types[r.principal.type_name()];
+        let principal_uid = self.uid(principal_type, r.principal.id());
+        let (attrs, parents) = principal_attrs(&r.principal, &self.account_type);
+        let principal = Entity::new(principal_uid.clone(), attrs, parents).map_err(|e| e.to_string())?;
+        let account = Entity::new(account_uid.clone(), account_attrs(r), HashSet::new()).map_err(|e| e.to_string())?;
+        let entities =
+            self.action_entities.clone().add_entities([principal, account], None).map_err(|e| e.to_string())?;
+        let action = self.actions[r.action.as_str()].clone();
+        let context = Context::from_pairs(context_pairs(r)).map_err(|e| e.to_string())?;
+        // The typed request always has the schema's shape; debug builds (and so the
+        // tests) check it against the schema all the same, release builds save the time.
+        let schema = cfg!(debug_assertions).then_some(&self.schema);
+        let request = cedar_policy::Request::new(principal_uid, action, account_uid, context, schema)
+            .map_err(|e| e.to_string())?;
+        let response = self.authorizer.is_authorized(&request, &self.policies, &entities);
+        let allowed = response.decision() == CedarDecision::Allow;
+        let mut ids: Vec<&PolicyInfo> = response.diagnostics().reason().filter_map(|id| self.info.get(id)).collect();
+        ids.sort_by(|a, b| a.id.cmp(&b.id));
+        let errors = response.diagnostics().errors().map(|e| e.to_string()).collect();
+        if !allowed && ids.is_empty() {
+            return Ok(Decision {
+                allowed,
+                deciding_policy_ids: vec![DEFAULT_DENY.to_owned()],
+                reasons: vec![format!(
+                    "no permit matched: no policy allows {} for the purpose {} on the channel {}",
+                    r.action, r.purpose, r.channel
+                )],
+                advice: vec![
+                    "check the purpose, your role and the customer's authentication for this channel; \
+                     account information may always be sent to the address of record"
+                        .to_owned(),
+                ],
+                policy_set_hash: self.hash.clone(),
+                errors,
+            });
+        }
+        Ok(Decision {
+            allowed,
+            deciding_policy_ids: ids.iter().map(|i| i.id.clone()).collect(),
+            reasons: ids.iter().map(|i| i.description.clone()).collect(),
+            advice: if allowed { Vec::new() } else { ids.iter().filter_map(|i| i.advice.clone()).collect() },
+            policy_set_hash: self.hash.clone(),
+            errors,
+        })
+    }
+}
+
+fn render(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
+}
+
+fn set_hash(sources: &[PolicySource]) -> String {
+    let mut h = Sha256::new();
+    h.update(SCHEMA.as_bytes());
+    let sorted: BTreeMap<&str, &str> = sources.iter().map(|s| (s.name.as_str(), s.text.as_str())).collect();
+    for (name, text) in sorted {
+        let short = name.rsplit(['/', '\\']).next().unwrap_or(name);
+        h.update([0]);
+        h.update(short.as_bytes());
+        h.update([0]);
+        h.update(text.as_bytes());
+    }
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+fn s(v: &str) -> RestrictedExpression {
+    RestrictedExpression::new_string(v.to_owned())
+}
+
+fn b(v: bool) -> RestrictedExpression {
+    RestrictedExpression::new_bool(v)
+}
+
+fn record(pairs: Vec<(&str, RestrictedExpression)>) -> RestrictedExpression {
+    #[expect(clippy::expect_used, reason = "the keys are distinct literals")]
+    RestrictedExpression::new_record(pairs.into_iter().map(|(k, v)| (k.to_owned(), v))).expect("distinct keys")
+}
+
+fn principal_attrs(
+    p: &Principal,
+    account_type: &EntityTypeName,
+) -> (HashMap<String, RestrictedExpression>, HashSet<EntityUid>) {
+    let mut attrs = HashMap::new();
+    let mut parents = HashSet::new();
+    match p {
+        Principal::Staff { roles, training_current, .. } => {
+            attrs.insert("roles".to_owned(), RestrictedExpression::new_set(roles.iter().map(|r| s(r.as_str()))));
+            attrs.insert("training_current".to_owned(), b(*training_current));
+        }
+        Principal::Customer { accounts, .. } => {
+            for a in accounts {
+                parents.insert(EntityUid::from_type_name_and_id(account_type.clone(), EntityId::new(a)));
+            }
+        }
+        Principal::Carrier { .. } => {}
+        Principal::SystemJob { job, .. } => {
+            attrs.insert("job".to_owned(), s(job));
+        }
+    }
+    (attrs, parents)
+}
+
+fn account_attrs(r: &Request) -> HashMap<String, RestrictedExpression> {
+    let a = &r.account;
+    let consent = record(vec![
+        ("carrier_marketing_usable", b(a.consent.carrier_marketing_usable)),
+        ("partner_sharing_usable", b(a.consent.partner_sharing_usable)),
+        ("one_time_usable", b(a.consent.one_time_usable)),
+    ]);
+    HashMap::from([
+        ("kind".to_owned(), s(a.kind.as_str())),
+        ("business_exempt".to_owned(), b(a.business_exempt)),
+        ("consent".to_owned(), consent),
+        ("pic_freeze_any".to_owned(), b(a.pic_freeze_any)),
+        ("directory_listing".to_owned(), s(a.directory_listing.as_str())),
+    ])
+}
+
+fn context_pairs(r: &Request) -> Vec<(String, RestrictedExpression)> {
+    let e = &r.evidence;
+    let evidence = record(vec![
+        ("password_verified", b(e.password_verified)),
+        ("pin_verified", b(e.pin_verified)),
+        ("backup_answer_verified", b(e.backup_answer_verified)),
+        ("photo_id_valid", b(e.photo_id_valid)),
+        ("call_back_completed", b(e.call_back_completed)),
+        ("volunteered_call_details", b(e.volunteered_call_details)),
+        ("contract_authenticated", b(e.contract_authenticated)),
+    ]);
+    let mut pairs = vec![
+        ("purpose".to_owned(), s(r.purpose.as_str())),
+        ("channel".to_owned(), s(r.channel.as_str())),
+        ("evidence".to_owned(), evidence),
+        ("legal_process_in_scope".to_owned(), b(r.legal_process.as_ref().is_some_and(|l| l.in_scope))),
+        ("campaign_approved".to_owned(), b(r.campaign.as_ref().is_some_and(|c| c.approved))),
+    ];
+    if let Some(l) = &r.legal_process {
+        pairs.push(("legal_process_ref".to_owned(), s(&l.reference)));
+    }
+    if let Some(f) = &r.fraud_case_ref {
+        pairs.push(("fraud_case_ref".to_owned(), s(f)));
+    }
+    if let Some(c) = &r.campaign {
+        pairs.push(("campaign_id".to_owned(), s(&c.id)));
+    }
+    pairs
+}
