@@ -1,0 +1,291 @@
+//! Breach response over HTTP (issue 7), on every available backend: customer notice
+//! blocked during the waiting period and released after it, lifted by an urgent need,
+//! moved by a delay order; retention refusal; and affected accounts derived from the
+//! audit chain and notified through a real SMTP server.
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::{TestServer, servers, servers_with};
+use cpniguard_core::account::{
+    AccountKind, AccountProfile, AccountStatus, DirectoryListing, Language, NewAccount, PicFreeze, PostalAddress,
+    TimeZoneName,
+};
+use cpniguard_core::audit::{AuditRecord, Principal, PrincipalKind};
+use cpniguard_core::calendar::FederalCalendar;
+use cpniguard_core::email::EmailAddress;
+use cpniguard_core::ids::AccountId;
+use cpniguard_core::phone::PhoneNumber;
+use cpniguard_notify::Worker;
+use cpniguard_notify::testing::SmtpSink;
+use cpniguard_server::Config;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration as StdDuration;
+
+/// An account opened 40 days ago, so its contact points are of record.
+async fn account(s: &TestServer, number: &str, phone: &str, email: &str, language: Language) -> AccountId {
+    let new = NewAccount {
+        profile: AccountProfile {
+            account_number: cpniguard_core::account::AccountNumber::parse(number).unwrap(),
+            kind: AccountKind::Residential,
+            name: "Ana Ruiz".into(),
+            language,
+            time_zone: TimeZoneName::parse("America/Denver").unwrap(),
+            status: AccountStatus::Active,
+            pic_freeze: PicFreeze::default(),
+            directory_listing: DirectoryListing::Listed,
+            business_exemption: None,
+        },
+        postal_address: PostalAddress {
+            line1: "10 Main St".into(),
+            line2: None,
+            city: "Provo".into(),
+            state: "UT".into(),
+            zip: "84601".into(),
+            country: "US".into(),
+        },
+        email: Some(EmailAddress::parse(email).unwrap()),
+        telephone_numbers: vec![PhoneNumber::parse(phone).unwrap()],
+    };
+    let id = AccountId::new();
+    s.store.create_account(id, &new, Utc::now() - Duration::days(40)).await.unwrap();
+    id
+}
+
+async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let r = req.send().await.unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// A new incident determined `days_ago` days ago, affecting `accounts`.
+async fn incident(s: &TestServer, days_ago: i64, accounts: &[AccountId]) -> String {
+    let determined = Utc::now() - Duration::days(days_ago);
+    let body = json!({
+        "discovered_at": determined - Duration::hours(2),
+        "determined_at": determined,
+        "description": "an employee read accounts without a customer's request",
+        "categories": ["call_detail", "billing"],
+        "affected_accounts": accounts,
+        "harm": "likely",
+    });
+    let (st, v) = send(s.post("/api/v1/breach/incidents", &s.admin).json(&body)).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    v["incident"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn agencies_told(s: &TestServer, id: &str, at: DateTime<Utc>) {
+    for agency in ["usss", "fbi"] {
+        let body = json!({"agency": agency, "reference": format!("{agency}-1"), "at": at});
+        let (st, v) =
+            send(s.post(&format!("/api/v1/breach/incidents/{id}/agency-notices"), &s.admin).json(&body)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+    }
+}
+
+async fn notify(s: &TestServer, id: &str) -> (StatusCode, Value) {
+    send(s.post(&format!("/api/v1/breach/incidents/{id}/notify-customers"), &s.admin)).await
+}
+
+async fn get(s: &TestServer, id: &str) -> Value {
+    let (st, v) = send(s.get(&format!("/api/v1/breach/incidents/{id}"), &s.admin)).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    v
+}
+
+fn today() -> chrono::NaiveDate {
+    FederalCalendar::for_time_zone("America/New_York").unwrap().local_date(Utc::now())
+}
+
+#[tokio::test]
+async fn the_waiting_period_blocks_customer_notice_until_its_date() {
+    for s in servers().await {
+        let a = account(&s, "BRW-1001", "+18015550801", "w1@example.com", Language::En).await;
+        let id = incident(&s, 1, &[a]).await;
+        let v = get(&s, &id).await;
+        let opens = v["customer_notice_blocked_until"].as_str().expect("blocked").to_owned();
+        assert_eq!(v["deadlines"]["customer_notice_earliest"], opens.as_str());
+        let (st, p) = notify(&s, &id).await;
+        assert_eq!(st, StatusCode::CONFLICT, "{p}");
+        assert_eq!(p["code"], "customer_notice_blocked");
+        assert!(p["detail"].as_str().unwrap().contains(&opens), "{p}");
+
+        // Told the agencies long ago: the seven business days have passed.
+        let old = incident(&s, 60, &[a]).await;
+        agencies_told(&s, &old, Utc::now() - Duration::days(59)).await;
+        let v = get(&s, &old).await;
+        assert_eq!(v["incident"]["state"], "agencies_notified");
+        assert!(v["customer_notice_blocked_until"].is_null(), "{v}");
+        let (st, v) = notify(&s, &old).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["incident"]["state"], "customers_notified");
+        assert_eq!(v["notices"].as_array().unwrap().len(), 1);
+        assert_eq!(v["notices"][0]["status"], "queued");
+        let (st, _) = notify(&s, &old).await;
+        assert_eq!(st, StatusCode::CONFLICT, "only once");
+        // Every change is in the log.
+        let (_, events) = send(s.get(&format!("/api/v1/breach/incidents/{old}/events"), &s.admin)).await;
+        let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["created", "agency_notified", "agency_notified", "customers_notified"]);
+    }
+}
+
+#[tokio::test]
+async fn an_urgent_need_lifts_the_waiting_period() {
+    for s in servers().await {
+        let a = account(&s, "BRU-1001", "+18015550802", "u1@example.com", Language::En).await;
+        let id = incident(&s, 1, &[a]).await;
+        assert_eq!(notify(&s, &id).await.0, StatusCode::CONFLICT);
+        let body = json!({"agency": "fbi", "consulted": "Special Agent Doe", "reason": "identity theft under way"});
+        let (st, v) = send(s.post(&format!("/api/v1/breach/incidents/{id}/urgent-need"), &s.admin).json(&body)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert!(v["customer_notice_blocked_until"].is_null(), "{v}");
+        let (st, v) = notify(&s, &id).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+    }
+}
+
+#[tokio::test]
+async fn a_delay_order_moves_customer_notice_until_released() {
+    for s in servers().await {
+        let a = account(&s, "BRD-1001", "+18015550803", "d1@example.com", Language::En).await;
+        let id = incident(&s, 60, &[a]).await;
+        agencies_told(&s, &id, Utc::now() - Duration::days(59)).await;
+        let until = today() + Duration::days(10);
+        let body = json!({"agency": "usss", "reference": "USSS-ORDER-7", "until": until});
+        let (st, v) = send(s.post(&format!("/api/v1/breach/incidents/{id}/delay-orders"), &s.admin).json(&body)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let opens = (until + Duration::days(1)).to_string();
+        assert_eq!(v["customer_notice_blocked_until"], opens.as_str());
+        let (st, p) = notify(&s, &id).await;
+        assert_eq!(st, StatusCode::CONFLICT, "{p}");
+        assert!(p["detail"].as_str().unwrap().contains(&opens), "{p}");
+
+        // Extended in writing: the date moves again.
+        let order = v["incident"]["delay_orders"][0]["id"].as_str().unwrap().to_owned();
+        let later = until + Duration::days(20);
+        let body = json!({"reference": "USSS-ORDER-7A", "until": later});
+        let path = format!("/api/v1/breach/incidents/{id}/delay-orders/{order}/extensions");
+        let (st, v) = send(s.post(&path, &s.admin).json(&body)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["customer_notice_blocked_until"], (later + Duration::days(1)).to_string().as_str());
+
+        // Released today: customers may be told.
+        let path = format!("/api/v1/breach/incidents/{id}/delay-orders/{order}/release");
+        let (st, v) = send(s.post(&path, &s.admin).json(&json!({"released_on": today()}))).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert!(v["customer_notice_blocked_until"].is_null(), "{v}");
+        assert_eq!(notify(&s, &id).await.0, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn records_are_kept_until_the_retention_date_and_exported() {
+    for s in servers().await {
+        let id = incident(&s, 3, &[]).await;
+        let v = get(&s, &id).await;
+        let until = v["incident"]["retain_until"].as_str().unwrap().to_owned();
+        assert_eq!(v["deadlines"]["records_retain_until"], until.as_str());
+        let r = s.http.delete(s.url(&format!("/api/v1/breach/incidents/{id}"))).bearer_auth(&s.admin).send().await;
+        let r = r.unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["code"], "retention");
+        assert!(p["detail"].as_str().unwrap().contains(&until), "{p}");
+        get(&s, &id).await;
+
+        let (st, export) = send(s.get(&format!("/api/v1/breach/incidents/{id}/export"), &s.admin)).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(export["incident"]["id"], id.as_str());
+        assert_eq!(export["events"][0]["kind"], "created");
+        let html = s.get(&format!("/api/v1/breach/incidents/{id}/report"), &s.admin).send().await.unwrap();
+        assert!(html.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let html = html.text().await.unwrap();
+        assert!(html.contains("an employee read accounts without a customer&#39;s request"), "escaped");
+
+        // Only the privacy office.
+        let (st, _) = send(s.get("/api/v1/breach/incidents", &s.csr)).await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let (st, clocks) = send(s.get("/api/v1/breach/clocks", &s.admin)).await;
+        assert_eq!(st, StatusCode::OK, "{clocks}");
+    }
+}
+
+fn audit(principal: &str, account: AccountId, at: DateTime<Utc>) -> AuditRecord {
+    AuditRecord {
+        at,
+        principal: Principal { kind: PrincipalKind::Staff, id: principal.to_owned(), role: Some("csr".into()) },
+        account_id: Some(account),
+        ..cpniguard_store::conformance::audit_record(1)
+    }
+}
+
+fn config_for(sink: &SmtpSink) -> Config {
+    let mut c = Config::default();
+    c.notices.email = sink.email_config();
+    c.notices.worker.max_attempts = 1;
+    c
+}
+
+#[tokio::test]
+async fn accounts_from_the_audit_chain_are_notified_by_email_in_their_language() {
+    let sink = SmtpSink::start();
+    for s in servers_with(|| config_for(&sink)).await {
+        let tag = s.backend;
+        let en = account(&s, "BRE-1001", "+18015550811", &format!("en.{tag}@example.com"), Language::En).await;
+        let es = account(&s, "BRE-1002", "+18015550812", &format!("es.{tag}@example.com"), Language::Es).await;
+        let other = account(&s, "BRE-1003", "+18015550813", &format!("other.{tag}@example.com"), Language::En).await;
+        let now = Utc::now();
+        s.store
+            .append_audit(&[
+                audit("rogue", en, now - Duration::hours(5)),
+                audit("rogue", es, now - Duration::hours(4)),
+                audit("rogue", en, now - Duration::hours(3)),
+                // Outside the range, and another principal: not affected.
+                audit("rogue", other, now - Duration::days(3)),
+                audit("honest", other, now - Duration::hours(4)),
+            ])
+            .await
+            .unwrap();
+
+        let id = incident(&s, 0, &[]).await;
+        let body = json!({"principal_kind": "staff", "principal": "rogue", "from": now - Duration::days(1), "to": now});
+        let path = format!("/api/v1/breach/incidents/{id}/affected-accounts/from-audit");
+        let (st, v) = send(s.post(&path, &s.admin).json(&body)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let mut expected = vec![en.to_string(), es.to_string()];
+        expected.sort();
+        let got: Vec<String> =
+            v["incident"]["affected_accounts"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().into()).collect();
+        assert_eq!(got, expected);
+
+        let body = json!({"agency": "usss", "consulted": "Agent Roe", "reason": "accounts being taken over"});
+        let (st, _) = send(s.post(&format!("/api/v1/breach/incidents/{id}/urgent-need"), &s.admin).json(&body)).await;
+        assert_eq!(st, StatusCode::OK);
+        let (st, v) = notify(&s, &id).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+
+        let before = sink.messages().len();
+        let config = config_for(&sink);
+        let worker = Worker::new(s.store.clone(), config.notices.clone(), config.carrier_info()).unwrap();
+        worker.run_once(Utc::now()).await.unwrap();
+        let mail = sink.wait_for(before + 2, StdDuration::from_secs(10)).await;
+        let to = |addr: &str| mail.iter().filter(|m| m.to == vec![addr.to_owned()]).collect::<Vec<_>>();
+        let en_mail = to(&format!("en.{tag}@example.com"));
+        let es_mail = to(&format!("es.{tag}@example.com"));
+        assert_eq!((en_mail.len(), es_mail.len()), (1, 1), "one message per affected account");
+        assert!(to(&format!("other.{tag}@example.com")).is_empty(), "nothing to unaffected accounts");
+        let en_text = en_mail[0].text().unwrap();
+        assert!(en_mail[0].subject().unwrap().starts_with("Important notice"), "{en_text}");
+        assert!(en_text.contains("records of your calls") && en_text.contains("FCC"), "{en_text}");
+        let es_text = es_mail[0].text().unwrap();
+        assert!(es_mail[0].subject().unwrap().starts_with("Aviso importante"), "{es_text}");
+        assert!(es_text.contains("los registros de sus llamadas"), "{es_text}");
+
+        let v = get(&s, &id).await;
+        let statuses: Vec<&str> =
+            v["notices"].as_array().unwrap().iter().map(|n| n["status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, ["sent", "sent"], "{v}");
+    }
+}

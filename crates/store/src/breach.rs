@@ -1,0 +1,194 @@
+//! Breach incidents (issue 7): the incident record, its append-only event log, and the
+//! customer notices queued for it. The record is one document (its facts change
+//! together and are always read whole); the columns beside it are what queries and the
+//! retention rule need.
+
+use crate::StoreResult;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use cpniguard_core::breach::{Agency, Harm, Regime};
+use cpniguard_core::ids::AccountId;
+use cpniguard_core::notice::{NewNotice, NoticeId, NoticeStatus};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// open → agencies_notified → customers_notified (or not_required) → closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentState {
+    Open,
+    AgenciesNotified,
+    CustomersNotified,
+    NotRequired,
+    Closed,
+}
+
+impl IncidentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentState::Open => "open",
+            IncidentState::AgenciesNotified => "agencies_notified",
+            IncidentState::CustomersNotified => "customers_notified",
+            IncidentState::NotRequired => "not_required",
+            IncidentState::Closed => "closed",
+        }
+    }
+}
+
+/// Whether the information was encrypted, and whether the key went with it: the facts
+/// a safe-harbour argument rests on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncryptionFacts {
+    pub encrypted: bool,
+    pub key_compromised: bool,
+    #[serde(default)]
+    pub notes: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UrgentNeed {
+    pub declared_at: DateTime<Utc>,
+    /// The agency consulted before telling customers early.
+    pub agency: Agency,
+    /// Who at the agency was consulted.
+    pub consulted: String,
+    pub reason: String,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelayExtension {
+    pub reference: String,
+    pub until: NaiveDate,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// An agency's written order not to tell customers or the public yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelayOrder {
+    pub id: Uuid,
+    pub agency: Agency,
+    pub reference: String,
+    /// The last day of the order as first given.
+    pub until: NaiveDate,
+    pub extensions: Vec<DelayExtension>,
+    /// The agency released the carrier from the order on this day.
+    pub released_on: Option<NaiveDate>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl DelayOrder {
+    /// The last day the order holds: the latest extension, or the day before release.
+    pub fn effective_until(&self) -> NaiveDate {
+        let until = self.extensions.iter().map(|e| e.until).fold(self.until, NaiveDate::max);
+        match self.released_on.and_then(|r| r.pred_opt()) {
+            Some(before) => until.min(before),
+            None => until,
+        }
+    }
+}
+
+/// A report made to an agency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgencyNoticeMade {
+    pub agency: Agency,
+    pub reference: String,
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
+/// A breach incident as recorded. Never holds CPNI: the categories name kinds of
+/// information, the accounts are ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BreachIncident {
+    pub id: Uuid,
+    /// Incremented by every change; a change names the version it was made against.
+    pub version: u64,
+    pub state: IncidentState,
+    pub regime: Regime,
+    pub created_at: DateTime<Utc>,
+    pub discovered_at: DateTime<Utc>,
+    pub determined_at: DateTime<Utc>,
+    pub description: String,
+    pub circumstances: String,
+    /// `CpniCategory` names.
+    pub categories: Vec<String>,
+    pub affected_accounts: Vec<AccountId>,
+    /// When the accounts are not known one by one.
+    pub approximate_affected: Option<u64>,
+    pub harm: Harm,
+    pub harm_reasoning: String,
+    pub inadvertent: bool,
+    pub encryption: EncryptionFacts,
+    pub urgent_need: Option<UrgentNeed>,
+    pub delay_orders: Vec<DelayOrder>,
+    pub agency_notices: Vec<AgencyNoticeMade>,
+    pub customers_notified_at: Option<DateTime<Utc>>,
+    pub not_required_reason: Option<String>,
+    /// The record (with its events and notices) is kept through this day.
+    pub retain_until: NaiveDate,
+}
+
+/// One entry of an incident's append-only log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BreachEvent {
+    pub id: Uuid,
+    pub incident_id: Uuid,
+    pub at: DateTime<Utc>,
+    /// The staff member's username.
+    pub actor: String,
+    pub kind: String,
+    /// What changed (never CPNI).
+    pub detail: serde_json::Value,
+}
+
+/// How far the notice to one affected account has got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BreachNoticeProgress {
+    pub account_id: AccountId,
+    pub notice_id: NoticeId,
+    pub status: NoticeStatus,
+}
+
+#[async_trait]
+pub trait BreachStore: Send + Sync {
+    /// `Conflict("breach incident")` when the id is taken.
+    async fn create_breach_incident(&self, incident: &BreachIncident, event: &BreachEvent) -> StoreResult<()>;
+
+    async fn get_breach_incident(&self, id: Uuid) -> StoreResult<Option<BreachIncident>>;
+
+    /// Every incident, oldest first.
+    async fn list_breach_incidents(&self) -> StoreResult<Vec<BreachIncident>>;
+
+    /// Replace the record (whose `version` is the new one) if the stored version is
+    /// still `expected_version`, and log `event`, in one transaction.
+    /// `Conflict("breach incident version")` when someone else changed it first;
+    /// `NotFound` when it does not exist.
+    async fn update_breach_incident(
+        &self,
+        incident: &BreachIncident,
+        expected_version: u64,
+        event: &BreachEvent,
+    ) -> StoreResult<()>;
+
+    /// The update above plus notices queued to the outbox and linked to the incident
+    /// per account, all in one transaction. Returns how many notices were new.
+    async fn queue_breach_notices(
+        &self,
+        incident: &BreachIncident,
+        expected_version: u64,
+        event: &BreachEvent,
+        notices: &[NewNotice],
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
+    /// The log, oldest first.
+    async fn breach_events(&self, id: Uuid) -> StoreResult<Vec<BreachEvent>>;
+
+    /// Per affected account, the notice queued and its delivery status.
+    async fn breach_notice_progress(&self, id: Uuid) -> StoreResult<Vec<BreachNoticeProgress>>;
+
+    /// Delete the incident, its log and its notice links. `Invalid` (naming the date)
+    /// while `today` is not after its retention date; `NotFound` when absent.
+    async fn delete_breach_incident(&self, id: Uuid, today: NaiveDate) -> StoreResult<()>;
+}

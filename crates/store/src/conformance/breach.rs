@@ -1,0 +1,118 @@
+//! Breach incidents: versioned records, the append-only log, notices linked per
+//! account, and deletion refused before the retention date.
+
+use super::fixtures::{DAY, at, create, date, email};
+use crate::breach::{BreachEvent, BreachIncident, EncryptionFacts, IncidentState};
+use crate::{Store, StoreError};
+use cpniguard_core::account::Language;
+use cpniguard_core::breach::{Harm, Regime};
+use cpniguard_core::ids::AccountId;
+use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind, NoticeStatus};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+fn incident(accounts: Vec<AccountId>) -> BreachIncident {
+    BreachIncident {
+        id: Uuid::now_v7(),
+        version: 1,
+        state: IncidentState::Open,
+        regime: Regime::Fcc2007,
+        created_at: at(0),
+        discovered_at: at(0),
+        determined_at: at(DAY),
+        description: "an employee read accounts without a reason".to_owned(),
+        circumstances: "found by the audit review".to_owned(),
+        categories: vec!["call_detail".to_owned()],
+        affected_accounts: accounts,
+        approximate_affected: None,
+        harm: Harm::Unknown,
+        harm_reasoning: String::new(),
+        inadvertent: false,
+        encryption: EncryptionFacts::default(),
+        urgent_need: None,
+        delay_orders: Vec::new(),
+        agency_notices: Vec::new(),
+        customers_notified_at: None,
+        not_required_reason: None,
+        retain_until: date("2028-01-02"),
+    }
+}
+
+fn event(incident: &BreachIncident, kind: &str, secs: i64) -> BreachEvent {
+    BreachEvent {
+        id: Uuid::now_v7(),
+        incident_id: incident.id,
+        at: at(secs),
+        actor: "privacy".to_owned(),
+        kind: kind.to_owned(),
+        detail: serde_json::json!({ "version": incident.version }),
+    }
+}
+
+fn notice(account: AccountId, incident: Uuid) -> NewNotice {
+    NewNotice {
+        id: NoticeId::new(),
+        account_id: Some(account),
+        kind: NoticeKind::BreachNotice,
+        channel: Channel::Email,
+        destination: Destination::Email { address: email("holder@example.com") },
+        template: NoticeKind::BreachNotice.template().to_owned(),
+        language: Language::En,
+        params: BTreeMap::new(),
+        idempotency_key: format!("breach:{incident}:{account}"),
+        not_before: at(0),
+    }
+}
+
+pub async fn breach_incidents_versioned_with_their_log(store: &dyn Store) {
+    let a = create(store, "BR-1001", "Ana Breach", &["+18015550101"]).await;
+    let mut i = incident(vec![a.id]);
+    store.create_breach_incident(&i, &event(&i, "created", 0)).await.unwrap();
+    assert!(matches!(store.create_breach_incident(&i, &event(&i, "created", 0)).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store.get_breach_incident(i.id).await.unwrap(), Some(i.clone()));
+
+    i.version = 2;
+    i.harm = Harm::Likely;
+    store.update_breach_incident(&i, 1, &event(&i, "updated", 10)).await.unwrap();
+    // A change made against a version that is no longer current is refused whole.
+    let stale = BreachIncident { version: 2, description: "lost".to_owned(), ..i.clone() };
+    let err = store.update_breach_incident(&stale, 1, &event(&i, "lost", 20)).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(store.get_breach_incident(i.id).await.unwrap(), Some(i.clone()));
+    let kinds: Vec<String> = store.breach_events(i.id).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["created", "updated"]);
+
+    let missing = BreachIncident { id: Uuid::now_v7(), ..i.clone() };
+    let err = store.update_breach_incident(&missing, 2, &event(&missing, "x", 0)).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    assert_eq!(store.list_breach_incidents().await.unwrap(), vec![i]);
+}
+
+pub async fn breach_notices_linked_and_retention_enforced(store: &dyn Store) {
+    let a = create(store, "BR-1002", "Ana", &["+18015550102"]).await;
+    let b = create(store, "BR-1003", "Beto", &["+18015550103"]).await;
+    let mut i = incident(vec![a.id, b.id]);
+    store.create_breach_incident(&i, &event(&i, "created", 0)).await.unwrap();
+    i.version = 2;
+    i.state = IncidentState::CustomersNotified;
+    let notices = [notice(a.id, i.id), notice(b.id, i.id)];
+    let queued = store.queue_breach_notices(&i, 1, &event(&i, "customers_notified", 5), &notices, at(5)).await.unwrap();
+    assert_eq!(queued, 2);
+    let mut progress = store.breach_notice_progress(i.id).await.unwrap();
+    progress.sort_by_key(|p| p.account_id);
+    let mut expected: Vec<_> = notices.iter().map(|n| (n.account_id.unwrap(), n.id)).collect();
+    expected.sort();
+    assert_eq!(progress.iter().map(|p| (p.account_id, p.notice_id)).collect::<Vec<_>>(), expected);
+    assert!(progress.iter().all(|p| p.status == NoticeStatus::Queued));
+
+    // Kept through the retention date, deletable the day after.
+    let err = store.delete_breach_incident(i.id, date("2028-01-02")).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Invalid(e) if e.reason.contains("2028-01-02")), "{err:?}");
+    assert!(store.get_breach_incident(i.id).await.unwrap().is_some());
+    store.delete_breach_incident(i.id, date("2028-01-03")).await.unwrap();
+    assert_eq!(store.get_breach_incident(i.id).await.unwrap(), None);
+    assert!(store.breach_events(i.id).await.unwrap().is_empty());
+    assert!(matches!(store.delete_breach_incident(i.id, date("2030-01-01")).await, Err(StoreError::NotFound(_))));
+    // The notices themselves stay in the outbox's own history.
+    assert!(store.get_notice(notices[0].id).await.unwrap().is_some());
+}

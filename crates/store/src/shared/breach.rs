@@ -1,0 +1,266 @@
+//! Breach incidents: statements (the same in both dialects) and the whole
+//! implementation as a macro each backend expands with its pool and its way of
+//! beginning a write transaction.
+
+use super::DbTime;
+use crate::breach::{BreachEvent, BreachIncident, BreachNoticeProgress};
+use crate::{StoreError, StoreResult};
+use cpniguard_core::ids::AccountId;
+use cpniguard_core::notice::{NoticeId, NoticeStatus};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+pub(crate) const INSERT: &str =
+    "INSERT INTO breach_incidents (id, version, state, retain_until, record) VALUES ($1, $2, $3, $4, $5)";
+pub(crate) const UPDATE: &str = "UPDATE breach_incidents SET version = $2, state = $3, retain_until = $4, record = $5 WHERE id = $1 AND version = $6";
+pub(crate) const EXISTS: &str = "SELECT COUNT(*) FROM breach_incidents WHERE id = $1";
+pub(crate) const GET: &str = "SELECT version, record FROM breach_incidents WHERE id = $1";
+pub(crate) const LIST: &str = "SELECT version, record FROM breach_incidents ORDER BY id";
+pub(crate) const INSERT_EVENT: &str =
+    "INSERT INTO breach_events (id, incident_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)";
+pub(crate) const EVENTS: &str =
+    "SELECT id, incident_id, at, actor, kind, detail FROM breach_events WHERE incident_id = $1 ORDER BY at, id";
+pub(crate) const LINK_NOTICE: &str = "INSERT INTO breach_notices (incident_id, account_id, notice_id) \
+     VALUES ($1, $2, $3) ON CONFLICT (incident_id, account_id) DO NOTHING";
+pub(crate) const PROGRESS: &str = "SELECT b.account_id, b.notice_id, n.status FROM breach_notices b \
+     JOIN notices n ON n.id = b.notice_id WHERE b.incident_id = $1 ORDER BY b.account_id";
+pub(crate) const RETAIN_UNTIL: &str = "SELECT retain_until FROM breach_incidents WHERE id = $1";
+pub(crate) const DELETE_LINKS: &str = "DELETE FROM breach_notices WHERE incident_id = $1";
+pub(crate) const DELETE_EVENTS: &str = "DELETE FROM breach_events WHERE incident_id = $1";
+pub(crate) const DELETE: &str = "DELETE FROM breach_incidents WHERE id = $1";
+
+const TABLE: &str = "breach_incidents";
+
+pub(crate) fn db_version(v: u64) -> StoreResult<i64> {
+    i64::try_from(v).map_err(|_| StoreError::Invalid(cpniguard_core::ValidationError::new("version", "too large")))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct IncidentRow {
+    version: i64,
+    record: Json<BreachIncident>,
+}
+
+impl IncidentRow {
+    pub(crate) fn into_incident(self) -> StoreResult<BreachIncident> {
+        let mut incident = self.record.0;
+        // The column is authoritative: the document is written with it.
+        incident.version = super::unsigned(TABLE, "version", self.version)?;
+        Ok(incident)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EventRow {
+    id: Uuid,
+    incident_id: Uuid,
+    at: DbTime,
+    actor: String,
+    kind: String,
+    detail: Json<serde_json::Value>,
+}
+
+impl EventRow {
+    pub(crate) fn into_event(self) -> BreachEvent {
+        BreachEvent {
+            id: self.id,
+            incident_id: self.incident_id,
+            at: self.at.time(),
+            actor: self.actor,
+            kind: self.kind,
+            detail: self.detail.0,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ProgressRow {
+    account_id: Uuid,
+    notice_id: Uuid,
+    status: String,
+}
+
+impl ProgressRow {
+    pub(crate) fn into_progress(self) -> StoreResult<BreachNoticeProgress> {
+        Ok(BreachNoticeProgress {
+            account_id: AccountId(self.account_id),
+            notice_id: NoticeId(self.notice_id),
+            status: NoticeStatus::parse(&self.status)
+                .ok_or_else(|| StoreError::corrupt("notices", "unknown status"))?,
+        })
+    }
+}
+
+/// The refusal of a deletion before the retention date, naming it.
+pub(crate) fn check_retention(retain_until: &str, today: chrono::NaiveDate) -> StoreResult<()> {
+    let until = chrono::NaiveDate::parse_from_str(retain_until, "%Y-%m-%d")
+        .map_err(|_| StoreError::corrupt(TABLE, "retain_until is not a date"))?;
+    if today <= until {
+        return Err(StoreError::Invalid(cpniguard_core::ValidationError::new(
+            "retain_until",
+            format!("the breach record must be kept through {until}"),
+        )));
+    }
+    Ok(())
+}
+
+macro_rules! breach_backend {
+    ($store:ty, $pool:ty, $db:ty, $conn:ty, $begin:path) => {
+        use crate::breach::{BreachEvent, BreachIncident, BreachNoticeProgress, BreachStore};
+        use crate::error::{reading, unique_is, writing};
+        use crate::shared::breach::{self as sql, EventRow, IncidentRow, ProgressRow};
+        use crate::shared::{DbTime, notices as nsql};
+        use crate::{StoreError, StoreResult};
+        use async_trait::async_trait;
+        use chrono::{DateTime, NaiveDate, Utc};
+        use cpniguard_core::notice::NewNotice;
+        use sqlx::types::Json;
+        use uuid::Uuid;
+
+        async fn insert_event(conn: &mut $conn, e: &BreachEvent) -> StoreResult<()> {
+            sqlx::query(sql::INSERT_EVENT)
+                .bind(e.id)
+                .bind(e.incident_id)
+                .bind(DbTime::from(e.at))
+                .bind(e.actor.as_str())
+                .bind(e.kind.as_str())
+                .bind(Json(&e.detail))
+                .execute(&mut *conn)
+                .await
+                .map_err(writing("breach event", "breach incident"))?;
+            Ok(())
+        }
+
+        async fn update(conn: &mut $conn, i: &BreachIncident, expected: u64) -> StoreResult<()> {
+            let done = sqlx::query(sql::UPDATE)
+                .bind(i.id)
+                .bind(sql::db_version(i.version)?)
+                .bind(i.state.as_str())
+                .bind(i.retain_until.to_string())
+                .bind(Json(i))
+                .bind(sql::db_version(expected)?)
+                .execute(&mut *conn)
+                .await?;
+            if done.rows_affected() == 1 {
+                return Ok(());
+            }
+            let exists: i64 = sqlx::query_scalar(sql::EXISTS).bind(i.id).fetch_one(&mut *conn).await?;
+            Err(if exists == 0 {
+                StoreError::NotFound("breach incident")
+            } else {
+                StoreError::Conflict("breach incident version")
+            })
+        }
+
+        #[async_trait]
+        impl BreachStore for $store {
+            async fn create_breach_incident(&self, i: &BreachIncident, event: &BreachEvent) -> StoreResult<()> {
+                let mut tx = $begin(&self.pool).await?;
+                sqlx::query(sql::INSERT)
+                    .bind(i.id)
+                    .bind(sql::db_version(i.version)?)
+                    .bind(i.state.as_str())
+                    .bind(i.retain_until.to_string())
+                    .bind(Json(i))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unique_is("breach incident"))?;
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_breach_incident(&self, id: Uuid) -> StoreResult<Option<BreachIncident>> {
+                let row = sqlx::query_as::<_, IncidentRow>(sql::GET)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(reading("breach_incidents"))?;
+                row.map(IncidentRow::into_incident).transpose()
+            }
+
+            async fn list_breach_incidents(&self) -> StoreResult<Vec<BreachIncident>> {
+                let rows = sqlx::query_as::<_, IncidentRow>(sql::LIST)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(reading("breach_incidents"))?;
+                rows.into_iter().map(IncidentRow::into_incident).collect()
+            }
+
+            async fn update_breach_incident(
+                &self,
+                i: &BreachIncident,
+                expected_version: u64,
+                event: &BreachEvent,
+            ) -> StoreResult<()> {
+                let mut tx = $begin(&self.pool).await?;
+                update(&mut tx, i, expected_version).await?;
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn queue_breach_notices(
+                &self,
+                i: &BreachIncident,
+                expected_version: u64,
+                event: &BreachEvent,
+                notices: &[NewNotice],
+                now: DateTime<Utc>,
+            ) -> StoreResult<u64> {
+                let mut tx = $begin(&self.pool).await?;
+                update(&mut tx, i, expected_version).await?;
+                insert_event(&mut tx, event).await?;
+                let mut queued = 0;
+                for chunk in notices.chunks(nsql::ROWS_PER_STATEMENT) {
+                    let returned: Vec<Uuid> = nsql::insert::<$db>(chunk, DbTime::from(now))
+                        .build_query_scalar()
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(writing("notice", "account"))?;
+                    let inserted = nsql::inserted_ids(chunk, &returned);
+                    for n in chunk.iter().filter(|n| inserted.contains(&n.id)) {
+                        let Some(account) = n.account_id else { continue };
+                        sqlx::query(sql::LINK_NOTICE).bind(i.id).bind(account.0).bind(n.id.0).execute(&mut *tx).await?;
+                    }
+                    queued += inserted.len() as u64;
+                }
+                tx.commit().await?;
+                Ok(queued)
+            }
+
+            async fn breach_events(&self, id: Uuid) -> StoreResult<Vec<BreachEvent>> {
+                let rows = sqlx::query_as::<_, EventRow>(sql::EVENTS)
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(reading("breach_events"))?;
+                Ok(rows.into_iter().map(EventRow::into_event).collect())
+            }
+
+            async fn breach_notice_progress(&self, id: Uuid) -> StoreResult<Vec<BreachNoticeProgress>> {
+                let rows = sqlx::query_as::<_, ProgressRow>(sql::PROGRESS)
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(reading("breach_notices"))?;
+                rows.into_iter().map(ProgressRow::into_progress).collect()
+            }
+
+            async fn delete_breach_incident(&self, id: Uuid, today: NaiveDate) -> StoreResult<()> {
+                let mut tx = $begin(&self.pool).await?;
+                let until: Option<String> =
+                    sqlx::query_scalar(sql::RETAIN_UNTIL).bind(id).fetch_optional(&mut *tx).await?;
+                let until = until.ok_or(StoreError::NotFound("breach incident"))?;
+                sql::check_retention(&until, today)?;
+                for statement in [sql::DELETE_LINKS, sql::DELETE_EVENTS, sql::DELETE] {
+                    sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use breach_backend;
