@@ -49,6 +49,9 @@ enum Command {
     /// Compute breach-notification deadlines from an incident's facts (no database).
     #[command(subcommand)]
     Breach(commands::breach::BreachCommand),
+    /// Validate a policy directory, or explain one decision of the disclosure gate.
+    #[command(subcommand)]
+    Policy(commands::policy::PolicyCommand),
     /// Federal business-day arithmetic.
     #[command(subcommand)]
     Calendar(commands::breach::CalendarCommand),
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
             Command::Mail(cmd) => commands::mail::run(cmd).await,
             Command::Breach(cmd) => commands::breach::run_breach(cmd),
             Command::Calendar(cmd) => commands::breach::run_calendar(cmd),
+            Command::Policy(cmd) => commands::policy::run(cmd),
         }
     });
     match result {

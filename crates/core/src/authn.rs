@@ -28,6 +28,9 @@ str_enum!(
         CallBackCompleted => "call_back_completed",
         VolunteeredCallDetails => "volunteered_call_details",
         AuthenticatedUnderContract => "authenticated_under_contract",
+        PasswordFailed => "password_failed",
+        PinFailed => "pin_failed",
+        BackupAnswerFailed => "backup_answer_failed",
     }
 );
 
@@ -40,9 +43,28 @@ impl SecretKind {
             SecretKind::BackupAnswer => EvidenceKind::BackupAnswerVerified,
         }
     }
+
+    /// The record a failed check of this secret leaves in the interaction (it opens
+    /// nothing; it counts towards [`only_recovery_remains`]).
+    pub fn failure_evidence(self) -> EvidenceKind {
+        match self {
+            SecretKind::Password => EvidenceKind::PasswordFailed,
+            SecretKind::Pin => EvidenceKind::PinFailed,
+            SecretKind::BackupAnswer => EvidenceKind::BackupAnswerFailed,
+        }
+    }
 }
 
-/// A secret as the customer typed it. `Debug` and `Display` never show it.
+/// Issue 4, item 5: once both the password and the back-up answer have failed within
+/// one interaction, no further secret is checked in it — only recovery remains (a
+/// single-use code to the email address of record, `POST /api/v1/portal/recovery`).
+pub fn only_recovery_remains(evidence: &[EvidenceKind]) -> bool {
+    evidence.contains(&EvidenceKind::PasswordFailed) && evidence.contains(&EvidenceKind::BackupAnswerFailed)
+}
+
+/// A secret as the customer typed it. `Debug` and `Display` never show it; it is
+/// never serialized (request bodies only).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = Password))]
 #[derive(Clone, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
@@ -187,6 +209,7 @@ pub fn validate_secret(kind: SecretKind, secret: &Secret, facts: &KnownFacts) ->
 }
 
 /// A government photo ID shown in store. Only type, last 4 and expiry are recorded.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhotoId {
     pub id_type: String,

@@ -36,6 +36,8 @@ str_enum!(
         DocumentDelivery => "document_delivery",
         ConsentOptedOut => "consent_opted_out",
         ConsentOptedIn => "consent_opted_in",
+        BreachNotice => "breach_notice",
+        OptOutNotice => "optout_notice",
     }
 );
 str_enum!(
@@ -58,6 +60,8 @@ impl NoticeKind {
             NoticeKind::RecoveryCode => "recovery-code",
             NoticeKind::DocumentDelivery => "document-delivery",
             NoticeKind::ConsentOptedOut | NoticeKind::ConsentOptedIn => "consent-confirmation",
+            NoticeKind::BreachNotice => "breach-notice",
+            NoticeKind::OptOutNotice => "optout-notice",
             _ => "account-change",
         }
     }

@@ -72,6 +72,27 @@ const TEMPLATES: &[TemplateSource] = &[
             Language::Es => include_str!("../templates/es/consent-confirmation.ftl"),
         },
     },
+    TemplateSource {
+        name: "optout-notice",
+        params: &[("change", Param::Change), ("changed_at", Param::Time), ("name", Param::Text)],
+        ftl: |language| match language {
+            Language::En => include_str!("../templates/en/optout-notice.ftl"),
+            Language::Es => include_str!("../templates/es/optout-notice.ftl"),
+        },
+    },
+    TemplateSource {
+        name: "breach-notice",
+        params: &[
+            ("change", Param::Change),
+            ("changed_at", Param::Time),
+            ("name", Param::Text),
+            ("categories", Param::Text),
+        ],
+        ftl: |language| match language {
+            Language::En => include_str!("../templates/en/breach-notice.ftl"),
+            Language::Es => include_str!("../templates/es/breach-notice.ftl"),
+        },
+    },
 ];
 
 /// A notice in every form a channel needs.

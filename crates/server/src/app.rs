@@ -1,7 +1,7 @@
 //! The router: routes grouped by the capability they need, then the middleware stack
 //! every request passes (request id, metrics, timeout, body limit, security headers).
 
-use crate::api::{accounts, consent, cpni, customer_auth, docs, health, notices};
+use crate::api::{accounts, breach, consent, cpni, customer_auth, docs, health, notices};
 use crate::auth::{self, roles::Capability};
 use crate::extract::payload_too_large;
 use crate::problem::Problem;
@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .merge(customer_auth::routes(state.clone()))
         .merge(consent::routes(state.clone()))
+        .merge(breach::routes(state.clone()))
         .route_layer(from_fn_with_state(state.clone(), auth::authenticate))
         // Routes merged after the staff-token layer do their own authentication
         // (customers on the portal, telephony webhooks).

@@ -7,9 +7,11 @@ use cpniguard_core::account::TimeZoneName;
 use cpniguard_notify::{CarrierInfo, NotifyConfig};
 
 mod audit;
+mod breach;
 mod consent;
 mod customer_auth;
 pub use audit::AuditConfig;
+pub use breach::BreachConfig;
 pub use consent::ConsentConfig;
 pub use customer_auth::CustomerAuthConfig;
 use figment::Figment;
@@ -21,8 +23,19 @@ use std::path::Path;
 const ENV_PREFIX: &str = "CPNIGUARD_";
 /// Top-level sections; environment variables outside them (such as the test suite's
 /// `CPNIGUARD_TEST_POSTGRES_URL`) are not configuration and are ignored.
-const SECTIONS: &[&str] =
-    &["server", "database", "security", "carrier", "rules", "log", "notices", "customer_auth", "consent", "audit"];
+const SECTIONS: &[&str] = &[
+    "server",
+    "database",
+    "security",
+    "carrier",
+    "rules",
+    "log",
+    "notices",
+    "customer_auth",
+    "consent",
+    "audit",
+    "breach",
+];
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,6 +64,9 @@ pub struct Config {
     /// The audit chain: signing key, checkpoints, group commit, retention.
     #[serde(default)]
     pub audit: AuditConfig,
+    /// Breach response: the federal regime followed.
+    #[serde(default)]
+    pub breach: BreachConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -260,6 +276,9 @@ impl Config {
         }
         self.notices.validate().map_err(|e| ConfigError::Invalid { key: "notices", reason: e.to_string() })?;
         self.audit.validate().map_err(|reason| ConfigError::Invalid { key: "audit", reason })?;
+        self.customer_auth.validate().map_err(|reason| ConfigError::Invalid { key: "customer_auth", reason })?;
+        self.consent.validate().map_err(|reason| ConfigError::Invalid { key: "consent", reason })?;
+        self.breach.validate().map_err(|reason| ConfigError::Invalid { key: "breach", reason })?;
         if self.security.auth_failures_allowed == 0 {
             return Err(ConfigError::Invalid {
                 key: "security.auth_failures_allowed",
@@ -277,6 +296,7 @@ impl Config {
             include_str!("config/customer_auth.toml"),
             include_str!("config/consent.toml"),
             include_str!("config/audit.toml"),
+            include_str!("config/breach.toml"),
         ]
         .join("\n")
     }

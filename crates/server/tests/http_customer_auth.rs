@@ -322,7 +322,8 @@ async fn recovery_codes_go_to_the_email_of_record_work_once_and_expire() {
         let text = mail[before].text().unwrap();
         assert_eq!(mail[before].to, vec!["rec@example.com".to_owned()]);
         let code = text.split_whitespace().find(|w| w.starts_with("cpg_")).expect("a code in the mail").to_owned();
-        let outbox = s.get(&format!("/api/v1/notices?account={id}"), &s.admin).send().await.unwrap().text().await.unwrap();
+        let outbox =
+            s.get(&format!("/api/v1/notices?account={id}"), &s.admin).send().await.unwrap().text().await.unwrap();
         assert!(!outbox.contains(&code) && outbox.contains("[redacted]"), "staff never see a recovery code: {outbox}");
 
         let complete = |code: String, secret: &str| {
@@ -359,4 +360,58 @@ async fn recovery_codes_go_to_the_email_of_record_work_once_and_expire() {
         let r = complete(stale, "yet another long password").await.unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "expired");
     }
+}
+
+#[tokio::test]
+async fn after_the_password_and_the_back_up_answer_both_fail_only_recovery_remains() {
+    let sink = SmtpSink::start();
+    for s in servers_with(|| config_for(&sink)).await {
+        let id = account(&s, "ACCT-55102", "+18015550177", "ana@example.com", 40, false).await;
+        let (st, _) = set_in_store(&s, id, "password", "correct horse battery").await;
+        assert_eq!(st, StatusCode::OK);
+        let (st, _) = set_in_store(&s, id, "backup_answer", "Kingfisher").await;
+        assert_eq!(st, StatusCode::OK);
+        let (st, _) = set_in_store(&s, id, "pin", "2718").await;
+        assert_eq!(st, StatusCode::OK);
+
+        let i = open(&s, id, "phone").await;
+        // A wrong password alone leaves the other secrets.
+        let (st, body) = verify(&s, &i, "password", "not the password").await;
+        assert_eq!((st, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("verification_failed")), "{body}");
+        // The wrong back-up answer too: from now on only recovery remains.
+        let (st, body) = verify(&s, &i, "backup_answer", "Sparrow").await;
+        assert_eq!((st, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("recovery_required")), "{body}");
+        assert!(body["detail"].as_str().unwrap().contains("POST /api/v1/portal/recovery"), "{body}");
+        // Even the right secrets are no longer checked in this interaction.
+        for (kind, secret) in [("pin", "2718"), ("password", "correct horse battery"), ("backup_answer", "kingfisher")]
+        {
+            let (st, body) = verify(&s, &i, kind, secret).await;
+            assert_eq!(
+                (st, body["code"].as_str()),
+                (StatusCode::FORBIDDEN, Some("recovery_required")),
+                "{kind}: {body}"
+            );
+        }
+        let view: Value =
+            s.get(&format!("/api/v1/interactions/{i}"), &s.csr).send().await.unwrap().json().await.unwrap();
+        assert_eq!(view["only_recovery_remains"], true, "{view}");
+        assert_eq!(view["summary"]["authenticated"], false, "{view}");
+        let kinds: Vec<&str> = view["evidence"].as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
+        assert_eq!(kinds, ["password_failed", "backup_answer_failed"], "{view}");
+        // The failures counted towards the lock, but the account is not locked: another
+        // interaction (say, after recovery) checks secrets again.
+        let fresh = open(&s, id, "phone").await;
+        let (st, body) = call(
+            &s,
+            &format!("/api/v1/interactions/{fresh}/verify"),
+            json!({"kind": "password", "secret": "correct horse battery"}),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        assert_eq!(body["only_recovery_remains"], false, "{body}");
+    }
+}
+
+async fn verify(s: &TestServer, interaction: &str, kind: &str, secret: &str) -> (StatusCode, Value) {
+    call(s, &format!("/api/v1/interactions/{interaction}/verify"), json!({"kind": kind, "secret": secret})).await
 }

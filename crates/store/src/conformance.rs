@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod auth;
 mod billing;
+mod breach;
 mod calls;
 mod consent;
 mod contacts;
@@ -25,6 +26,7 @@ pub use auth::{
     auth_pretexting_signals, auth_recovery_tokens_sessions_and_email_lookup,
 };
 pub use billing::{invoices_with_lines, services_round_trip};
+pub use breach::{breach_incidents_versioned_with_their_log, breach_notices_linked_and_retention_enforced};
 pub use calls::{
     calls_bulk_insert_counts_duplicates, calls_range_queries_and_paging, calls_refuse_invalid_records,
     calls_row_by_row_baseline,
@@ -98,6 +100,9 @@ macro_rules! conformance_suite {
             audit_appends_form_a_verifiable_chain,
             audit_search_filters_and_pages,
             audit_checkpoints_and_retention,
+            // breach incidents (issue 7)
+            breach_incidents_versioned_with_their_log,
+            breach_notices_linked_and_retention_enforced,
         );
         $crate::conformance_suite!(@shared_tests $fresh;
             notices_concurrent_claims_take_each_once,

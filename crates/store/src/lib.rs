@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod breach;
 #[cfg(feature = "testing")]
 pub mod conformance;
 pub mod consent;
@@ -25,6 +26,7 @@ mod types;
 
 pub use audit::AuditStore;
 pub use auth::CustomerAuthStore;
+pub use breach::BreachStore;
 pub use consent::ConsentStore;
 pub use error::StoreError;
 pub use open::{Backend, StoreOptions, open};
@@ -53,7 +55,7 @@ pub fn no_effects(_: &Account, _: &ContactChangePlan) -> SideEffects {
 /// The store: one trait per concern, each implemented by both backends. Everything
 /// else reaches the database through `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: CustomerAuthStore + ConsentStore + AuditStore + Send + Sync + 'static {
+pub trait Store: CustomerAuthStore + ConsentStore + AuditStore + BreachStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Apply the migrations compiled into the binary for this backend.

@@ -32,6 +32,9 @@ pub enum BenchCommand {
     /// Customer password verifications per second at the configured Argon2id cost, and
     /// the lockout bookkeeping of a failed check as a ratio to one verification.
     Auth(super::bench_auth::AuthBenchArgs),
+    /// Bulk consent approval status of the whole audience against `SELECT count(*)`
+    /// over the same history table.
+    Consent(super::bench_consent::ConsentBenchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -80,6 +83,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         }
         BenchCommand::Audit(args) => super::bench_audit::run(args).await?,
         BenchCommand::Auth(args) => super::bench_auth::run(args).await?,
+        BenchCommand::Consent(args) => super::bench_consent::run(args).await?,
     };
     println!("{}", serde_json::to_string_pretty(&output)?);
     Ok(())

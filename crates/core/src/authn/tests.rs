@@ -135,3 +135,30 @@ fn delays_grow_and_are_capped() {
     assert_eq!(p.delay(3), std::time::Duration::from_millis(200));
     assert_eq!(p.delay(30), std::time::Duration::from_secs(2));
 }
+
+#[test]
+fn after_the_password_and_the_back_up_answer_both_fail_only_recovery_remains() {
+    use EvidenceKind::*;
+    assert!(!only_recovery_remains(&[]));
+    assert!(!only_recovery_remains(&[PasswordFailed]));
+    assert!(!only_recovery_remains(&[BackupAnswerFailed, PinFailed]));
+    assert!(!only_recovery_remains(&[PasswordFailed, PinFailed, PinFailed]));
+    assert!(only_recovery_remains(&[PasswordFailed, BackupAnswerFailed]));
+    assert!(only_recovery_remains(&[BackupAnswerFailed, PinVerified, PasswordFailed]));
+    for k in [SecretKind::Password, SecretKind::Pin, SecretKind::BackupAnswer] {
+        assert_ne!(k.failure_evidence(), k.evidence());
+        assert_eq!(EvidenceKind::parse(k.failure_evidence().as_str()), Some(k.failure_evidence()));
+    }
+}
+
+#[test]
+fn failed_checks_open_nothing() {
+    use EvidenceKind::*;
+    for channel in
+        [InteractionChannel::Phone, InteractionChannel::Online, InteractionChannel::InStore, InteractionChannel::Chat]
+    {
+        let s = what_proof_opens(channel, &[PasswordFailed, PinFailed, BackupAnswerFailed], true);
+        assert!(!s.authenticated && !s.other_cpni && !s.may_set_secrets, "{channel:?}");
+        assert_eq!(s.call_detail, CallDetailAccess::DeliveryOnly);
+    }
+}

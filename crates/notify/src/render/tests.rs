@@ -20,6 +20,8 @@ fn params(change: NoticeKind) -> BTreeMap<String, String> {
         // Declared by the recovery-code and document-delivery templates.
         ("code".to_owned(), "K7QX-M2PD".to_owned()),
         ("document".to_owned(), "Invoice copy".to_owned()),
+        // Declared by the breach-notice template: kinds of information, in words.
+        ("categories".to_owned(), "call detail".to_owned()),
     ])
 }
 

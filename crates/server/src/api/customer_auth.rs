@@ -28,9 +28,71 @@ use secrets::SecretHasher;
 use std::net::IpAddr;
 use utoipa::OpenApi;
 
+/// This module's part of the OpenAPI document (merged in `api::docs`).
 #[derive(OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(
+        interactions::open,
+        interactions::get,
+        interactions::verify,
+        interactions::photo_id,
+        interactions::call_back,
+        interactions::confirm_call_back,
+        interactions::volunteered,
+        interactions::contract,
+        interactions::set_credential,
+        delivery::by_staff,
+        admin::locks,
+        admin::clear_lock,
+        admin::signals,
+        portal::login,
+        portal::logout,
+        portal::session,
+        portal::set_credential,
+        delivery::by_customer,
+        portal::request_recovery,
+        portal::complete_recovery,
+    ),
+    components(schemas(Problem)),
+    modifiers(&SessionCookie),
+    tags(
+        (name = "customer_authentication", description = "Authenticating a customer before any CPNI is discussed (47 CFR 64.2010). \
+A CSR opens an interaction for an account on a channel (phone, online, in_store, chat); it belongs to that CSR and expires \
+after `customer_auth.interaction_minutes`. Evidence is recorded as it is presented, and the interaction's `summary` says what it opens: \
+on the phone or in a chat, the password opens call detail and all other CPNI; a completed call back to the telephone number of record \
+(the system gives the number to dial, never one the caller offers) authenticates the customer; the PIN or the back-up answer open CPNI \
+other than call detail, and call detail then only by delivery to the address of record (email or postal, associated at least 30 days) \
+or after a call back; call details the caller volunteered unprompted may be discussed, only those. In store, a valid unexpired \
+government photo ID matching the account opens everything. Online, the password (portal login) opens everything. A business-exempt \
+account may be authenticated under its contract instead. Failed checks are recorded too: once the password and the back-up answer \
+have both failed in one interaction, no further secret is checked and only recovery (POST /api/v1/portal/recovery) remains. \
+Failures lock the account (default 5 in 15 minutes lock it for 30) and are rate-limited per source; the privacy officer lists and \
+clears locks and reads the pretexting-signals feed. Secrets are Argon2id-hashed and never returned."),
+        (name = "portal", description = "The customer's own portal: login with the account email and password only (no biographical or \
+account information; the answer never says whether an account exists), a session cookie `cpniguard_session` (HttpOnly, SameSite=Strict, \
+Secure over TLS) whose `online` interaction carries `password_verified` and so opens the account's CPNI, logout, setting a secret, \
+documents sent to the address of record, and recovery: a single-use, expiring code sent to the email address of record only, \
+which lets the customer set a new secret."),
+    )
+)]
 pub struct Doc;
+
+/// The portal's session cookie as a security scheme (`cpniguard_session`).
+struct SessionCookie;
+
+impl utoipa::Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            crate::auth::customer::SESSION_COOKIE,
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::customer::SESSION_COOKIE,
+                "The customer portal session, set by POST /api/v1/portal/login (HttpOnly, SameSite=Strict)",
+            ))),
+        );
+    }
+}
 
 fn guarded(capability: Capability, routes: Router<AppState>) -> Router<AppState> {
     routes.route_layer(axum::middleware::from_fn(move |staff, req, next| {
@@ -153,6 +215,17 @@ impl CheckFailure {
             ),
         }
     }
+}
+
+/// The password and the back-up answer have both failed in this interaction
+/// (`core::authn::only_recovery_remains`): no further secret is checked in it.
+pub(crate) fn recovery_only() -> Problem {
+    Problem::new(
+        StatusCode::FORBIDDEN,
+        "recovery_required",
+        "Only recovery remains",
+        "the password and the back-up answer have both failed in this interaction: no further secret is checked in it; the customer must use recovery (POST /api/v1/portal/recovery), which sends a single-use code to the email address of record",
+    )
 }
 
 fn locked(until: DateTime<Utc>) -> Problem {

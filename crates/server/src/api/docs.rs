@@ -51,6 +51,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::customer_auth::Doc::openapi());
     doc.merge(super::consent::Doc::openapi());
+    doc.merge(super::breach::Doc::openapi());
     doc
 }
 

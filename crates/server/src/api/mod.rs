@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, plus health, readiness and metrics.
 
 pub mod accounts;
+pub mod breach;
 pub mod consent;
 pub mod cpni;
 pub mod customer_auth;

@@ -1,7 +1,7 @@
 //! Consent (issue 6) settings: the `[consent]` section — scopes and their tiers, the
 //! rules' periods, and the opt-out mailbox.
 
-use cpniguard_core::consent::{ConsentPolicy, ScopeDef};
+use cpniguard_core::consent::{ConsentPolicy, ConsentTier, ScopeDef};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +44,19 @@ impl Default for ConsentConfig {
 }
 
 impl ConsentConfig {
+    /// The rules' minimums (`cpniguard config check`).
+    pub fn validate(&self) -> Result<(), String> {
+        if self.retention_days < 365 {
+            return Err("retention_days: at least 365 days (47 CFR 64.2009(c))".to_owned());
+        }
+        let policy = self.policy();
+        policy.validate().map_err(|e| e.to_string())?;
+        if !policy.scopes.iter().any(|s| s.tier == ConsentTier::OptOut) {
+            return Err("scopes: at least one opt_out tier scope (carrier marketing)".to_owned());
+        }
+        Ok(())
+    }
+
     pub fn policy(&self) -> ConsentPolicy {
         ConsentPolicy {
             scopes: self.scopes.clone(),
@@ -64,5 +77,14 @@ mod tests {
     fn defaults_are_valid() {
         ConsentConfig::default().policy().validate().unwrap();
         assert!(ConsentConfig::default().retention_days >= 365);
+        ConsentConfig::default().validate().unwrap();
+    }
+
+    #[test]
+    fn short_waiting_period_or_retention_is_refused() {
+        let c = ConsentConfig { waiting_period_days: 29, ..ConsentConfig::default() };
+        assert!(c.validate().unwrap_err().contains("waiting_period_days"));
+        let c = ConsentConfig { retention_days: 30, ..ConsentConfig::default() };
+        assert!(c.validate().unwrap_err().contains("retention_days"));
     }
 }

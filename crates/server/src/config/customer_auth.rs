@@ -64,6 +64,53 @@ impl Default for CustomerAuthConfig {
 }
 
 impl CustomerAuthConfig {
+    /// Check the section at load (so `cpniguard config check` refuses it): Argon2id
+    /// parameters within argon2's limits, lockout and signal counts at least 1,
+    /// lifetimes and windows above zero, the delay base not above its cap.
+    pub fn validate(&self) -> Result<(), String> {
+        argon2::Params::new(self.argon2_memory_kib, self.argon2_iterations, self.argon2_parallelism, None).map_err(
+            |e| {
+                format!(
+                    "argon2_memory_kib = {}, argon2_iterations = {}, argon2_parallelism = {}: {e} (memory at least 8 KiB per lane, at least 1 iteration and 1 lane)",
+                    self.argon2_memory_kib, self.argon2_iterations, self.argon2_parallelism
+                )
+            },
+        )?;
+        let at_least_one = [
+            ("lockout_failures", u64::from(self.lockout_failures)),
+            ("source_failures_allowed", u64::from(self.source_failures_allowed)),
+            ("signal_failed_accounts", u64::from(self.signal_failed_accounts)),
+            ("signal_call_detail_requests", u64::from(self.signal_call_detail_requests)),
+        ];
+        for (key, value) in at_least_one {
+            if value < 1 {
+                return Err(format!("{key} must be at least 1"));
+            }
+        }
+        let above_zero = [
+            ("interaction_minutes", u64::from(self.interaction_minutes)),
+            ("lockout_window_minutes", u64::from(self.lockout_window_minutes)),
+            ("lockout_minutes", u64::from(self.lockout_minutes)),
+            ("source_window_secs", self.source_window_secs),
+            ("source_block_secs", self.source_block_secs),
+            ("session_minutes", u64::from(self.session_minutes)),
+            ("recovery_minutes", u64::from(self.recovery_minutes)),
+            ("signal_window_minutes", u64::from(self.signal_window_minutes)),
+        ];
+        for (key, value) in above_zero {
+            if value == 0 {
+                return Err(format!("{key} must be greater than 0"));
+            }
+        }
+        if self.delay_base_ms > self.delay_max_ms {
+            return Err(format!(
+                "delay_base_ms ({}) must not exceed delay_max_ms ({})",
+                self.delay_base_ms, self.delay_max_ms
+            ));
+        }
+        Ok(())
+    }
+
     pub fn lockout_policy(&self) -> LockoutPolicy {
         LockoutPolicy {
             max_failures: self.lockout_failures.max(1),
@@ -71,6 +118,41 @@ impl CustomerAuthConfig {
             lock_for: chrono::Duration::minutes(self.lockout_minutes.into()),
             base_delay: std::time::Duration::from_millis(self.delay_base_ms),
             max_delay: std::time::Duration::from_millis(self.delay_max_ms),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CustomerAuthConfig;
+
+    #[test]
+    fn the_defaults_are_valid() {
+        assert_eq!(CustomerAuthConfig::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn bad_values_are_refused_naming_the_key() {
+        type Edit = fn(&mut CustomerAuthConfig);
+        let cases: [(Edit, &str); 12] = [
+            (|c| c.argon2_memory_kib = 0, "argon2_memory_kib"),
+            (|c| c.argon2_iterations = 0, "argon2_iterations"),
+            (|c| c.argon2_parallelism = 0, "argon2_parallelism"),
+            (|c| c.argon2_parallelism = 0x0100_0000, "argon2_parallelism"),
+            (|c| c.lockout_failures = 0, "lockout_failures"),
+            (|c| c.signal_failed_accounts = 0, "signal_failed_accounts"),
+            (|c| c.interaction_minutes = 0, "interaction_minutes"),
+            (|c| c.lockout_minutes = 0, "lockout_minutes"),
+            (|c| c.session_minutes = 0, "session_minutes"),
+            (|c| c.recovery_minutes = 0, "recovery_minutes"),
+            (|c| c.source_window_secs = 0, "source_window_secs"),
+            (|c| c.delay_base_ms = c.delay_max_ms + 1, "delay_base_ms"),
+        ];
+        for (edit, key) in cases {
+            let mut c = CustomerAuthConfig::default();
+            edit(&mut c);
+            let e = c.validate().unwrap_err();
+            assert!(e.contains(key), "{key}: {e}");
         }
     }
 }

@@ -6,6 +6,7 @@
 mod accounts;
 mod audit;
 mod auth;
+mod breach;
 mod calls;
 mod consent;
 mod invoices;

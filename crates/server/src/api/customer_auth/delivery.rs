@@ -24,9 +24,11 @@ use cpniguard_store::CallQuery;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Deserialize)]
+/// The document to send; its content goes to the address of record only.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Document {
     /// The call detail of a period.
@@ -35,27 +37,49 @@ pub enum Document {
     Invoice { invoice_id: InvoiceId },
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+/// The email address of record (the document attached) or a letter to the postal
+/// address of record.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Via {
     Email,
     Postal,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveryRequest {
     pub document: Document,
     pub via: Via,
 }
 
-#[derive(Debug, Serialize)]
+/// Queued through the notices outbox; the requester never sees the content.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryView {
     pub notice_id: NoticeId,
     pub via: Via,
+    #[schema(value_type = String)]
     pub detail: &'static str,
 }
 
+/// A CSR asks for a document to go to the address of record (methods 3 and 4). Call
+/// detail asked for over the phone or chat without the password is recorded as a
+/// pretexting signal when repeated.
+#[utoipa::path(
+    post, path = "/api/v1/interactions/{id}/deliveries", tag = "customer_authentication",
+    params(("id" = Uuid, Path, description = "Interaction id")),
+    request_body = DeliveryRequest,
+    responses(
+        (status = 202, description = "Queued to the address of record", body = DeliveryView),
+        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such interaction or invoice", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_of_record`: no address of that kind associated for the of-record period (30 days)", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn by_staff(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -75,6 +99,19 @@ pub async fn by_staff(
     deliver(&state, &account, &req).await
 }
 
+/// The logged-in customer asks for a document to go to their address of record.
+#[utoipa::path(
+    post, path = "/api/v1/portal/deliveries", tag = "portal",
+    request_body = DeliveryRequest,
+    responses(
+        (status = 202, description = "Queued to the address of record", body = DeliveryView),
+        (status = 401, description = "No valid portal session", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such invoice", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_of_record`: no address of that kind associated for the of-record period (30 days)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("cpniguard_session" = []))
+)]
 pub async fn by_customer(
     State(state): State<AppState>,
     customer: CurrentCustomer,

@@ -1,7 +1,7 @@
 //! Interactions a CSR opens for an account and channel, the evidence recorded in them,
 //! and the summary of what that evidence opens (`core::authn::what_proof_opens`).
 
-use super::{Actor, ClientIp, check_secret, load_account, record_signal, store_secret};
+use super::{Actor, CheckFailure, ClientIp, check_secret, load_account, record_signal, recovery_only, store_secret};
 use crate::auth::CurrentStaff;
 use crate::auth::roles::Capability;
 use crate::extract::{ApiJson, ApiPath};
@@ -14,7 +14,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use cpniguard_core::ValidationError;
 use cpniguard_core::account::Account;
 use cpniguard_core::authn::{
-    EvidenceKind, InteractionChannel, PhotoId, ProofSummary, Secret, SecretKind, what_proof_opens,
+    EvidenceKind, InteractionChannel, PhotoId, ProofSummary, Secret, SecretKind, only_recovery_remains,
+    what_proof_opens,
 };
 use cpniguard_core::contact::ContactValue;
 use cpniguard_core::ids::AccountId;
@@ -23,18 +24,41 @@ use cpniguard_core::phone::PhoneNumber;
 use cpniguard_core::staff::Role;
 use cpniguard_store::auth::{Evidence, Interaction};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-#[derive(Debug, Serialize)]
+/// One piece of evidence recorded in an interaction (or a failed check: `*_failed`
+/// kinds open nothing). `detail` is a short reference, never a secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceView {
+    pub kind: EvidenceKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl From<Evidence> for EvidenceView {
+    fn from(e: Evidence) -> Self {
+        Self { kind: e.kind, detail: e.detail, recorded_at: e.recorded_at }
+    }
+}
+
+/// An interaction, its evidence and what that evidence opens.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct InteractionView {
     pub id: Uuid,
     pub account_id: AccountId,
     pub channel: InteractionChannel,
     pub opened_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
-    pub evidence: Vec<Evidence>,
+    /// In the order recorded, failed checks included.
+    pub evidence: Vec<EvidenceView>,
     /// What the evidence opens, with reasons.
     pub summary: ProofSummary,
+    /// The password and the back-up answer have both failed in this interaction: no
+    /// further secret is checked; the customer must use recovery
+    /// (`POST /api/v1/portal/recovery`).
+    pub only_recovery_remains: bool,
     /// The back-up question to ask, when the account has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup_question: Option<String>,
@@ -68,6 +92,7 @@ pub(crate) async fn view_of(state: &AppState, i: &Interaction, account: &Account
     let evidence = state.store.list_evidence(i.id).await?;
     let kinds: Vec<EvidenceKind> = evidence.iter().map(|e| e.kind).collect();
     let summary = what_proof_opens(i.channel, &kinds, account.profile.business_exemption.is_some());
+    let only_recovery_remains = only_recovery_remains(&kinds);
     let backup_question =
         state.store.get_credential(account.id, SecretKind::BackupAnswer).await?.and_then(|c| c.question);
     Ok(InteractionView {
@@ -76,8 +101,9 @@ pub(crate) async fn view_of(state: &AppState, i: &Interaction, account: &Account
         channel: i.channel,
         opened_at: i.opened_at,
         expires_at: i.expires_at,
-        evidence,
+        evidence: evidence.into_iter().map(EvidenceView::from).collect(),
         summary,
+        only_recovery_remains,
         backup_question,
     })
 }
@@ -95,12 +121,27 @@ async fn record(
     Ok(Json(view_of(state, i, account).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenRequest {
     pub channel: InteractionChannel,
 }
 
+/// Open an interaction for an account on a channel; it belongs to the CSR who opens it
+/// and expires after the configured lifetime (`customer_auth.interaction_minutes`).
+#[utoipa::path(
+    post, path = "/api/v1/accounts/{id}/interactions", tag = "customer_authentication",
+    params(("id" = AccountId, Path, description = "Account id")),
+    request_body = OpenRequest,
+    responses(
+        (status = 201, description = "Opened, with no evidence yet", body = InteractionView),
+        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Lacks the capability", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn open(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -121,6 +162,19 @@ pub async fn open(
     Ok((StatusCode::CREATED, Json(view_of(&state, &i, &account).await?)))
 }
 
+/// The interaction, its evidence and what that evidence opens.
+#[utoipa::path(
+    get, path = "/api/v1/interactions/{id}", tag = "customer_authentication",
+    params(("id" = Uuid, Path, description = "Interaction id")),
+    responses(
+        (status = 200, body = InteractionView),
+        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -130,14 +184,34 @@ pub async fn get(
     Ok(Json(view_of(&state, &i, &account).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     pub kind: SecretKind,
     pub secret: Secret,
 }
 
-/// Check a password, PIN or back-up answer the customer gave.
+/// Check a password, PIN or back-up answer the customer gave (Argon2id, constant time).
+/// A failure is recorded in the interaction; once the password and the back-up answer
+/// have both failed in it, no further secret is checked: only recovery remains.
+#[utoipa::path(
+    post, path = "/api/v1/interactions/{id}/verify", tag = "customer_authentication",
+    params(("id" = Uuid, Path, description = "Interaction id")),
+    request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "Verified: the evidence is recorded", body = InteractionView),
+        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`verification_failed`: the secret does not match; `recovery_required`: the password and the back-up answer have both failed in this interaction, only recovery (POST /api/v1/portal/recovery) remains", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`no_credential`: the account has no such secret", body = Problem, content_type = "application/problem+json"),
+        (status = 423, description = "`account_locked`: too many failed checks", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed checks from this source", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn verify(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -146,13 +220,46 @@ pub async fn verify(
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> ApiResult<Json<InteractionView>> {
     let (i, account) = owned(&state, &staff, id).await?;
+    let mut kinds: Vec<EvidenceKind> = state.store.list_evidence(i.id).await?.iter().map(|e| e.kind).collect();
+    if only_recovery_remains(&kinds) {
+        return Err(recovery_only());
+    }
     let who = actor(&staff, client);
     match check_secret(&state, account.id, req.kind, req.secret, &who).await {
         Ok(()) => record(&state, &i, &account, req.kind.evidence(), None).await,
-        Err(f) => Err(f.problem(req.kind, state.config.customer_auth.lockout_failures)),
+        Err(f) => {
+            if matches!(f, CheckFailure::Mismatch(_)) {
+                let failed = req.kind.failure_evidence();
+                state
+                    .store
+                    .add_evidence(i.id, &Evidence { kind: failed, detail: None, recorded_at: state.now() })
+                    .await?;
+                tracing::info!(interaction = %i.id, evidence = failed.as_str(), "failed check recorded");
+                kinds.push(failed);
+                if only_recovery_remains(&kinds) {
+                    return Err(recovery_only());
+                }
+            }
+            Err(f.problem(req.kind, state.config.customer_auth.lockout_failures))
+        }
     }
 }
 
+/// Record a valid, unexpired government photo ID matching the account (in store only).
+#[utoipa::path(
+    post, path = "/api/v1/interactions/{id}/photo-id", tag = "customer_authentication",
+    params(("id" = Uuid, Path, description = "Interaction id")),
+    request_body = PhotoId,
+    responses(
+        (status = 200, description = "Recorded", body = InteractionView),
+        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not in store, unknown ID type, bad last 4, or an expired ID", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn photo_id(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -170,12 +277,12 @@ pub async fn photo_id(
 
 /// The number to dial for a call back: a telephone number of record of the account —
 /// the number of a service, never one the caller offers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CallBackView {
     pub number_to_dial: PhoneNumber,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallBackRequest {
     /// A number the caller asked to be called at: accepted only if it is one of the
@@ -184,6 +291,22 @@ pub struct CallBackRequest {
     pub requested_number: Option<PhoneNumber>,
 }
 
+/// The number to dial for a call back: a telephone number of record, never one the
+/// caller offers. A number associated less than 30 days ago raises a pretexting signal.
+#[utoipa::path(
+    post, path = "/api/v1/interactions/{id}/call-back", tag = "customer_authentication",
+    params(("id" = Uuid, Path, description = "Interaction id")),
+    request_body = Option<CallBackRequest>,
+    responses(
+        (status = 200, body = CallBackView),
+        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The requested number is not a number of the account", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn call_back(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -222,13 +345,29 @@ pub async fn call_back(
     Ok(Json(CallBackView { number_to_dial: number.clone() }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmCallBackRequest {
     /// The number that was dialled and answered.
     pub number: PhoneNumber,
 }
 
+/// Confirm the call back to a telephone number of record was completed (by the CSR or
+/// a telephony webhook).
+#[utoipa::path(
+    post, path = "/api/v1/interactions/{id}/call-back/confirm", tag = "customer_authentication",
+    params(("id" = Uuid, Path, description = "Interaction id")),
+    request_body = ConfirmCallBackRequest,
+    responses(
+        (status = 200, description = "Recorded", body = InteractionView),
+        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a telephone number of record of the account", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn confirm_call_back(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -247,6 +386,19 @@ pub async fn confirm_call_back(
     record(&state, &i, &account, EvidenceKind::CallBackCompleted, Some(format!("number ending {last4}"))).await
 }
 
+/// Record that the customer stated call details unprompted (only those may be discussed).
+#[utoipa::path(
+    post, path = "/api/v1/interactions/{id}/volunteered", tag = "customer_authentication",
+    params(("id" = Uuid, Path, description = "Interaction id")),
+    responses(
+        (status = 200, description = "Recorded", body = InteractionView),
+        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn volunteered(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -256,12 +408,27 @@ pub async fn volunteered(
     record(&state, &i, &account, EvidenceKind::VolunteeredCallDetails, None).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContractRequest {
     pub contract_reference: String,
 }
 
+/// Record "authenticated under contract" for a business-exempt account (64.2010(g)).
+#[utoipa::path(
+    post, path = "/api/v1/interactions/{id}/contract", tag = "customer_authentication",
+    params(("id" = Uuid, Path, description = "Interaction id")),
+    request_body = ContractRequest,
+    responses(
+        (status = 200, description = "Recorded", body = InteractionView),
+        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The account is not business-exempt or the reference does not match", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn contract(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -279,7 +446,7 @@ pub async fn contract(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetSecretRequest {
     pub kind: SecretKind,
@@ -292,13 +459,29 @@ pub struct SetSecretRequest {
     pub date_of_birth: Option<NaiveDate>,
 }
 
-#[derive(Debug, Serialize)]
+/// The secret was set (it is never returned); its change notices were queued to the
+/// contact points of record.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SecretSetView {
     pub kind: SecretKind,
     pub notices_queued: Vec<NoticeId>,
 }
 
 /// Set a secret within an interaction whose evidence authenticates the customer.
+#[utoipa::path(
+    post, path = "/api/v1/interactions/{id}/credentials", tag = "customer_authentication",
+    params(("id" = Uuid, Path, description = "Interaction id")),
+    request_body = SetSecretRequest,
+    responses(
+        (status = 200, description = "Set; the account-change notice is queued", body = SecretSetView),
+        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A trivial or biographical secret, with why", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn set_credential(
     State(state): State<AppState>,
     staff: CurrentStaff,
