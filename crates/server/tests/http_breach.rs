@@ -289,3 +289,91 @@ async fn accounts_from_the_audit_chain_are_notified_by_email_in_their_language()
         assert_eq!(statuses, ["sent", "sent"], "{v}");
     }
 }
+
+#[tokio::test]
+async fn the_daily_job_reminds_the_privacy_office_once_a_day_per_overdue_clock() {
+    let sink = SmtpSink::start();
+    for s in servers_with(|| config_for(&sink)).await {
+        // Determined 30 days ago, agencies never told: the agency notice is overdue.
+        let id = incident(&s, 30, &[]).await;
+        let config = config_for(&sink);
+        let state = cpniguard_server::AppState::new(
+            s.store.clone(),
+            config.clone(),
+            std::sync::Arc::new(cpniguard_server::SystemClock),
+        );
+        let now = Utc::now();
+        let tick = cpniguard_server::breach_jobs::run_once(&state, now).await.unwrap();
+        assert_eq!((tick.overdue, tick.queued), (1, 1), "{tick:?}");
+        let again = cpniguard_server::breach_jobs::run_once(&state, now + Duration::minutes(5)).await.unwrap();
+        assert_eq!((again.overdue, again.queued), (1, 0), "a rerun the same day queues nothing");
+
+        let before = sink.messages().len();
+        let worker = Worker::new(s.store.clone(), config.notices.clone(), config.carrier_info()).unwrap();
+        worker.run_once(Utc::now()).await.unwrap();
+        let mail = sink.wait_for(before + 1, StdDuration::from_secs(10)).await;
+        let ours: Vec<_> = mail.iter().filter(|m| m.subject().is_some_and(|t| t.contains(&id))).collect();
+        assert_eq!(ours.len(), 1, "one reminder for the incident");
+        assert_eq!(ours[0].to, vec![config.carrier.privacy_email.clone()]);
+        let text = ours[0].text().unwrap();
+        let cal = FederalCalendar::for_time_zone(&config.carrier.time_zone).unwrap();
+        let due = cal.add_business_days(cal.local_date(Utc::now() - Duration::days(30)), 7);
+        assert!(text.contains(&id) && text.contains("notice to the federal agencies"), "{text}");
+        assert!(text.contains(&due.to_string()), "names the due date {due}: {text}");
+        assert!(!text.contains("call_detail") && !text.contains("employee read"), "no incident facts: {text}");
+
+        let (st, v) = send(s.get("/api/v1/breach/clocks", &s.admin)).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(v["overdue"][0]["incident_id"], json!(id), "{v}");
+        assert_eq!(v["overdue"][0]["due"], json!(due.to_string()), "{v}");
+    }
+}
+
+#[tokio::test]
+async fn a_small_no_harm_incident_under_the_2023_order_has_an_annual_summary_clock() {
+    let sink = SmtpSink::start();
+    let config = || {
+        let mut c = config_for(&sink);
+        c.breach.regime = cpniguard_core::breach::Regime::Fcc2023;
+        c
+    };
+    for s in servers_with(config).await {
+        // Determined about 400 days ago: the summary was due on February 1 after it.
+        let determined = Utc::now() - Duration::days(400);
+        let body = json!({
+            "discovered_at": determined - Duration::hours(2),
+            "determined_at": determined,
+            "description": "a misdirected report",
+            "categories": ["billing"],
+            "approximate_affected": 12,
+            "harm": "unlikely",
+            "harm_reasoning": "the file was encrypted and the recipient deleted it",
+        });
+        let (st, v) = send(s.post("/api/v1/breach/incidents", &s.admin).json(&body)).await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        let id = v["incident"]["id"].as_str().unwrap().to_owned();
+
+        let (st, v) = send(s.get("/api/v1/breach/clocks", &s.admin)).await;
+        assert_eq!(st, StatusCode::OK);
+        let clocks: Vec<&str> = v["overdue"].as_array().unwrap().iter().map(|c| c["clock"].as_str().unwrap()).collect();
+        assert_eq!(clocks, ["annual_summary"], "{v}");
+        assert_eq!(v["overdue"][0]["incident_id"], json!(id));
+
+        let c = config();
+        let state = cpniguard_server::AppState::new(
+            s.store.clone(),
+            c.clone(),
+            std::sync::Arc::new(cpniguard_server::SystemClock),
+        );
+        let tick = cpniguard_server::breach_jobs::run_once(&state, Utc::now()).await.unwrap();
+        assert_eq!(tick.queued, 1, "{tick:?}");
+        let before = sink.messages().len();
+        let worker = Worker::new(s.store.clone(), c.notices.clone(), c.carrier_info()).unwrap();
+        worker.run_once(Utc::now()).await.unwrap();
+        let mail = sink.wait_for(before + 1, StdDuration::from_secs(10)).await;
+        let ours: Vec<_> = mail.iter().filter(|m| m.subject().is_some_and(|t| t.contains(&id))).collect();
+        assert_eq!(ours.len(), 1);
+        let text = ours[0].text().unwrap();
+        assert!(text.contains("inclusion in the annual summary to the FCC"), "{text}");
+    }
+}

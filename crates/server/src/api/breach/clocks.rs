@@ -77,7 +77,8 @@ pub(super) fn blocked_until(clocks: &Clocks, today: NaiveDate) -> Option<NaiveDa
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClockView {
     pub incident_id: Uuid,
-    /// `agency_notice` or `customer_notice`.
+    /// `agency_notice`, `customer_notice` or `annual_summary` (2023 regime: the
+    /// incident goes to the annual summary to the FCC instead of customer notice).
     pub clock: &'static str,
     pub due: NaiveDate,
     pub overdue: bool,
@@ -105,14 +106,22 @@ fn running(incident: &BreachIncident, clocks: &Clocks) -> Vec<(&'static str, Nai
     if customers_open && let Some(due) = clocks.deadlines.customer_notice_due {
         out.push(("customer_notice", due));
     }
+    if let Some(due) = clocks.deadlines.annual_summary {
+        out.push(("annual_summary", due));
+    }
     out
 }
 
 /// Every running clock that is overdue or due within `[breach].due_soon_days`; also
 /// sets the `cpniguard_breach_overdue_clocks` gauge.
 pub(super) async fn compute(state: &AppState) -> ApiResult<ClocksView> {
+    compute_at(state, state.now()).await
+}
+
+/// [`compute`] as of `now` (the daily reminder job's run time).
+pub(crate) async fn compute_at(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> ApiResult<ClocksView> {
     let cal = calendar(state)?;
-    let today = cal.local_date(state.now());
+    let today = cal.local_date(now);
     let soon = today.checked_add_days(Days::new(state.config.breach.due_soon_days.into())).unwrap_or(today);
     let mut view = ClocksView { today, overdue: Vec::new(), due_soon: Vec::new() };
     for incident in state.store.list_breach_incidents().await? {
