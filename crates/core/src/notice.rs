@@ -37,6 +37,7 @@ str_enum!(
         ConsentOptedOut => "consent_opted_out",
         ConsentOptedIn => "consent_opted_in",
         BreachNotice => "breach_notice",
+        BreachReminder => "breach_reminder",
         OptOutNotice => "optout_notice",
     }
 );
@@ -61,6 +62,7 @@ impl NoticeKind {
             NoticeKind::DocumentDelivery => "document-delivery",
             NoticeKind::ConsentOptedOut | NoticeKind::ConsentOptedIn => "consent-confirmation",
             NoticeKind::BreachNotice => "breach-notice",
+            NoticeKind::BreachReminder => "breach-reminder",
             NoticeKind::OptOutNotice => "optout-notice",
             _ => "account-change",
         }

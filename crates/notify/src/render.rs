@@ -93,6 +93,14 @@ const TEMPLATES: &[TemplateSource] = &[
             Language::Es => include_str!("../templates/es/breach-notice.ftl"),
         },
     },
+    TemplateSource {
+        name: "breach-reminder",
+        params: &[("name", Param::Text), ("incident", Param::Text), ("clock", Param::Text), ("due", Param::Text)],
+        ftl: |language| match language {
+            Language::En => include_str!("../templates/en/breach-reminder.ftl"),
+            Language::Es => include_str!("../templates/es/breach-reminder.ftl"),
+        },
+    },
 ];
 
 /// A notice in every form a channel needs.

@@ -6,6 +6,7 @@ pub mod api;
 pub mod app;
 pub mod audit_writer;
 pub mod auth;
+pub mod breach_jobs;
 pub mod config;
 pub mod extract;
 pub mod metrics;

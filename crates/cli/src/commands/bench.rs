@@ -35,6 +35,9 @@ pub enum BenchCommand {
     /// Bulk consent approval status of the whole audience against `SELECT count(*)`
     /// over the same history table.
     Consent(super::bench_consent::ConsentBenchArgs),
+    /// Breach notices to N affected accounts queued and delivered to a local SMTP
+    /// sink by one worker, against a minimal lettre loop to the same sink (one line).
+    Breach(super::bench_breach::BreachBenchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -84,6 +87,10 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Audit(args) => super::bench_audit::run(args).await?,
         BenchCommand::Auth(args) => super::bench_auth::run(args).await?,
         BenchCommand::Consent(args) => super::bench_consent::run(args).await?,
+        BenchCommand::Breach(args) => {
+            println!("{}", super::bench_breach::run(args).await?);
+            return Ok(());
+        }
     };
     println!("{}", serde_json::to_string_pretty(&output)?);
     Ok(())

@@ -2,6 +2,7 @@ pub mod audit;
 pub mod bench;
 pub mod bench_audit;
 pub mod bench_auth;
+pub mod bench_breach;
 pub mod bench_consent;
 pub mod breach;
 pub mod config;

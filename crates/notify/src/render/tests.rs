@@ -22,6 +22,10 @@ fn params(change: NoticeKind) -> BTreeMap<String, String> {
         ("document".to_owned(), "Invoice copy".to_owned()),
         // Declared by the breach-notice template: kinds of information, in words.
         ("categories".to_owned(), "call detail".to_owned()),
+        // Declared by the breach-reminder template: the incident, its clock, the due date.
+        ("incident".to_owned(), "0192f0c4-0000-7000-8000-000000000001".to_owned()),
+        ("clock".to_owned(), "agency_notice".to_owned()),
+        ("due".to_owned(), "2026-06-10".to_owned()),
     ])
 }
 

@@ -19,6 +19,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use utoipa::OpenApi;
 
+pub(crate) use clocks::compute_at as clocks_at;
 pub use clocks::{ClockView, ClocksView};
 pub use handlers::{IncidentRequest, IncidentView};
 

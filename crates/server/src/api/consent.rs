@@ -1,6 +1,7 @@
 //! Consent: opt-out and opt-in, history, approval status, notices served, and the
 //! review of opt-out mail that could not be applied unattended (issue 6).
 
+pub mod campaigns;
 pub mod change;
 mod handlers;
 
@@ -27,6 +28,8 @@ pub use handlers::*;
         handlers::quarantine_dismiss,
         handlers::portal_status,
         handlers::portal_record,
+        campaigns::list_due,
+        campaigns::campaign,
     ),
     components(schemas(
         handlers::StatusView,
@@ -41,6 +44,13 @@ pub use handlers::*;
         handlers::DismissRequest,
         handlers::PortalRequest,
         handlers::Action,
+        campaigns::DueReason,
+        campaigns::DueAccount,
+        campaigns::NoticesDueView,
+        campaigns::CampaignRequest,
+        campaigns::SkipReason,
+        campaigns::CampaignItem,
+        campaigns::CampaignView,
     ))
 )]
 pub struct Doc;
@@ -70,6 +80,8 @@ pub fn routes(_state: AppState) -> Router<AppState> {
             Router::new()
                 .route("/accounts/{id}/consent/notices", post(handlers::record_notice))
                 .route("/accounts/{id}/consent/notices/{event}/bounced", post(handlers::notice_bounced))
+                .route("/consent/notices-due", get(campaigns::list_due))
+                .route("/consent/notice-campaigns", post(campaigns::campaign))
                 .route("/consent/mail-quarantine", get(handlers::quarantine_list))
                 .route("/consent/mail-quarantine/{qid}", get(handlers::quarantine_get))
                 .route("/consent/mail-quarantine/{qid}/apply", post(handlers::quarantine_apply))

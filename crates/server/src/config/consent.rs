@@ -23,6 +23,11 @@ pub struct ConsentConfig {
     /// set, a message whose DMARC, DKIM or SPF result there is `fail` is quarantined.
     /// Empty: results are not checked.
     pub trusted_authserv_id: String,
+    /// The version of the opt-out notice text a notice campaign serves.
+    pub notice_version: String,
+    /// A notice campaign over the accounts due also takes those whose biennial
+    /// re-notice date falls within this many days.
+    pub renotice_horizon_days: u32,
     /// Scopes and their tiers: `opt_out`, `opt_in`, `one_time`.
     pub scopes: Vec<ScopeDef>,
 }
@@ -38,6 +43,8 @@ impl Default for ConsentConfig {
             one_time_max_minutes: p.one_time_max_minutes,
             retention_days: 365,
             trusted_authserv_id: String::new(),
+            notice_version: "2026-01".to_owned(),
+            renotice_horizon_days: 60,
             scopes: p.scopes,
         }
     }
@@ -48,6 +55,9 @@ impl ConsentConfig {
     pub fn validate(&self) -> Result<(), String> {
         if self.retention_days < 365 {
             return Err("retention_days: at least 365 days (47 CFR 64.2009(c))".to_owned());
+        }
+        if self.notice_version.trim().is_empty() {
+            return Err("notice_version: the version of the opt-out notice text".to_owned());
         }
         let policy = self.policy();
         policy.validate().map_err(|e| e.to_string())?;
