@@ -121,6 +121,25 @@ async fn record(
     Ok(Json(view_of(state, i, account).await?))
 }
 
+/// The refusals every route on an existing interaction can give, documented once.
+/// Only its OpenAPI description is used; handlers answer with `Problem` directly.
+#[allow(dead_code)]
+#[derive(utoipa::IntoResponses)]
+pub enum InteractionRefusals {
+    #[response(status = 401, description = "No or invalid bearer token", content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    #[response(
+        status = 403,
+        description = "Lacks the capability, or the interaction is another CSR's",
+        content_type = "application/problem+json"
+    )]
+    NotYours(Problem),
+    #[response(status = 404, description = "No such interaction", content_type = "application/problem+json")]
+    NotFound(Problem),
+    #[response(status = 410, description = "The interaction has expired", content_type = "application/problem+json")]
+    Expired(Problem),
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenRequest {
@@ -168,10 +187,7 @@ pub async fn open(
     params(("id" = Uuid, Path, description = "Interaction id")),
     responses(
         (status = 200, body = InteractionView),
-        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+        InteractionRefusals,
     ),
     security(("bearer" = []))
 )]
@@ -200,10 +216,7 @@ pub struct VerifyRequest {
     request_body = VerifyRequest,
     responses(
         (status = 200, description = "Verified: the evidence is recorded", body = InteractionView),
-        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+        InteractionRefusals,
         (status = 403, description = "`verification_failed`: the secret does not match; `recovery_required`: the password and the back-up answer have both failed in this interaction, only recovery (POST /api/v1/portal/recovery) remains", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`no_credential`: the account has no such secret", body = Problem, content_type = "application/problem+json"),
         (status = 423, description = "`account_locked`: too many failed checks", body = Problem, content_type = "application/problem+json"),
@@ -252,10 +265,7 @@ pub async fn verify(
     request_body = PhotoId,
     responses(
         (status = 200, description = "Recorded", body = InteractionView),
-        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+        InteractionRefusals,
         (status = 422, description = "Not in store, unknown ID type, bad last 4, or an expired ID", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -299,10 +309,7 @@ pub struct CallBackRequest {
     request_body = Option<CallBackRequest>,
     responses(
         (status = 200, body = CallBackView),
-        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+        InteractionRefusals,
         (status = 422, description = "The requested number is not a number of the account", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -360,10 +367,7 @@ pub struct ConfirmCallBackRequest {
     request_body = ConfirmCallBackRequest,
     responses(
         (status = 200, description = "Recorded", body = InteractionView),
-        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+        InteractionRefusals,
         (status = 422, description = "Not a telephone number of record of the account", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -392,10 +396,7 @@ pub async fn confirm_call_back(
     params(("id" = Uuid, Path, description = "Interaction id")),
     responses(
         (status = 200, description = "Recorded", body = InteractionView),
-        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+        InteractionRefusals,
     ),
     security(("bearer" = []))
 )]
@@ -421,10 +422,7 @@ pub struct ContractRequest {
     request_body = ContractRequest,
     responses(
         (status = 200, description = "Recorded", body = InteractionView),
-        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+        InteractionRefusals,
         (status = 422, description = "The account is not business-exempt or the reference does not match", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -474,10 +472,7 @@ pub struct SecretSetView {
     request_body = SetSecretRequest,
     responses(
         (status = 200, description = "Set; the account-change notice is queued", body = SecretSetView),
-        (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such interaction", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
+        InteractionRefusals,
         (status = 422, description = "A trivial or biographical secret, with why", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
