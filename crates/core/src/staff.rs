@@ -19,6 +19,8 @@ str_enum!(
         PrivacyOfficer => "privacy_officer",
         Auditor => "auditor",
         Admin => "admin",
+        /// Another carrier's credentials: the PIC-freeze inquiry and nothing else.
+        Carrier => "carrier",
     }
 );
 

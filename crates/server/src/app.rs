@@ -1,7 +1,10 @@
 //! The router: routes grouped by the capability they need, then the middleware stack
 //! every request passes (request id, metrics, timeout, body limit, security headers).
 
-use crate::api::{accounts, breach, consent, cpni, customer_auth, docs, health, notices};
+use crate::api::{
+    accounts, audit_log, breach, campaigns, complaints, consent, cpni, customer_auth, docs, health, notices,
+    privacy_office, publication, special_purposes,
+};
 use crate::auth::{self, roles::Capability};
 use crate::extract::payload_too_large;
 use crate::problem::Problem;
@@ -63,11 +66,20 @@ pub fn router(state: AppState) -> Router {
         .merge(customer_auth::routes(state.clone()))
         .merge(consent::routes(state.clone()))
         .merge(breach::routes(state.clone()))
+        .merge(special_purposes::routes(state.clone()))
+        .merge(audit_log::routes(state.clone()))
+        .merge(publication::routes(state.clone()))
+        .merge(complaints::routes(state.clone()))
+        .merge(privacy_office::routes(state.clone()))
+        .merge(campaigns::routes(state.clone()))
         .route_layer(from_fn_with_state(state.clone(), auth::authenticate))
         // Routes merged after the staff-token layer do their own authentication
         // (customers on the portal, telephony webhooks).
         .merge(customer_auth::portal_routes(state.clone()))
-        .merge(consent::portal_routes(state.clone()));
+        .merge(consent::portal_routes(state.clone()))
+        .merge(audit_log::portal_routes(state.clone()))
+        .merge(publication::portal_routes(state.clone()))
+        .merge(complaints::portal_routes(state.clone()));
 
     let config = &state.config.server;
     Router::new()

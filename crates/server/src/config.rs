@@ -8,14 +8,24 @@ use cpniguard_notify::{CarrierInfo, NotifyConfig};
 
 mod audit;
 mod breach;
+mod campaigns;
+mod certification;
+mod complaints;
 mod consent;
 mod customer_auth;
+mod policy;
+mod publication;
 pub use audit::AuditConfig;
 pub use breach::BreachConfig;
+pub use campaigns::CampaignsConfig;
+pub use certification::CertificationConfig;
+pub use complaints::ComplaintsConfig;
 pub use consent::ConsentConfig;
 pub use customer_auth::CustomerAuthConfig;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
+pub use policy::PolicyConfig;
+pub use publication::PublicationConfig;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -35,6 +45,11 @@ const SECTIONS: &[&str] = &[
     "consent",
     "audit",
     "breach",
+    "policy",
+    "publication",
+    "complaints",
+    "certification",
+    "campaigns",
 ];
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -67,6 +82,21 @@ pub struct Config {
     /// Breach response: the federal regime followed.
     #[serde(default)]
     pub breach: BreachConfig,
+    /// The disclosure gate's policy set: a carrier directory of `.cedar` files that extends or replaces the default set (issue 5).
+    #[serde(default)]
+    pub policy: PolicyConfig,
+    /// Publishing the CPNI policy: the home-page banner after a material change (issue 9).
+    #[serde(default)]
+    pub publication: PublicationConfig,
+    /// Complaints to the privacy office and their mailbox (issue 9).
+    #[serde(default)]
+    pub complaints: ComplaintsConfig,
+    /// Training records and the annual CPNI certification (issue 9).
+    #[serde(default)]
+    pub certification: CertificationConfig,
+    /// Marketing campaigns: records retention (issue 8).
+    #[serde(default)]
+    pub campaigns: CampaignsConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -279,6 +309,11 @@ impl Config {
         self.customer_auth.validate().map_err(|reason| ConfigError::Invalid { key: "customer_auth", reason })?;
         self.consent.validate().map_err(|reason| ConfigError::Invalid { key: "consent", reason })?;
         self.breach.validate().map_err(|reason| ConfigError::Invalid { key: "breach", reason })?;
+        self.campaigns.validate().map_err(|reason| ConfigError::Invalid { key: "campaigns", reason })?;
+        self.certification.validate().map_err(|reason| ConfigError::Invalid { key: "certification", reason })?;
+        self.complaints.validate().map_err(|reason| ConfigError::Invalid { key: "complaints", reason })?;
+        self.publication.validate().map_err(|reason| ConfigError::Invalid { key: "publication", reason })?;
+        self.policy.validate().map_err(|reason| ConfigError::Invalid { key: "policy", reason })?;
         if self.security.auth_failures_allowed == 0 {
             return Err(ConfigError::Invalid {
                 key: "security.auth_failures_allowed",
@@ -297,6 +332,11 @@ impl Config {
             include_str!("config/consent.toml"),
             include_str!("config/audit.toml"),
             include_str!("config/breach.toml"),
+            include_str!("config/campaigns.toml"),
+            include_str!("config/certification.toml"),
+            include_str!("config/complaints.toml"),
+            include_str!("config/publication.toml"),
+            include_str!("config/policy.toml"),
         ]
         .join("\n")
     }

@@ -12,24 +12,34 @@
 pub mod audit;
 pub mod auth;
 pub mod breach;
+pub mod campaigns;
+pub mod complaints;
 #[cfg(feature = "testing")]
 pub mod conformance;
 pub mod consent;
 mod error;
 mod open;
 pub mod postgres;
+pub mod publication;
 mod shared;
+pub mod special_purposes;
 pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod training;
 mod types;
 
 pub use audit::AuditStore;
 pub use auth::CustomerAuthStore;
 pub use breach::BreachStore;
+pub use campaigns::CampaignStore;
+pub use complaints::ComplaintStore;
 pub use consent::ConsentStore;
 pub use error::StoreError;
 pub use open::{Backend, StoreOptions, open};
+pub use publication::PublicationStore;
+pub use special_purposes::SpecialPurposeStore;
+pub use training::TrainingStore;
 pub use types::*;
 
 use async_trait::async_trait;
@@ -55,7 +65,20 @@ pub fn no_effects(_: &Account, _: &ContactChangePlan) -> SideEffects {
 /// The store: one trait per concern, each implemented by both backends. Everything
 /// else reaches the database through `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: CustomerAuthStore + ConsentStore + AuditStore + BreachStore + Send + Sync + 'static {
+pub trait Store:
+    CustomerAuthStore
+    + ConsentStore
+    + AuditStore
+    + BreachStore
+    + SpecialPurposeStore
+    + PublicationStore
+    + ComplaintStore
+    + TrainingStore
+    + CampaignStore
+    + Send
+    + Sync
+    + 'static
+{
     fn backend(&self) -> Backend;
 
     /// Apply the migrations compiled into the binary for this backend.

@@ -52,6 +52,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(super::customer_auth::Doc::openapi());
     doc.merge(super::consent::Doc::openapi());
     doc.merge(super::breach::Doc::openapi());
+    doc.merge(super::campaigns::Doc::openapi());
+    doc.merge(super::privacy_office::Doc::openapi());
+    doc.merge(super::complaints::Doc::openapi());
+    doc.merge(super::publication::Doc::openapi());
+    doc.merge(super::audit_log::Doc::openapi());
+    doc.merge(super::special_purposes::Doc::openapi());
     doc
 }
 

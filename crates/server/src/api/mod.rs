@@ -1,13 +1,19 @@
 //! The JSON API under `/api/v1`, plus health, readiness and metrics.
 
 pub mod accounts;
+pub mod audit_log;
 pub mod breach;
+pub mod campaigns;
+pub mod complaints;
 pub mod consent;
 pub mod cpni;
 pub mod customer_auth;
 pub mod docs;
 pub mod health;
 pub mod notices;
+pub mod privacy_office;
+pub mod publication;
+pub mod special_purposes;
 mod views;
 
 pub use views::*;

@@ -26,6 +26,30 @@ pub enum Capability {
     ChangeConsent,
     /// Record notices served, review the opt-out mail quarantine (issue 6).
     ManageConsent,
+    /// Record legal process (subpoenas, court orders) and fraud cases (issue 5).
+    ManageSpecialPurposes,
+    /// Query the audit log and third-party disclosures (issue 5).
+    ReadAuditLog,
+    /// Ask whether a telephone number has a PIC freeze: other carriers only (issue 5).
+    AnswerPicFreezeInquiry,
+    /// Export directory-listing data of listed customers (issue 5).
+    ExportDirectory,
+    /// Edit and publish the CPNI policy (issue 9).
+    PublishPolicy,
+    /// Enter a customer's complaint or question taken by call, letter or email (issue 9).
+    RecordComplaints,
+    /// Investigate and resolve complaints; record actions against data brokers (issue 9).
+    ManageComplaints,
+    /// Staff training and disciplinary records (issue 9).
+    ManageTraining,
+    /// The annual CPNI certification and the compliance dashboard (issue 9).
+    Certify,
+    /// Create, edit and submit marketing campaigns (issue 8).
+    DraftCampaigns,
+    /// Approve or reject submitted campaigns (issue 8).
+    ReviewCampaigns,
+    /// Read campaigns, their review trail and records (issue 8).
+    ReadCampaigns,
 }
 
 impl Capability {
@@ -41,6 +65,18 @@ impl Capability {
             Capability::ReadConsent => &[Csr, Supervisor, Marketing, PrivacyOfficer, Auditor, Admin],
             Capability::ChangeConsent => &[Csr, PrivacyOfficer, Admin],
             Capability::ManageConsent => &[PrivacyOfficer, Admin],
+            Capability::ManageSpecialPurposes => &[PrivacyOfficer, Admin],
+            Capability::ReadAuditLog => &[PrivacyOfficer, Auditor, Admin],
+            Capability::AnswerPicFreezeInquiry => &[Carrier],
+            Capability::ExportDirectory => &[PrivacyOfficer, Admin],
+            Capability::PublishPolicy => &[PrivacyOfficer, Admin],
+            Capability::RecordComplaints => &[Csr, Supervisor, PrivacyOfficer, Admin],
+            Capability::ManageComplaints => &[PrivacyOfficer, Admin],
+            Capability::ManageTraining => &[PrivacyOfficer, Admin],
+            Capability::Certify => &[PrivacyOfficer, Auditor, Admin],
+            Capability::DraftCampaigns => &[Marketing],
+            Capability::ReviewCampaigns => &[Supervisor],
+            Capability::ReadCampaigns => &[Marketing, Supervisor, PrivacyOfficer, Auditor, Admin],
         }
     }
 
@@ -59,6 +95,18 @@ impl Capability {
             Capability::ReadConsent => "reading consent",
             Capability::ChangeConsent => "recording consent",
             Capability::ManageConsent => "consent notices and the opt-out mail quarantine",
+            Capability::ManageSpecialPurposes => "legal process and fraud cases",
+            Capability::ReadAuditLog => "the audit log",
+            Capability::AnswerPicFreezeInquiry => "PIC-freeze inquiries",
+            Capability::ExportDirectory => "the directory-listing export",
+            Capability::PublishPolicy => "publishing the CPNI policy",
+            Capability::RecordComplaints => "recording complaints",
+            Capability::ManageComplaints => "complaints and data-broker actions",
+            Capability::ManageTraining => "training and discipline records",
+            Capability::Certify => "the annual certification and compliance dashboard",
+            Capability::DraftCampaigns => "drafting campaigns",
+            Capability::ReviewCampaigns => "reviewing campaigns",
+            Capability::ReadCampaigns => "reading campaigns",
         }
     }
 }

@@ -8,11 +8,16 @@ mod audit;
 mod auth;
 mod breach;
 mod calls;
+mod campaigns;
+mod complaints;
 mod consent;
 mod invoices;
 mod notices;
+mod publication;
 mod services;
+mod special_purposes;
 mod staff;
+mod training;
 
 use crate::shared::{self, DbTime};
 use crate::{

@@ -1,0 +1,2 @@
+-- Marketing campaigns under supervisory review, audience snapshots and their records (issue 8), SQLite dialect.
+SELECT 1;

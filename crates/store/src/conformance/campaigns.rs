@@ -1,0 +1,1 @@
+//! Conformance: marketing campaigns under supervisory review, audience snapshots and their records.

@@ -1,0 +1,1 @@
+//! Conformance: published cpni policy versions in english and spanish, and material-change mailings.

@@ -1,0 +1,1 @@
+//! Conformance: staff cpni training and discipline records, and the annual certification filings.
