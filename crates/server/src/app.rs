@@ -5,7 +5,7 @@ use crate::api::{
     accounts, audit_log, breach, campaigns, complaints, consent, cpni, customer_auth, docs, health, notices,
     privacy_office, publication, special_purposes,
 };
-use crate::auth::{self, roles::Capability};
+use crate::auth::{self, guarded, roles::Capability};
 use crate::extract::payload_too_large;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -25,11 +25,6 @@ use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// Routes that need `capability`, with the role check applied to all of them.
-fn guarded(capability: Capability, routes: Router<AppState>) -> Router<AppState> {
-    routes.route_layer(from_fn(move |staff, req, next| auth::require(capability, staff, req, next)))
-}
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()

@@ -5,6 +5,7 @@ pub mod campaigns;
 pub mod change;
 mod handlers;
 
+use crate::auth::guarded;
 use crate::auth::roles::Capability;
 use crate::state::AppState;
 use axum::Router;
@@ -54,12 +55,6 @@ pub use handlers::*;
     ))
 )]
 pub struct Doc;
-
-fn guarded(capability: Capability, routes: Router<AppState>) -> Router<AppState> {
-    routes.route_layer(axum::middleware::from_fn(move |staff, req, next| {
-        crate::auth::require(capability, staff, req, next)
-    }))
-}
 
 /// This module's routes, each group behind its capability (see `auth::roles`).
 pub fn routes(_state: AppState) -> Router<AppState> {

@@ -11,6 +11,7 @@ mod interactions;
 mod portal;
 pub mod secrets;
 
+use crate::auth::guarded;
 use crate::auth::roles::Capability;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -92,12 +93,6 @@ impl utoipa::Modify for SessionCookie {
             ))),
         );
     }
-}
-
-fn guarded(capability: Capability, routes: Router<AppState>) -> Router<AppState> {
-    routes.route_layer(axum::middleware::from_fn(move |staff, req, next| {
-        crate::auth::require(capability, staff, req, next)
-    }))
 }
 
 /// This module's routes, each group behind its capability (see `auth::roles`).

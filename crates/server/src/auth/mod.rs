@@ -86,3 +86,8 @@ pub async fn require(
         )))
     }
 }
+
+/// `routes` with the role check for `capability` applied to every one of them.
+pub fn guarded(capability: Capability, routes: axum::Router<AppState>) -> axum::Router<AppState> {
+    routes.route_layer(axum::middleware::from_fn(move |staff, req, next| require(capability, staff, req, next)))
+}
