@@ -39,6 +39,14 @@ str_enum!(
         BreachNotice => "breach_notice",
         BreachReminder => "breach_reminder",
         OptOutNotice => "optout_notice",
+        /// A material change to the published CPNI policy (issue 9).
+        PolicyChanged => "policy_changed",
+        /// A complaint or question to the privacy office was received (issue 9).
+        ComplaintAcknowledged => "complaint_acknowledged",
+        /// A staff member's CPNI training expires soon (issue 9; to staff, not customers).
+        TrainingReminder => "training_reminder",
+        /// The annual CPNI certification is due (issue 9; to the privacy office).
+        CertificationReminder => "certification_reminder",
     }
 );
 str_enum!(
@@ -64,6 +72,10 @@ impl NoticeKind {
             NoticeKind::BreachNotice => "breach-notice",
             NoticeKind::BreachReminder => "breach-reminder",
             NoticeKind::OptOutNotice => "optout-notice",
+            NoticeKind::PolicyChanged => "policy-change",
+            NoticeKind::ComplaintAcknowledged => "complaint-acknowledgement",
+            NoticeKind::TrainingReminder => "training-reminder",
+            NoticeKind::CertificationReminder => "certification-reminder",
             _ => "account-change",
         }
     }
