@@ -222,7 +222,10 @@ pub struct PrivacyMail {
 #[derive(Debug, Clone)]
 pub enum PrivacyMailResolution {
     /// File it as this complaint (with its acknowledgement), in the same transaction.
-    Filed { complaint: Box<Complaint>, acknowledgement: SideEffects },
+    Filed {
+        complaint: Box<Complaint>,
+        acknowledgement: SideEffects,
+    },
     Dismissed,
 }
 

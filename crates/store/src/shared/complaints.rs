@@ -27,8 +27,7 @@ pub(crate) const INSERT_EVENT: &str =
     "INSERT INTO complaint_events (id, complaint_id, at, actor, status, note) VALUES ($1, $2, $3, $4, $5, $6)";
 pub(crate) const EVENTS: &str = "SELECT id, complaint_id, at, actor, status, note FROM complaint_events \
      WHERE complaint_id = $1 ORDER BY at, id";
-pub(crate) const COUNT_RECEIVED: &str =
-    "SELECT COUNT(*) FROM complaints WHERE received_at >= $1 AND received_at < $2";
+pub(crate) const COUNT_RECEIVED: &str = "SELECT COUNT(*) FROM complaints WHERE received_at >= $1 AND received_at < $2";
 pub(crate) const COUNT_BY_CATEGORY: &str = "SELECT category, COUNT(*) FROM complaints \
      WHERE received_at >= $1 AND received_at < $2 GROUP BY category";
 pub(crate) const COUNT_BY_STATUS_OF_CATEGORY: &str = "SELECT status, COUNT(*) FROM complaints \
@@ -190,7 +189,12 @@ pub(crate) fn close(
 }
 
 /// An outcome as recorded.
-pub(crate) fn with_outcome(mut action: BrokerAction, outcome: &str, by: &str, now: DateTime<Utc>) -> StoreResult<BrokerAction> {
+pub(crate) fn with_outcome(
+    mut action: BrokerAction,
+    outcome: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<BrokerAction> {
     let outcome = outcome.trim();
     if outcome.is_empty() {
         return Err(ValidationError::new("outcome", "say what came of the action").into());
@@ -333,7 +337,8 @@ macro_rules! complaints_backend {
                 now: DateTime<Utc>,
             ) -> StoreResult<Complaint> {
                 let mut tx = $begin(&self.pool).await?;
-                let row: Option<Json<Complaint>> = sqlx::query_scalar(sql::GET).bind(id).fetch_optional(&mut *tx).await?;
+                let row: Option<Json<Complaint>> =
+                    sqlx::query_scalar(sql::GET).bind(id).fetch_optional(&mut *tx).await?;
                 let Json(mut c) = row.ok_or(StoreError::NotFound("complaint"))?;
                 let from = c.status;
                 let event = sql::advance(&mut c, to, by, note, now)?;
