@@ -110,3 +110,35 @@ pub fn new_account_body(number: &str, phone: &str) -> serde_json::Value {
         "telephone_numbers": [phone]
     })
 }
+
+/// A portal session for the account: in a store visit with a valid photo ID the customer
+/// sets `password`, then logs in with `email`. Returns the session cookie (`name=value`).
+pub async fn portal_session(s: &TestServer, account_id: &str, email: &str, password: &str) -> String {
+    let post = |path: String, body: serde_json::Value| async move {
+        let r = s.post(&path, &s.csr).json(&body).send().await.unwrap();
+        let status = r.status();
+        let v: serde_json::Value = r.json().await.unwrap_or_default();
+        assert!(status.is_success(), "{path}: {status} {v}");
+        v
+    };
+    let i =
+        post(format!("/api/v1/accounts/{account_id}/interactions"), serde_json::json!({"channel": "in_store"})).await;
+    let i = i["id"].as_str().unwrap().to_owned();
+    let expires = (Utc::now() + chrono::Duration::days(300)).date_naive();
+    post(
+        format!("/api/v1/interactions/{i}/photo-id"),
+        serde_json::json!({"id_type": "drivers_license", "last4": "A123", "expires_on": expires}),
+    )
+    .await;
+    post(format!("/api/v1/interactions/{i}/credentials"), serde_json::json!({"kind": "password", "secret": password}))
+        .await;
+    let login = s
+        .http
+        .post(s.url("/api/v1/portal/login"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert!(login.status().is_success(), "portal login: {}", login.status());
+    login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+}
