@@ -153,6 +153,13 @@ async fn a_call_is_recorded_once_acknowledged_investigated_resolved_and_counted(
         let r = s.http.delete(s.url(&format!("/api/v1/complaints/{cid}"))).bearer_auth(&s.admin).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
 
+        // The investigator puts a complaint in the category it belongs in; the log says so.
+        let recategorise = json!({"category": "pretexting_attempt"});
+        let (st, v) =
+            send(s.post(&format!("/api/v1/complaints/{letter_id}/investigate"), &s.admin).json(&recategorise)).await;
+        assert_eq!((st, v["complaint"]["category"].as_str()), (StatusCode::OK, Some("pretexting_attempt")), "{v}");
+        assert_eq!(v["events"][1]["category"], "pretexting_attempt");
+
         // The counts the certification reports.
         let from = (Utc::now() - Duration::days(7)).to_rfc3339();
         let to = (Utc::now() + Duration::days(1)).to_rfc3339();
@@ -163,6 +170,8 @@ async fn a_call_is_recorded_once_acknowledged_investigated_resolved_and_counted(
         assert_eq!(st, StatusCode::OK, "{v}");
         assert_eq!(v["received"]["total"], 2);
         assert_eq!(v["received"]["by_category"]["unauthorised_release_of_cpni"], 1);
+        assert_eq!(v["received"]["by_category"]["pretexting_attempt"], 1);
+        assert_eq!(v["received"]["by_category"]["marketing_contact"], 0);
         assert_eq!(v["received"]["unauthorised_release_by_status"]["resolved"], 1);
         assert_eq!(v["unresolved"], 1);
     }

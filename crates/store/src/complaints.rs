@@ -136,6 +136,8 @@ pub struct ComplaintEvent {
     pub at: DateTime<Utc>,
     pub actor: String,
     pub status: ComplaintStatus,
+    /// The category the complaint was put in at this step (none: unchanged).
+    pub category: Option<ComplaintCategory>,
     pub note: Option<String>,
 }
 
@@ -248,12 +250,15 @@ pub trait ComplaintStore: Send + Sync {
     async fn list_complaints(&self, query: &ComplaintQuery) -> StoreResult<ComplaintPage>;
 
     /// Move a complaint to `to`, which must be the next status of its current one
-    /// (`Invalid` otherwise, naming both); resolving needs a `resolution`. Logged with
-    /// `by` and `note` (the resolution when resolving). `NotFound("complaint")`.
+    /// (`Invalid` otherwise, naming both); resolving needs a `resolution`. With
+    /// `category`, the complaint is put in that category at the same step (a mailed
+    /// complaint arrives as `other`). Logged with `by` and `note` (the resolution when
+    /// resolving). `NotFound("complaint")`.
     async fn advance_complaint(
         &self,
         id: Uuid,
         to: ComplaintStatus,
+        category: Option<ComplaintCategory>,
         by: &str,
         note: Option<&str>,
         now: DateTime<Utc>,

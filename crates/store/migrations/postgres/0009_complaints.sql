@@ -22,6 +22,8 @@ CREATE TABLE complaint_events (
     at           timestamptz NOT NULL,
     actor        text        NOT NULL,
     status       text        NOT NULL,
+    -- The category the complaint was put in at this step (NULL: unchanged).
+    category     text,
     note         text
 );
 

@@ -22,6 +22,8 @@ CREATE TABLE complaint_events (
     at           INTEGER NOT NULL,
     actor        TEXT    NOT NULL,
     status       TEXT    NOT NULL,
+    -- The category the complaint was put in at this step (NULL: unchanged).
+    category     TEXT,
     note         TEXT
 ) STRICT;
 

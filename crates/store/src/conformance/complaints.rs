@@ -97,28 +97,31 @@ pub async fn complaints_recorded_once_advanced_and_listed(store: &dyn Store) {
 
     // open → investigating → resolved, and nothing else.
     invalid_on(
-        store.advance_complaint(first.id, ComplaintStatus::Resolved, "po", Some("x"), at(100)).await.unwrap_err(),
+        store.advance_complaint(first.id, ComplaintStatus::Resolved, None, "po", Some("x"), at(100)).await.unwrap_err(),
         "status",
     );
-    let c = store.advance_complaint(first.id, ComplaintStatus::Investigating, "po", None, at(100)).await.unwrap();
+    let c = store.advance_complaint(first.id, ComplaintStatus::Investigating, None, "po", None, at(100)).await.unwrap();
     assert_eq!((c.status, c.investigating_at), (ComplaintStatus::Investigating, Some(at(100))));
     invalid_on(
-        store.advance_complaint(first.id, ComplaintStatus::Resolved, "po", Some("  "), at(200)).await.unwrap_err(),
+        store
+            .advance_complaint(first.id, ComplaintStatus::Resolved, None, "po", Some("  "), at(200))
+            .await
+            .unwrap_err(),
         "resolution",
     );
     let c = store
-        .advance_complaint(first.id, ComplaintStatus::Resolved, "po", Some("employee retrained"), at(200))
+        .advance_complaint(first.id, ComplaintStatus::Resolved, None, "po", Some("employee retrained"), at(200))
         .await
         .unwrap();
     assert_eq!(c.resolution.as_deref(), Some("employee retrained"));
     assert_eq!((c.resolved_at, c.resolved_by.as_deref()), (Some(at(200)), Some("po")));
     assert_eq!(store.get_complaint(first.id).await.unwrap(), Some(c));
     invalid_on(
-        store.advance_complaint(first.id, ComplaintStatus::Investigating, "po", None, at(300)).await.unwrap_err(),
+        store.advance_complaint(first.id, ComplaintStatus::Investigating, None, "po", None, at(300)).await.unwrap_err(),
         "status",
     );
     assert!(matches!(
-        store.advance_complaint(Uuid::now_v7(), ComplaintStatus::Investigating, "po", None, at(0)).await,
+        store.advance_complaint(Uuid::now_v7(), ComplaintStatus::Investigating, None, "po", None, at(0)).await,
         Err(StoreError::NotFound("complaint"))
     ));
     let log = store.complaint_events(first.id).await.unwrap();
@@ -130,6 +133,18 @@ pub async fn complaints_recorded_once_advanced_and_listed(store: &dyn Store) {
             (ComplaintStatus::Investigating, "po"),
             (ComplaintStatus::Resolved, "po")
         ]
+    );
+    // The category can be corrected at a step; the log says so.
+    let re = ComplaintCategory::PretextingAttempt;
+    let c = store
+        .advance_complaint(anonymous.id, ComplaintStatus::Investigating, Some(re), "po", None, at(3 * DAY))
+        .await
+        .unwrap();
+    assert_eq!(c.category, re);
+    let log = store.complaint_events(anonymous.id).await.unwrap();
+    assert_eq!(
+        log.iter().map(|e| e.category).collect::<Vec<_>>(),
+        [Some(ComplaintCategory::MarketingContact), Some(re)]
     );
     assert_eq!(store.open_complaints_count().await.unwrap(), 2);
 
@@ -144,10 +159,8 @@ pub async fn complaints_recorded_once_advanced_and_listed(store: &dyn Store) {
         store.list_complaints(&q).await.unwrap().complaints.into_iter().map(|c| c.id).collect::<Vec<_>>()
     };
     assert_eq!(ids(ComplaintQuery { status: Some(ComplaintStatus::Resolved), ..all(10) }).await, [first.id]);
-    assert_eq!(
-        ids(ComplaintQuery { category: Some(ComplaintCategory::MarketingContact), ..all(10) }).await,
-        [anonymous.id]
-    );
+    assert_eq!(ids(ComplaintQuery { category: Some(re), ..all(10) }).await, [anonymous.id]);
+    assert!(ids(ComplaintQuery { category: Some(ComplaintCategory::MarketingContact), ..all(10) }).await.is_empty());
     assert_eq!(ids(ComplaintQuery { account: Some(a.id), ..all(10) }).await, [first.id]);
     let window = ComplaintQuery { received_from: Some(at(DAY)), received_to: Some(at(2 * DAY)), ..all(10) };
     assert_eq!(ids(window).await, [anonymous.id]);
@@ -156,8 +169,8 @@ pub async fn complaints_recorded_once_advanced_and_listed(store: &dyn Store) {
     let s = store.complaint_summary(at(0), at(2 * DAY + 1)).await.unwrap();
     assert_eq!(s.total, 3);
     assert_eq!(s.by_category["unauthorised_release_of_cpni"], 2);
-    assert_eq!(s.by_category["marketing_contact"], 1);
-    assert_eq!(s.by_category["pretexting_attempt"], 0);
+    assert_eq!(s.by_category["pretexting_attempt"], 1);
+    assert_eq!(s.by_category["marketing_contact"], 0);
     assert_eq!(s.unauthorised_release_by_status["resolved"], 1);
     assert_eq!(s.unauthorised_release_by_status["open"], 1);
     assert_eq!(s.unauthorised_release_by_status["investigating"], 0);

@@ -18,14 +18,14 @@ pub(crate) const BY_DEDUP_KEY: &str = "SELECT record FROM complaints WHERE dedup
 pub(crate) const GET: &str = "SELECT record FROM complaints WHERE id = $1";
 pub(crate) const EXISTS: &str = "SELECT COUNT(*) FROM complaints WHERE id = $1";
 /// Only from the status the change was planned against: a concurrent change loses.
-pub(crate) const ADVANCE: &str = "UPDATE complaints SET status = $2, record = $3 WHERE id = $1 AND status = $4";
+pub(crate) const ADVANCE: &str =
+    "UPDATE complaints SET status = $2, record = $3, category = $5 WHERE id = $1 AND status = $4";
 pub(crate) const LIST: &str = "SELECT record FROM complaints WHERE ($1 IS NULL OR status = $1) \
      AND ($2 IS NULL OR category = $2) AND ($3 IS NULL OR account_id = $3) \
      AND ($4 IS NULL OR received_at >= $4) AND ($5 IS NULL OR received_at < $5) \
      AND ($6 IS NULL OR id < $6) ORDER BY id DESC LIMIT $7";
-pub(crate) const INSERT_EVENT: &str =
-    "INSERT INTO complaint_events (id, complaint_id, at, actor, status, note) VALUES ($1, $2, $3, $4, $5, $6)";
-pub(crate) const EVENTS: &str = "SELECT id, complaint_id, at, actor, status, note FROM complaint_events \
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO complaint_events (id, complaint_id, at, actor, status, category, note) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub(crate) const EVENTS: &str = "SELECT id, complaint_id, at, actor, status, category, note FROM complaint_events \
      WHERE complaint_id = $1 ORDER BY at, id";
 pub(crate) const COUNT_RECEIVED: &str = "SELECT COUNT(*) FROM complaints WHERE received_at >= $1 AND received_at < $2";
 pub(crate) const COUNT_BY_CATEGORY: &str = "SELECT category, COUNT(*) FROM complaints \
@@ -73,6 +73,7 @@ pub(crate) fn new_complaint(c: &Complaint) -> StoreResult<Complaint> {
 pub(crate) fn advance(
     c: &mut Complaint,
     to: ComplaintStatus,
+    category: Option<ComplaintCategory>,
     by: &str,
     note: Option<&str>,
     now: DateTime<Utc>,
@@ -99,12 +100,17 @@ pub(crate) fn advance(
         }
     }
     c.status = to;
+    let category = category.filter(|new| *new != c.category);
+    if let Some(new) = category {
+        c.category = new;
+    }
     Ok(ComplaintEvent {
         id: Uuid::now_v7(),
         complaint_id: c.id,
         at: now,
         actor: by.to_owned(),
         status: to,
+        category,
         note: note.map(str::to_owned),
     })
 }
@@ -117,6 +123,7 @@ pub(crate) fn received_event(c: &Complaint) -> ComplaintEvent {
         at: c.recorded_at,
         actor: c.recorded_by.clone(),
         status: ComplaintStatus::Open,
+        category: Some(c.category),
         note: None,
     }
 }
@@ -128,19 +135,27 @@ pub(crate) struct EventRow {
     at: DbTime,
     actor: String,
     status: String,
+    category: Option<String>,
     note: Option<String>,
+}
+
+/// A value stored by its serde name.
+fn named<T: serde::de::DeserializeOwned>(column: &str, value: String) -> StoreResult<T> {
+    serde_json::from_value(serde_json::Value::String(value))
+        .map_err(|_| StoreError::corrupt("complaint_events", format!("unknown {column}")))
 }
 
 impl EventRow {
     pub(crate) fn into_event(self) -> StoreResult<ComplaintEvent> {
-        let status = serde_json::from_value(serde_json::Value::String(self.status))
-            .map_err(|_| StoreError::corrupt("complaint_events", "unknown status"))?;
+        let status = named("status", self.status)?;
+        let category = self.category.map(|c| named("category", c)).transpose()?;
         Ok(ComplaintEvent {
             id: self.id,
             complaint_id: self.complaint_id,
             at: self.at.time(),
             actor: self.actor,
             status,
+            category,
             note: self.note,
         })
     }
@@ -208,8 +223,8 @@ pub(crate) fn with_outcome(
 macro_rules! complaints_backend {
     ($store:ty, $pool:ty, $db:ty, $conn:ty, $begin:path) => {
         use crate::complaints::{
-            BrokerAction, Complaint, ComplaintEvent, ComplaintIntake, ComplaintPage, ComplaintQuery, ComplaintStatus,
-            ComplaintStore, ComplaintSummary, PrivacyMail, PrivacyMailResolution,
+            BrokerAction, Complaint, ComplaintCategory, ComplaintEvent, ComplaintIntake, ComplaintPage, ComplaintQuery,
+            ComplaintStatus, ComplaintStore, ComplaintSummary, PrivacyMail, PrivacyMailResolution,
         };
         use crate::consent::QuarantinedMail;
         use crate::error::{reading, unique_is, writing};
@@ -229,6 +244,7 @@ macro_rules! complaints_backend {
                 .bind(DbTime::from(e.at))
                 .bind(e.actor.as_str())
                 .bind(e.status.as_str())
+                .bind(e.category.map(|c| c.as_str()))
                 .bind(e.note.as_deref())
                 .execute(&mut *conn)
                 .await
@@ -332,6 +348,7 @@ macro_rules! complaints_backend {
                 &self,
                 id: Uuid,
                 to: ComplaintStatus,
+                category: Option<ComplaintCategory>,
                 by: &str,
                 note: Option<&str>,
                 now: DateTime<Utc>,
@@ -341,12 +358,13 @@ macro_rules! complaints_backend {
                     sqlx::query_scalar(sql::GET).bind(id).fetch_optional(&mut *tx).await?;
                 let Json(mut c) = row.ok_or(StoreError::NotFound("complaint"))?;
                 let from = c.status;
-                let event = sql::advance(&mut c, to, by, note, now)?;
+                let event = sql::advance(&mut c, to, category, by, note, now)?;
                 let done = sqlx::query(sql::ADVANCE)
                     .bind(id)
                     .bind(c.status.as_str())
                     .bind(Json(&c))
                     .bind(from.as_str())
+                    .bind(c.category.as_str())
                     .execute(&mut *tx)
                     .await?;
                 if done.rows_affected() != 1 {

@@ -194,6 +194,10 @@ pub async fn get(State(state): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> A
 pub struct InvestigateRequest {
     /// What the investigation starts with (optional).
     pub note: Option<String>,
+    /// The category it belongs in, when it is not the one it was received in (a
+    /// mailed complaint arrives as `other`).
+    #[schema(value_type = Option<String>)]
+    pub category: Option<ComplaintCategory>,
 }
 
 #[utoipa::path(
@@ -212,7 +216,7 @@ pub async fn investigate(
     let note = req.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     let c = state
         .store
-        .advance_complaint(id, ComplaintStatus::Investigating, &by(&staff), note.as_deref(), state.now())
+        .advance_complaint(id, ComplaintStatus::Investigating, req.category, &by(&staff), note.as_deref(), state.now())
         .await?;
     Ok(Json(view(&state, c).await?))
 }
@@ -222,6 +226,9 @@ pub async fn investigate(
 pub struct ResolveRequest {
     /// How it was resolved (required).
     pub resolution: String,
+    /// The category it turned out to belong in, if not its current one.
+    #[schema(value_type = Option<String>)]
+    pub category: Option<ComplaintCategory>,
 }
 
 #[utoipa::path(
@@ -240,7 +247,7 @@ pub async fn resolve(
     let resolution = required_text("resolution", &req.resolution, MAX_DESCRIPTION)?;
     let c = state
         .store
-        .advance_complaint(id, ComplaintStatus::Resolved, &by(&staff), Some(&resolution), state.now())
+        .advance_complaint(id, ComplaintStatus::Resolved, req.category, &by(&staff), Some(&resolution), state.now())
         .await?;
     Ok(Json(view(&state, c).await?))
 }
