@@ -160,13 +160,28 @@ fn auth_failed(results: &[String], trusted: &str) -> Option<String> {
     None
 }
 
-/// A message as received: its evidence, and the parsed message unless it was held.
+/// Why a message needs a person before anything is done with it.
+struct Held {
+    /// `unparseable`, `automated`, `bounce`, `own_address`, `auth_failed`.
+    reason: &'static str,
+    detail: String,
+    /// Exit with a data error (65) once it is quarantined.
+    unparseable: bool,
+}
+
+impl Held {
+    fn new(reason: &'static str, detail: impl Into<String>) -> Self {
+        Held { reason, detail: detail.into(), unparseable: reason == "unparseable" }
+    }
+}
+
+/// A message as received: its evidence, and the parsed message with its sender unless
+/// it was held.
 struct Screened<'a> {
     sha: String,
     message_id: Option<String>,
     sender: Option<EmailAddress>,
-    /// The message, or why it needs a person: (reason, detail, unparseable).
-    verdict: Result<(Message<'a>, EmailAddress), (&'static str, String, bool)>,
+    verdict: Result<(Message<'a>, EmailAddress), Held>,
 }
 
 impl Screened<'_> {
@@ -223,16 +238,16 @@ fn check<'a>(
     sender: Option<EmailAddress>,
     config: &Config,
     own_address: Option<&str>,
-) -> Result<(Message<'a>, EmailAddress), (&'static str, String, bool)> {
+) -> Result<(Message<'a>, EmailAddress), Held> {
     let Some(message) = message.filter(|m| !m.headers().is_empty()) else {
-        return Err(("unparseable", "the message could not be parsed".to_owned(), true));
+        return Err(Held::new("unparseable", "the message could not be parsed"));
     };
     let Some(sender) = sender else {
-        return Err(("unparseable", "no sender address in From".to_owned(), true));
+        return Err(Held::new("unparseable", "no sender address in From"));
     };
     let header = |name: &str| message.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
     if header("Auto-Submitted").is_some_and(|v| v != "no") {
-        return Err(("automated", "an automatic reply (Auto-Submitted)".to_owned(), false));
+        return Err(Held::new("automated", "an automatic reply (Auto-Submitted)"));
     }
     let ctype = message.content_type().map(|c| (c.ctype().to_owned(), c.subtype().unwrap_or("").to_owned()));
     let local = sender.as_str().split('@').next().unwrap_or("").to_ascii_lowercase();
@@ -240,10 +255,10 @@ fn check<'a>(
         || local == "mailer-daemon"
         || local == "postmaster"
     {
-        return Err(("bounce", "a delivery status notification".to_owned(), false));
+        return Err(Held::new("bounce", "a delivery status notification"));
     }
     if own_address.is_some_and(|own| own.eq_ignore_ascii_case(sender.as_str())) {
-        return Err(("own_address", "sent from the mailbox's own address".to_owned(), false));
+        return Err(Held::new("own_address", "sent from the mailbox's own address"));
     }
     let results: Vec<String> = message
         .headers()
@@ -253,7 +268,7 @@ fn check<'a>(
         .map(str::to_owned)
         .collect();
     if let Some(why) = auth_failed(&results, &config.consent.trusted_authserv_id) {
-        return Err(("auth_failed", why, false));
+        return Err(Held::new("auth_failed", why));
     }
     Ok((message, sender))
 }
@@ -293,8 +308,8 @@ async fn opt_out(store: &dyn Store, config: &Config, raw: &[u8], now: DateTime<U
     };
     let sender = match &screened.verdict {
         Ok((_, sender)) => sender.clone(),
-        Err((reason, detail, unparseable)) => {
-            return hold(screened.quarantine(raw, reason, detail, vec![], now), *unparseable).await;
+        Err(held) => {
+            return hold(screened.quarantine(raw, held.reason, &held.detail, vec![], now), held.unparseable).await;
         }
     };
     let accounts = store.accounts_with_email(&sender).await?;
@@ -347,9 +362,10 @@ async fn complaint(store: &dyn Store, config: &Config, raw: &[u8], now: DateTime
     let screened = screen(raw, config, Some(own));
     let (message, sender) = match &screened.verdict {
         Ok(found) => found,
-        Err((reason, detail, unparseable)) => {
-            let id = store.quarantine_privacy_mail(&screened.quarantine(raw, reason, detail, vec![], now)).await?;
-            return Ok(quarantined(reason, Some(id), *unparseable));
+        Err(held) => {
+            let q = screened.quarantine(raw, held.reason, &held.detail, vec![], now);
+            let id = store.quarantine_privacy_mail(&q).await?;
+            return Ok(quarantined(held.reason, Some(id), held.unparseable));
         }
     };
     let matched = store.accounts_with_email(sender).await?;
