@@ -131,7 +131,9 @@ pub async fn record_legal_process(
 ) -> ApiResult<(StatusCode, Json<LegalProcessView>)> {
     let process = legal_process(req, staff.id, state.now())?;
     state.store.record_legal_process(&process).await?;
-    Ok((StatusCode::CREATED, Json(process.into())))
+    // As stored (times kept to the microsecond), so it reads back the same later.
+    let stored = state.store.legal_process(process.id).await?.ok_or_else(|| Problem::not_found("legal process"))?;
+    Ok((StatusCode::CREATED, Json(stored.into())))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -237,7 +239,8 @@ pub async fn open_fraud_case(
         closed_at: None,
     };
     state.store.open_fraud_case(&case).await?;
-    Ok((StatusCode::CREATED, Json(case.into())))
+    // As stored (times kept to the microsecond), so it reads back the same later.
+    Ok((StatusCode::CREATED, Json(load_case(&state, case.id).await?.into())))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
