@@ -104,8 +104,7 @@ async fn the_privacy_office_records_legal_process_and_fraud_cases() {
 async fn a_carrier_asks_the_pic_freeze_question_and_nothing_else() {
     for s in servers().await {
         let carrier = staff_token(s.store.as_ref(), "carrier.acme", Role::Carrier).await;
-        let frozen =
-            account(&s, "PF-1", "+18015550911", "Frozen", json!({"pic_freeze": {"interlata": true}})).await;
+        let frozen = account(&s, "PF-1", "+18015550911", "Frozen", json!({"pic_freeze": {"interlata": true}})).await;
         let free = account(&s, "PF-2", "+18015550912", "Free", json!({})).await;
 
         let (st, v) = send(s.get("/api/v1/carrier/pic-freeze?telephone_number=%2B18015550911", &carrier)).await;

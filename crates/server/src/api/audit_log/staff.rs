@@ -85,7 +85,10 @@ pub struct EntryPage {
     responses((status = 200, body = EntryPage), (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
-pub async fn entries(State(state): State<AppState>, ApiQuery(filter): ApiQuery<EntryFilter>) -> ApiResult<Json<EntryPage>> {
+pub async fn entries(
+    State(state): State<AppState>,
+    ApiQuery(filter): ApiQuery<EntryFilter>,
+) -> ApiResult<Json<EntryPage>> {
     let page = state.store.search_audit(&filter.query()?).await?;
     Ok(Json(EntryPage { entries: page.entries, next_after: page.next_after }))
 }
@@ -140,5 +143,8 @@ pub struct HeadView {
     security(("bearer" = []))
 )]
 pub async fn head(State(state): State<AppState>) -> ApiResult<Json<HeadView>> {
-    Ok(Json(HeadView { head: state.store.audit_head().await?, last_checkpoint: state.store.last_audit_checkpoint().await? }))
+    Ok(Json(HeadView {
+        head: state.store.audit_head().await?,
+        last_checkpoint: state.store.last_audit_checkpoint().await?,
+    }))
 }

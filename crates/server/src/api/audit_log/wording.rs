@@ -37,7 +37,9 @@ pub(super) fn action(action: &str, lang: Language) -> String {
     let (en, es) = match action {
         "read_call_detail" => ("viewed your call records", "consultó sus registros de llamadas"),
         "read_invoices" => ("viewed your bills", "consultó sus facturas"),
-        "read_services" => ("viewed your services and their configuration", "consultó sus servicios y su configuración"),
+        "read_services" => {
+            ("viewed your services and their configuration", "consultó sus servicios y su configuración")
+        }
         "read_usage_summary" => ("viewed a summary of your usage", "consultó un resumen de su consumo"),
         "use_for_marketing" => (
             "used your account information to offer you services",
@@ -104,7 +106,10 @@ mod tests {
     #[test]
     fn staff_are_named_by_role_never_by_id() {
         assert_eq!(who(&staff(Some("csr")), Language::En), ("csr", "a customer service representative"));
-        assert_eq!(who(&staff(Some("privacy_officer")), Language::Es), ("privacy_office", "nuestra oficina de privacidad"));
+        assert_eq!(
+            who(&staff(Some("privacy_officer")), Language::Es),
+            ("privacy_office", "nuestra oficina de privacidad")
+        );
         assert_eq!(who(&staff(Some("root,auditor")), Language::En).0, "auditor");
         assert_eq!(who(&staff(None), Language::En), ("staff", "a member of our staff"));
         let carrier = Principal { kind: PrincipalKind::Carrier, id: "carrier-x".to_owned(), role: None };

@@ -12,8 +12,16 @@ use cpniguard_core::staff::{Role, Staff};
 
 /// Another carrier (a staff row with the `carrier` role) asks whether `account`'s
 /// number has a PIC freeze.
-pub(super) async fn authorize_pic_freeze_inquiry(state: &AppState, carrier: &Staff, account: &Account) -> ApiResult<()> {
-    let principal = Principal { kind: PrincipalKind::Carrier, id: carrier.id.to_string(), role: Some(Role::Carrier.as_str().to_owned()) };
+pub(super) async fn authorize_pic_freeze_inquiry(
+    state: &AppState,
+    carrier: &Staff,
+    account: &Account,
+) -> ApiResult<()> {
+    let principal = Principal {
+        kind: PrincipalKind::Carrier,
+        id: carrier.id.to_string(),
+        role: Some(Role::Carrier.as_str().to_owned()),
+    };
     record(state, principal, "answer_pic_freeze_inquiry", "pic_freeze_inquiry", account).await
 }
 
@@ -24,7 +32,13 @@ pub(super) async fn authorize_directory_export(state: &AppState, staff: &Staff, 
     record(state, principal, "export_directory_listing", "directory_listing", account).await
 }
 
-async fn record(state: &AppState, principal: Principal, action: &str, purpose: &str, account: &Account) -> ApiResult<()> {
+async fn record(
+    state: &AppState,
+    principal: Principal,
+    action: &str,
+    purpose: &str,
+    account: &Account,
+) -> ApiResult<()> {
     let record = AuditRecord {
         at: state.now(),
         principal,

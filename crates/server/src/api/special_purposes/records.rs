@@ -88,7 +88,11 @@ impl From<LegalProcess> for LegalProcessView {
     }
 }
 
-fn legal_process(req: LegalProcessRequest, staff: StaffId, now: DateTime<Utc>) -> Result<LegalProcess, ValidationError> {
+fn legal_process(
+    req: LegalProcessRequest,
+    staff: StaffId,
+    now: DateTime<Utc>,
+) -> Result<LegalProcess, ValidationError> {
     let kind = LegalProcessKind::parse(&req.kind)
         .ok_or_else(|| ValidationError::new("kind", "one of subpoena, court_order, warrant, other"))?;
     if req.scope_from >= req.scope_to {
@@ -275,7 +279,10 @@ async fn load_case(state: &AppState, id: Uuid) -> ApiResult<FraudCase> {
     responses((status = 200, body = FraudCaseView), (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
-pub async fn get_fraud_case(State(state): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<Json<FraudCaseView>> {
+pub async fn get_fraud_case(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<FraudCaseView>> {
     Ok(Json(load_case(&state, id).await?.into()))
 }
 
