@@ -75,7 +75,7 @@ pub(super) fn purpose(purpose: &str, lang: Language) -> String {
         "pic_freeze_inquiry" => ("a request to change your carrier", "una solicitud de cambio de compañía"),
         "directory_listing" => ("the telephone directory", "la guía telefónica"),
         "service_and_support" => ("providing your service and support", "la prestación de su servicio y atención"),
-        "billing" => ("billing", "la facturación"),
+        "billing" => ("billing you for your service", "la facturación de su servicio"),
         other => return other.to_owned(),
     };
     pick(lang, en, es).to_owned()
