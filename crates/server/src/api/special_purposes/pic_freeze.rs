@@ -38,7 +38,7 @@ pub struct PicFreezeAnswer {
 
 #[utoipa::path(
     get, path = "/api/v1/carrier/pic-freeze", tag = "special purposes", params(PicFreezeQuery),
-    responses((status = 200, body = PicFreezeAnswer),
+    responses((status = 200, description = "Yes or no; a number that is not ours answers `pic_freeze: false, our_customer: false`", body = PicFreezeAnswer),
         (status = 403, description = "Not a carrier, or the policy refused", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not an E.164 number", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
