@@ -6,10 +6,15 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{TestServer, new_account_body, servers, staff_token};
+use common::{TestServer, new_account_body, servers};
 use cpniguard_core::staff::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+
+/// CPNI training completed ten days ago: current.
+fn trained() -> Option<chrono::NaiveDate> {
+    Some(chrono::Utc::now().date_naive() - chrono::Days::new(10))
+}
 
 async fn send(r: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let r = r.send().await.unwrap();
@@ -54,8 +59,8 @@ async fn pic_inquiry(s: &TestServer, carrier: &str, phone: &str) {
 #[tokio::test]
 async fn auditors_query_the_log_by_account_principal_and_page() {
     for s in servers().await {
-        let auditor = staff_token(s.store.as_ref(), "auditor.test", Role::Auditor).await;
-        let carrier = staff_token(s.store.as_ref(), "carrier.acme", Role::Carrier).await;
+        let auditor = s.staff("auditor.test", Role::Auditor, trained()).await;
+        let carrier = s.staff("carrier.acme", Role::Carrier, trained()).await;
         let a = open_account(&s, "AU-1", "+18015550931", "a@example.com").await;
         let b = open_account(&s, "AU-2", "+18015550932", "b@example.com").await;
         for phone in ["+18015550931", "+18015550932", "+18015550931"] {
@@ -117,7 +122,7 @@ async fn auditors_query_the_log_by_account_principal_and_page() {
 #[tokio::test]
 async fn a_customer_sees_who_accessed_their_account_and_no_one_elses() {
     for s in servers().await {
-        let carrier = staff_token(s.store.as_ref(), "carrier.acme", Role::Carrier).await;
+        let carrier = s.staff("carrier.acme", Role::Carrier, trained()).await;
         let mine = open_account(&s, "AL-1", "+18015550941", "maria@example.com").await;
         let other = open_account(&s, "AL-2", "+18015550942", "otro@example.com").await;
         let url = s.url("/api/v1/portal/access-log");

@@ -5,13 +5,18 @@
 
 mod common;
 
-use common::{TestServer, new_account_body, servers, staff_token};
+use common::{TestServer, new_account_body, servers};
 use cpniguard_core::audit::{Decision, PrincipalKind};
 use cpniguard_core::ids::AccountId;
 use cpniguard_core::staff::Role;
 use cpniguard_store::audit::AuditQuery;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+
+/// CPNI training completed ten days ago: current.
+fn trained() -> Option<chrono::NaiveDate> {
+    Some(chrono::Utc::now().date_naive() - chrono::Days::new(10))
+}
 
 async fn send(r: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let r = r.send().await.unwrap();
@@ -41,7 +46,7 @@ async fn entries_with_action(s: &TestServer, action: &str) -> Vec<cpniguard_core
 #[tokio::test]
 async fn the_privacy_office_records_legal_process_and_fraud_cases() {
     for s in servers().await {
-        let privacy = staff_token(s.store.as_ref(), "privacy.test", Role::PrivacyOfficer).await;
+        let privacy = s.staff("privacy.test", Role::PrivacyOfficer, trained()).await;
         let id = account(&s, "LP-1", "+18015550901", "Ana Legal", json!({})).await;
         let subpoena = json!({
             "kind": "subpoena", "issuing_authority": "Third District Court", "reference": "2025-CV-77",
@@ -103,7 +108,7 @@ async fn the_privacy_office_records_legal_process_and_fraud_cases() {
 #[tokio::test]
 async fn a_carrier_asks_the_pic_freeze_question_and_nothing_else() {
     for s in servers().await {
-        let carrier = staff_token(s.store.as_ref(), "carrier.acme", Role::Carrier).await;
+        let carrier = s.staff("carrier.acme", Role::Carrier, trained()).await;
         let frozen = account(&s, "PF-1", "+18015550911", "Frozen", json!({"pic_freeze": {"interlata": true}})).await;
         let free = account(&s, "PF-2", "+18015550912", "Free", json!({})).await;
 

@@ -2,7 +2,6 @@
 //! office, the PIC-freeze inquiry for other carriers, the directory-listing export.
 
 mod directory;
-mod gate_calls;
 mod pic_freeze;
 mod records;
 

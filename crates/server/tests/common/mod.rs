@@ -37,7 +37,7 @@ impl TestServer {
     }
 }
 
-pub async fn staff_token(store: &dyn Store, username: &str, role: Role) -> String {
+async fn staff_token(store: &dyn Store, username: &str, role: Role) -> String {
     let new = NewStaff {
         username: Username::parse(username).unwrap(),
         display_name: username.to_owned(),

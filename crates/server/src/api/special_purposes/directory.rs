@@ -7,12 +7,14 @@
 //! A carrier's whole list is exported page by page (`after` = the `next_after` of the
 //! previous page, also given in a `Link: <…>; rel="next"` header), so no request holds
 //! more than one page, and every account of a page is decided before any of it is sent:
-//! a refusal is a plain 403, never a truncated file. The gate's decisions for a page run
+//! a refusal is a plain 403, never a truncated file. The first account of a page is
+//! decided alone, so a caller the policy refuses (the default set allows the directory
+//! job and administrators) gets one recorded refusal, not one per account; the rest run
 //! concurrently, so the audit writer commits their entries in shared transactions.
 
-use super::gate_calls;
 use crate::auth::CurrentStaff;
 use crate::extract::ApiQuery;
+use crate::gate::{GateRequest, RequestId};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
@@ -20,6 +22,8 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use cpniguard_core::account::{Account, AccountNumber};
+use cpniguard_core::staff::Staff;
+use cpniguard_policy::{Action, Purpose};
 use cpniguard_store::MAX_PAGE;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
@@ -104,15 +108,20 @@ pub struct DirectoryPage {
 pub async fn export(
     State(state): State<AppState>,
     CurrentStaff(staff): CurrentStaff,
+    request_id: RequestId,
     ApiQuery(q): ApiQuery<DirectoryQuery>,
 ) -> ApiResult<Response> {
     let limit = q.limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
     let page = state.store.listed_accounts(q.after.as_ref(), limit).await?;
+    let accounts = &page.accounts;
+    let request_id = request_id.0.as_deref();
+    if let Some(first) = accounts.first() {
+        authorize(&state, &staff, first, request_id).await?;
+    }
     // By index: a stream of borrowed accounts would tie each future to its item's
     // lifetime, which the compiler cannot prove general enough.
-    let accounts = &page.accounts;
-    stream::iter(0..accounts.len())
-        .map(|i| gate_calls::authorize_directory_export(&state, &staff, &accounts[i]))
+    stream::iter(1..accounts.len())
+        .map(|i| authorize(&state, &staff, &accounts[i], request_id))
         .buffer_unordered(CONCURRENT_DECISIONS)
         .try_collect::<Vec<()>>()
         .await?;
@@ -133,6 +142,16 @@ pub async fn export(
         response.headers_mut().insert(header::LINK, value);
     }
     Ok(response)
+}
+
+/// The gate's decision on exporting `account`'s listing, recorded before it is sent.
+async fn authorize(state: &AppState, staff: &Staff, account: &Account, request_id: Option<&str>) -> ApiResult<()> {
+    let request = GateRequest::staff(staff, Action::ExportDirectoryListing, Purpose::DirectoryListing)
+        .account(account.id)
+        .record_ref("directory_listing")
+        .request_id(request_id.map(str::to_owned));
+    state.gate.authorize(state, request).await?;
+    Ok(())
 }
 
 const CSV_HEADER: &str = "name,telephone_number,address_line1,address_line2,city,state,zip\r\n";

@@ -7,14 +7,17 @@
 //! the wrong carrier. No account is involved, so nothing passes the gate or is
 //! recorded for it.
 
-use super::gate_calls;
 use crate::auth::CurrentStaff;
 use crate::extract::ApiQuery;
+use crate::gate::{GateRequest, RequestId};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
+use cpniguard_core::account::Account;
 use cpniguard_core::phone::PhoneNumber;
+use cpniguard_core::staff::Staff;
+use cpniguard_policy::{Action, Purpose};
 use cpniguard_store::AccountQuery;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -46,6 +49,7 @@ pub struct PicFreezeAnswer {
 pub async fn pic_freeze_inquiry(
     State(state): State<AppState>,
     CurrentStaff(carrier): CurrentStaff,
+    request_id: RequestId,
     ApiQuery(q): ApiQuery<PicFreezeQuery>,
 ) -> ApiResult<Json<PicFreezeAnswer>> {
     let number = PhoneNumber::parse(&q.telephone_number)?;
@@ -55,6 +59,17 @@ pub async fn pic_freeze_inquiry(
     let Some(account) = page.accounts.into_iter().next() else {
         return Ok(Json(PicFreezeAnswer { telephone_number, pic_freeze: false, our_customer: false }));
     };
-    gate_calls::authorize_pic_freeze_inquiry(&state, &carrier, &account).await?;
+    authorize(&state, &carrier, &account, request_id).await?;
     Ok(Json(PicFreezeAnswer { telephone_number, pic_freeze: account.profile.pic_freeze.any(), our_customer: true }))
+}
+
+/// The gate's decision on answering `carrier` about `account`, recorded before the
+/// answer is given.
+async fn authorize(state: &AppState, carrier: &Staff, account: &Account, request_id: RequestId) -> ApiResult<()> {
+    let request = GateRequest::staff(carrier, Action::AnswerPicFreezeInquiry, Purpose::PicFreezeInquiry)
+        .account(account.id)
+        .record_ref("pic_freeze")
+        .request_id(request_id.0);
+    state.gate.authorize(state, request).await?;
+    Ok(())
 }
