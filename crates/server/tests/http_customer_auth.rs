@@ -6,14 +6,9 @@ mod common;
 
 use chrono::{Duration, Utc};
 use common::{TestServer, servers_with};
-use cpniguard_core::account::{
-    AccountKind, AccountProfile, AccountStatus, BusinessExemption, DirectoryListing, Language, NewAccount, PicFreeze,
-    PostalAddress, TimeZoneName,
-};
 use cpniguard_core::contact::ContactChange;
 use cpniguard_core::email::EmailAddress;
 use cpniguard_core::ids::{AccountId, StaffId};
-use cpniguard_core::phone::PhoneNumber;
 use cpniguard_core::staff::{NewStaff, Role, Username};
 use cpniguard_notify::Worker;
 use cpniguard_notify::testing::SmtpSink;
@@ -28,36 +23,6 @@ fn config_for(sink: &SmtpSink) -> Config {
     c.notices.email = sink.email_config();
     c.notices.worker.max_attempts = 1;
     c
-}
-
-/// An account opened `days_ago` days ago (so its contact points are that old).
-async fn account(s: &TestServer, number: &str, phone: &str, email: &str, days_ago: i64, business: bool) -> AccountId {
-    let new = NewAccount {
-        profile: AccountProfile {
-            account_number: cpniguard_core::account::AccountNumber::parse(number).unwrap(),
-            kind: if business { AccountKind::Business } else { AccountKind::Residential },
-            name: "Ana Ruiz".into(),
-            language: Language::En,
-            time_zone: TimeZoneName::parse("America/Denver").unwrap(),
-            status: AccountStatus::Active,
-            pic_freeze: PicFreeze::default(),
-            directory_listing: DirectoryListing::Listed,
-            business_exemption: business.then(|| BusinessExemption { contract_reference: "MSA-2024-17".into() }),
-        },
-        postal_address: PostalAddress {
-            line1: "10 Main St".into(),
-            line2: None,
-            city: "Provo".into(),
-            state: "UT".into(),
-            zip: "84601".into(),
-            country: "US".into(),
-        },
-        email: Some(EmailAddress::parse(email).unwrap()),
-        telephone_numbers: vec![PhoneNumber::parse(phone).unwrap()],
-    };
-    let id = AccountId::new();
-    s.store.create_account(id, &new, Utc::now() - Duration::days(days_ago)).await.unwrap();
-    id
 }
 
 async fn privacy_officer(s: &TestServer) -> String {
@@ -108,7 +73,7 @@ async fn set_in_store(s: &TestServer, id: AccountId, kind: &str, secret: &str) -
 async fn wrong_pin_five_times_locks_a_sixth_correct_pin_is_refused_and_a_privacy_officer_unlocks() {
     let sink = SmtpSink::start();
     for s in servers_with(|| config_for(&sink)).await {
-        let id = account(&s, "LOCK-1001", "+18015550701", "lock@example.com", 40, false).await;
+        let id = s.account_opened("LOCK-1001", "+18015550701", "lock@example.com", 40, false).await;
         let (st, v) = set_in_store(&s, id, "pin", "2718").await;
         assert_eq!(st, StatusCode::OK, "{}: {v}", s.backend);
         assert!(!v["notices_queued"].as_array().unwrap().is_empty(), "the PIN change is notified");
@@ -144,7 +109,7 @@ async fn wrong_pin_five_times_locks_a_sixth_correct_pin_is_refused_and_a_privacy
 async fn trivial_and_biographical_pins_and_expired_ids_are_refused() {
     let sink = SmtpSink::start();
     for s in servers_with(|| config_for(&sink)).await {
-        let id = account(&s, "BIO-90817263", "+18015550702", "bio@example.com", 40, false).await;
+        let id = s.account_opened("BIO-90817263", "+18015550702", "bio@example.com", 40, false).await;
         for (pin, why) in
             [("1234", "easy"), ("0000", "easy"), ("9081", "account number"), ("0702", "telephone"), ("84601", "ZIP")]
         {
@@ -173,7 +138,7 @@ async fn trivial_and_biographical_pins_and_expired_ids_are_refused() {
 async fn password_call_back_volunteered_and_contract_each_open_what_the_rules_say() {
     let sink = SmtpSink::start();
     for s in servers_with(|| config_for(&sink)).await {
-        let id = account(&s, "PW-1001", "+18015550703", "pw@example.com", 40, true).await;
+        let id = s.account_opened("PW-1001", "+18015550703", "pw@example.com", 40, true).await;
         assert_eq!(set_in_store(&s, id, "password", "correct horse battery").await.0, StatusCode::OK);
         assert_eq!(set_in_store(&s, id, "backup_answer", "Lincoln Elementary").await.0, StatusCode::OK);
 
@@ -235,7 +200,7 @@ async fn password_call_back_volunteered_and_contract_each_open_what_the_rules_sa
 async fn portal_login_never_tells_whether_the_account_exists_and_sessions_end() {
     let sink = SmtpSink::start();
     for s in servers_with(|| config_for(&sink)).await {
-        let id = account(&s, "WEB-1001", "+18015550704", "web@example.com", 40, false).await;
+        let id = s.account_opened("WEB-1001", "+18015550704", "web@example.com", 40, false).await;
         assert_eq!(set_in_store(&s, id, "password", "a long online secret").await.0, StatusCode::OK);
         let login = |email: &str, password: &str| {
             s.http.post(s.url("/api/v1/portal/login")).json(&json!({"email": email, "password": password})).send()
@@ -278,8 +243,8 @@ async fn deliver(s: &TestServer, id: AccountId) -> (StatusCode, Value) {
 async fn documents_go_only_to_an_email_of_record_and_arrive_at_the_smtp_server() {
     let sink = SmtpSink::start();
     for s in servers_with(|| config_for(&sink)).await {
-        let old = account(&s, "DOC-1001", "+18015550705", "kept@example.com", 40, false).await;
-        let changed = account(&s, "DOC-1002", "+18015550706", "first@example.com", 60, false).await;
+        let old = s.account_opened("DOC-1001", "+18015550705", "kept@example.com", 40, false).await;
+        let changed = s.account_opened("DOC-1002", "+18015550706", "first@example.com", 60, false).await;
         let change = ContactChange {
             email: Some(Some(EmailAddress::parse("recent@example.com").unwrap())),
             ..Default::default()
@@ -309,7 +274,7 @@ async fn documents_go_only_to_an_email_of_record_and_arrive_at_the_smtp_server()
 async fn recovery_codes_go_to_the_email_of_record_work_once_and_expire() {
     let sink = SmtpSink::start();
     for s in servers_with(|| config_for(&sink)).await {
-        let id = account(&s, "REC-1001", "+18015550707", "rec@example.com", 40, false).await;
+        let id = s.account_opened("REC-1001", "+18015550707", "rec@example.com", 40, false).await;
         let before = sink.messages().len();
         for email in ["rec@example.com", "nobody@example.com"] {
             let r = s.http.post(s.url("/api/v1/portal/recovery")).json(&json!({"email": email})).send().await.unwrap();
@@ -366,7 +331,7 @@ async fn recovery_codes_go_to_the_email_of_record_work_once_and_expire() {
 async fn after_the_password_and_the_back_up_answer_both_fail_only_recovery_remains() {
     let sink = SmtpSink::start();
     for s in servers_with(|| config_for(&sink)).await {
-        let id = account(&s, "ACCT-55102", "+18015550177", "ana@example.com", 40, false).await;
+        let id = s.account_opened("ACCT-55102", "+18015550177", "ana@example.com", 40, false).await;
         let (st, _) = set_in_store(&s, id, "password", "correct horse battery").await;
         assert_eq!(st, StatusCode::OK);
         let (st, _) = set_in_store(&s, id, "backup_answer", "Kingfisher").await;

@@ -1,8 +1,15 @@
 #![allow(dead_code)] // Each test binary uses a different part of this harness.
 //! A real server on port 0 with a fresh database, driven over HTTP as a client would.
 
-use chrono::{Days, Utc};
+use chrono::{Days, Duration, Utc};
+use cpniguard_core::account::{
+    AccountKind, AccountProfile, AccountStatus, BusinessExemption, DirectoryListing, Language, NewAccount, PicFreeze,
+    PostalAddress, TimeZoneName,
+};
+use cpniguard_core::email::EmailAddress;
+use cpniguard_core::ids::AccountId;
 use cpniguard_core::ids::StaffId;
+use cpniguard_core::phone::PhoneNumber;
 use cpniguard_core::staff::{NewStaff, Role, Username};
 use cpniguard_server::auth::tokens;
 use cpniguard_server::serve::serve;
@@ -180,5 +187,44 @@ impl TestServer {
             .unwrap();
         assert_eq!(r.status(), reqwest::StatusCode::OK);
         r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+    }
+}
+
+impl TestServer {
+    /// An account opened `days_ago` days ago (so its contact points are that old).
+    pub async fn account_opened(
+        &self,
+        number: &str,
+        phone: &str,
+        email: &str,
+        days_ago: i64,
+        business: bool,
+    ) -> AccountId {
+        let new = NewAccount {
+            profile: AccountProfile {
+                account_number: cpniguard_core::account::AccountNumber::parse(number).unwrap(),
+                kind: if business { AccountKind::Business } else { AccountKind::Residential },
+                name: "Ana Ruiz".into(),
+                language: Language::En,
+                time_zone: TimeZoneName::parse("America/Denver").unwrap(),
+                status: AccountStatus::Active,
+                pic_freeze: PicFreeze::default(),
+                directory_listing: DirectoryListing::Listed,
+                business_exemption: business.then(|| BusinessExemption { contract_reference: "MSA-2024-17".into() }),
+            },
+            postal_address: PostalAddress {
+                line1: "10 Main St".into(),
+                line2: None,
+                city: "Provo".into(),
+                state: "UT".into(),
+                zip: "84601".into(),
+                country: "US".into(),
+            },
+            email: Some(EmailAddress::parse(email).unwrap()),
+            telephone_numbers: vec![PhoneNumber::parse(phone).unwrap()],
+        };
+        let id = AccountId::new();
+        self.store.create_account(id, &new, Utc::now() - Duration::days(days_ago)).await.unwrap();
+        id
     }
 }

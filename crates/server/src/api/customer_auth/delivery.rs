@@ -1,6 +1,7 @@
 //! Delivery to the address of record (S3 methods 3 and 4): a document goes to the
 //! email or postal address of record — associated at least the "of record" period
-//! (30 days) — through the notices outbox. The requester never sees its content.
+//! (30 days) — through the notices outbox. The requester never sees its content, but
+//! the document is CPNI: the disclosure gate decides and records the delivery first.
 
 use super::interactions::{actor, owned};
 use super::{Actor, ClientIp, record_signal};
@@ -8,6 +9,7 @@ use crate::api::accounts::of_record_rule;
 use crate::auth::CurrentStaff;
 use crate::auth::customer::CurrentCustomer;
 use crate::extract::{ApiJson, ApiPath};
+use crate::gate::{GateRequest, RequestId};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
@@ -20,6 +22,7 @@ use cpniguard_core::contact::{ContactKind, ContactValue};
 use cpniguard_core::cpni::TimeRange;
 use cpniguard_core::ids::InvoiceId;
 use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind};
+use cpniguard_policy::{Action, Purpose};
 use cpniguard_store::CallQuery;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -72,7 +75,7 @@ pub struct DeliveryView {
     responses(
         (status = 202, description = "Queued to the address of record", body = DeliveryView),
         (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Lacks the capability, or the interaction is another CSR's", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Lacks the capability, the interaction is another CSR's, or the disclosure policy refused (with what is allowed instead)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such interaction or invoice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not_of_record`: no address of that kind associated for the of-record period (30 days)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The interaction has expired", body = Problem, content_type = "application/problem+json"),
@@ -83,6 +86,7 @@ pub struct DeliveryView {
 pub async fn by_staff(
     State(state): State<AppState>,
     staff: CurrentStaff,
+    request_id: RequestId,
     ClientIp(client): ClientIp,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<DeliveryRequest>,
@@ -96,7 +100,11 @@ pub async fn by_staff(
             call_detail_without_password(&state, &account, &actor(&staff, client)).await?;
         }
     }
-    deliver(&state, &account, &req).await
+    let grounds = GateRequest::staff(&staff.0, Action::DeliverToAddressOfRecord, Purpose::ServiceAndSupport)
+        .account(account.id)
+        .interaction(Some(i.id))
+        .request_id(request_id.0);
+    deliver(&state, &account, &req, grounds).await
 }
 
 /// The logged-in customer asks for a document to go to their address of record.
@@ -106,6 +114,7 @@ pub async fn by_staff(
     responses(
         (status = 202, description = "Queued to the address of record", body = DeliveryView),
         (status = 401, description = "No valid portal session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Refused by the disclosure policy", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such invoice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not_of_record`: no address of that kind associated for the of-record period (30 days)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
@@ -115,10 +124,18 @@ pub async fn by_staff(
 pub async fn by_customer(
     State(state): State<AppState>,
     customer: CurrentCustomer,
+    request_id: RequestId,
     ApiJson(req): ApiJson<DeliveryRequest>,
 ) -> ApiResult<(StatusCode, Json<DeliveryView>)> {
     let account = super::load_account(&state, customer.account_id).await?;
-    deliver(&state, &account, &req).await
+    let grounds = GateRequest::customer(
+        customer.account_id,
+        customer.interaction_id,
+        Action::DeliverToAddressOfRecord,
+        Purpose::ServiceAndSupport,
+    )
+    .request_id(request_id.0);
+    deliver(&state, &account, &req, grounds).await
 }
 
 /// Every call-detail request without the password is kept; repeated ones raise a signal.
@@ -164,10 +181,13 @@ fn not_of_record(kind: ContactKind, from: Option<DateTime<Utc>>) -> Problem {
     Problem::new(StatusCode::CONFLICT, "not_of_record", "Not an address of record", detail)
 }
 
+/// Send `req`'s document to the address of record, once the gate allowed `grounds`
+/// (the caller, purpose and interaction) and recorded it.
 async fn deliver(
     state: &AppState,
     account: &Account,
     req: &DeliveryRequest,
+    grounds: GateRequest,
 ) -> ApiResult<(StatusCode, Json<DeliveryView>)> {
     let now = state.now();
     let rule = of_record_rule(state);
@@ -186,6 +206,11 @@ async fn deliver(
         }
         ContactValue::Phone(_) => return Err(Problem::internal()),
     };
+    let record = match &req.document {
+        Document::CallDetail { from, to } => format!("calls:{}/{}", from.to_rfc3339(), to.to_rfc3339()),
+        Document::Invoice { invoice_id } => format!("invoice:{invoice_id}"),
+    };
+    state.gate.authorize(state, grounds.record_ref(record).record_ref(format!("via:{}", channel.as_str()))).await?;
     let document = render_document(state, account, &req.document).await?;
     let notice = NewNotice {
         id: NoticeId::new(),

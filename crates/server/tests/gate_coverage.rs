@@ -1,0 +1,143 @@
+//! No CPNI leaves except through the gate. Every operation of the OpenAPI document
+//! (which `openapi_coverage` keeps equal to the router) whose request or response
+//! carries a CPNI schema — call detail, invoices, services, documents made of them —
+//! or that is tagged `cpni` must be listed below; each listed one is called and must
+//! leave a decision in the audit chain. A new CPNI route fails this test until it is
+//! gated and listed.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::{TestServer, servers};
+use cpniguard_core::cpni::{Invoice, InvoiceLine, LineCategory};
+use cpniguard_core::ids::InvoiceId;
+use cpniguard_core::money::Cents;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// The schemas whose values are CPNI (see `cpniguard_core::classification`).
+const CPNI_SCHEMAS: &[&str] = &["CallDetailRecord", "Invoice", "InvoiceLine", "Service", "Document"];
+
+/// Every CPNI operation, as (method, path). Staff ones are called by a trained CSR
+/// with no interaction (refused: a decision is recorded); portal ones by a logged-in
+/// customer (allowed: a decision is recorded).
+const GATED: &[(&str, &str)] = &[
+    ("get", "/api/v1/accounts/{id}/services"),
+    ("get", "/api/v1/accounts/{id}/calls"),
+    ("get", "/api/v1/accounts/{id}/invoices"),
+    ("get", "/api/v1/accounts/{id}/invoices/{invoice_id}"),
+    ("post", "/api/v1/interactions/{id}/deliveries"),
+    ("get", "/api/v1/portal/calls"),
+    ("get", "/api/v1/portal/services"),
+    ("get", "/api/v1/portal/invoices"),
+    ("post", "/api/v1/portal/deliveries"),
+];
+
+/// The schema names `value` refers to, followed through `components.schemas`.
+fn referenced(doc: &Value, value: &Value, seen: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                let name = r.trim_start_matches("#/components/schemas/").to_owned();
+                if seen.insert(name.clone()) {
+                    referenced(doc, &doc["components"]["schemas"][&name], seen);
+                }
+            }
+            map.values().for_each(|v| referenced(doc, v, seen));
+        }
+        Value::Array(items) => items.iter().for_each(|v| referenced(doc, v, seen)),
+        _ => {}
+    }
+}
+
+fn cpni_operations(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let mut seen = BTreeSet::new();
+            referenced(doc, &op["requestBody"], &mut seen);
+            for (status, response) in op["responses"].as_object().unwrap() {
+                if status.starts_with('2') {
+                    referenced(doc, response, &mut seen);
+                }
+            }
+            let tagged = op["tags"].as_array().is_some_and(|t| t.iter().any(|t| t == "cpni"));
+            if tagged || CPNI_SCHEMAS.iter().any(|s| seen.contains(*s)) {
+                out.insert((method.clone(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+async fn head(s: &TestServer) -> u64 {
+    s.store.audit_head().await.unwrap().map_or(0, |h| h.seq)
+}
+
+#[tokio::test]
+async fn every_cpni_route_is_listed_and_records_a_decision() {
+    for s in servers().await {
+        let doc: Value = s.http.get(s.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+        let found = cpni_operations(&doc);
+        let listed: BTreeSet<(String, String)> =
+            GATED.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
+        assert_eq!(found, listed, "CPNI operations in the OpenAPI document vs. the gated list");
+
+        // An account whose addresses are of record, with one invoice.
+        let account = s.account_opened("GC-1", "+18015550901", "maria@example.com", 60, false).await;
+        let day = (Utc::now() - Duration::days(40)).date_naive();
+        let invoice_id = InvoiceId::new();
+        let invoice = Invoice {
+            id: invoice_id,
+            account_id: account,
+            period_start: day,
+            period_end: day + Duration::days(30),
+            issued_on: day + Duration::days(31),
+            due_on: day + Duration::days(50),
+            total: Cents(1000),
+            lines: vec![InvoiceLine {
+                category: LineCategory::Recurring,
+                description: "Home".into(),
+                amount: Cents(1000),
+            }],
+        };
+        s.store.insert_invoices(&[invoice]).await.unwrap();
+        let call = s.open_interaction(&s.csr, &account.to_string(), "phone").await;
+        s.set_password(&account.to_string(), "a long online secret").await;
+        let cookie = s.portal_login("maria@example.com", "a long online secret").await;
+        let delivery = json!({"document": {"type": "invoice", "invoice_id": invoice_id}, "via": "postal"});
+
+        for (method, path) in GATED {
+            let url = path
+                .replace("/accounts/{id}", &format!("/accounts/{account}"))
+                .replace("/interactions/{id}", &format!("/interactions/{call}"))
+                .replace("{invoice_id}", &invoice_id.to_string());
+            let portal = path.starts_with("/api/v1/portal/");
+            let mut request =
+                s.http.request(Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), s.url(&url));
+            request = if portal { request.header("cookie", &cookie) } else { request.bearer_auth(&s.csr) };
+            if *method == "post" {
+                request = request.json(&delivery);
+            } else if !portal {
+                request = request.query(&[("purpose", "service_and_support")]);
+            }
+            let before = head(&s).await;
+            let r = request.send().await.unwrap();
+            let status = r.status();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            assert_eq!(head(&s).await, before + 1, "{}: {method} {path} recorded one decision", s.backend);
+            if portal {
+                assert!(status.is_success(), "{method} {path}: {status} {body}");
+            } else if *method == "post" {
+                // The CSR's phone call with no password: delivery to the address of
+                // record needs no authentication and is allowed.
+                assert_eq!(status, StatusCode::ACCEPTED, "{method} {path}: {body}");
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {body}");
+                assert_eq!(body["code"], "policy_denied", "{method} {path}");
+                assert_eq!(body["audit_seq"], before + 1, "the refusal names its audit entry");
+            }
+        }
+    }
+}
