@@ -30,26 +30,6 @@ async fn open_account(s: &TestServer, number: &str, phone: &str, email: &str) ->
     v["id"].as_str().unwrap().to_owned()
 }
 
-/// In store with a valid photo ID, set the portal password, then log in: the cookie.
-async fn portal_session(s: &TestServer, id: &str, email: &str) -> String {
-    let (st, v) =
-        send(s.post(&format!("/api/v1/accounts/{id}/interactions"), &s.csr).json(&json!({"channel": "in_store"})))
-            .await;
-    assert_eq!(st, StatusCode::CREATED, "{v}");
-    let i = v["id"].as_str().unwrap().to_owned();
-    let expires = (Utc::now() + Duration::days(300)).date_naive();
-    let photo = json!({"id_type": "drivers_license", "last4": "A123", "expires_on": expires});
-    let (st, v) = send(s.post(&format!("/api/v1/interactions/{i}/photo-id"), &s.csr).json(&photo)).await;
-    assert_eq!(st, StatusCode::OK, "{v}");
-    let secret = json!({"kind": "password", "secret": "a long online secret"});
-    let (st, v) = send(s.post(&format!("/api/v1/interactions/{i}/credentials"), &s.csr).json(&secret)).await;
-    assert_eq!(st, StatusCode::OK, "{v}");
-    let login = json!({"email": email, "password": "a long online secret"});
-    let ok = s.http.post(s.url("/api/v1/portal/login")).json(&login).send().await.unwrap();
-    assert_eq!(ok.status(), StatusCode::OK);
-    ok.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
-}
-
 async fn pic_inquiry(s: &TestServer, carrier: &str, phone: &str) {
     let path = format!("/api/v1/carrier/pic-freeze?telephone_number={}", phone.replace('+', "%2B"));
     let (st, v) = send(s.get(&path, carrier)).await;
@@ -116,6 +96,17 @@ async fn auditors_query_the_log_by_account_principal_and_page() {
         let (st, cps) = send(s.get("/api/v1/audit/checkpoints?from_seq=1", &auditor)).await;
         assert_eq!(st, StatusCode::OK, "{cps}");
         assert!(cps["checkpoints"].is_array());
+
+        // A refused read is in the log too, found by its decision.
+        let calls = format!(
+            "/api/v1/accounts/{b}/calls?purpose=service_and_support&from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z"
+        );
+        assert_eq!(s.get(&calls, &s.csr).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+        let (_, denied) = send(s.get("/api/v1/audit/entries?decision=deny", &auditor)).await;
+        let denied = denied["entries"].as_array().unwrap();
+        assert_eq!(denied.len(), 1, "{denied:?}");
+        assert_eq!((denied[0]["seq"].as_u64(), denied[0]["account_id"].as_str()), (Some(4), Some(b.as_str())));
+        assert_eq!(denied[0]["action"], "read_call_detail");
     }
 }
 
@@ -135,30 +126,64 @@ async fn a_customer_sees_who_accessed_their_account_and_no_one_elses() {
         pic_inquiry(&s, &carrier, "+18015550941").await;
         pic_inquiry(&s, &carrier, "+18015550942").await;
         pic_inquiry(&s, &carrier, "+18015550942").await;
-        let cookie = portal_session(&s, &mine, "maria@example.com").await;
+        // A CSR reads the customer's calls on an in-store visit with a photo ID
+        // (allowed), and tries again on a phone call with no password (refused).
+        let calls = "/calls?purpose=service_and_support&from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z";
+        let visit = s.in_store_with_photo_id(&s.csr, &mine).await;
+        let (st, v) = send(s.get(&format!("/api/v1/accounts/{mine}{calls}&interaction={visit}"), &s.csr)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let phone = s.open_interaction(&s.csr, &mine, "phone").await;
+        let (st, v) = send(s.get(&format!("/api/v1/accounts/{mine}{calls}&interaction={phone}"), &s.csr)).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+        // And reads the other customer's calls: not this customer's business.
+        let visit = s.in_store_with_photo_id(&s.csr, &other).await;
+        let (st, v) = send(s.get(&format!("/api/v1/accounts/{other}{calls}&interaction={visit}"), &s.csr)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+
+        s.set_password(&mine, "a long online secret").await;
+        let cookie = s.portal_login("maria@example.com", "a long online secret").await;
+        // The customer's own read of their calls is an access too.
+        let own = s.http.get(s.url("/api/v1/portal/calls")).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(own.status(), StatusCode::OK);
 
         // The account's language (Spanish in `new_account_body`) by default.
         let (st, log) = send(s.http.get(&url).header("cookie", &cookie)).await;
         assert_eq!(st, StatusCode::OK, "{} {log}", s.backend);
         assert_eq!(log["language"], "es");
         let accesses = log["accesses"].as_array().unwrap();
-        assert_eq!(accesses.len(), 1, "only this account's entries: {log}");
-        let access = &accesses[0];
-        assert_eq!(access["by_role"], "carrier");
-        assert_eq!(access["by"], "otra compañía telefónica");
-        assert_eq!(access["decision"], "allow");
-        assert_eq!(access["outcome"], "permitido");
-        assert!(access["action"].as_str().unwrap().starts_with("preguntó"), "{access}");
+        let summary: Vec<(&str, &str)> =
+            accesses.iter().map(|a| (a["by_role"].as_str().unwrap(), a["decision"].as_str().unwrap())).collect();
+        assert_eq!(
+            summary,
+            [("carrier", "allow"), ("csr", "allow"), ("csr", "deny"), ("customer", "allow")],
+            "only this account's entries, oldest first: {log}"
+        );
+        assert_eq!(accesses[0]["by"], "otra compañía telefónica");
+        assert!(accesses[0]["action"].as_str().unwrap().starts_with("preguntó"), "{log}");
+        assert_eq!(accesses[1]["by"], "un representante de atención al cliente");
+        assert_eq!(accesses[1]["action"], "consultó sus registros de llamadas");
+        assert_eq!(accesses[1]["purpose"], "la prestación de su servicio y atención");
+        assert_eq!(accesses[2]["outcome"], "denegado");
+        assert_eq!(accesses[3]["by"], "usted");
 
         let (_, en) = send(s.http.get(format!("{url}?lang=en")).header("cookie", &cookie)).await;
         assert_eq!(en["accesses"][0]["by"], "another telephone company");
         assert_eq!(en["accesses"][0]["purpose"], "a request to change your carrier");
+        assert_eq!(en["accesses"][1]["action"], "viewed your call records");
+        assert_eq!(en["accesses"][2]["outcome"], "refused");
+        // Paging.
+        let (_, first) = send(s.http.get(format!("{url}?limit=3")).header("cookie", &cookie)).await;
+        assert_eq!(first["accesses"].as_array().unwrap().len(), 3);
+        let after = first["next_after"].as_u64().unwrap();
+        let (_, rest) = send(s.http.get(format!("{url}?limit=3&after={after}")).header("cookie", &cookie)).await;
+        assert_eq!(rest["accesses"].as_array().unwrap().len(), 1);
+        assert!(rest["next_after"].is_null());
 
         // Nothing that identifies a person or another account is in the body.
         let text = log.to_string();
         let all = cpniguard_store::audit::AuditQuery { limit: 1000, ..Default::default() };
         let entries = s.store.search_audit(&all).await.unwrap().entries;
-        assert_eq!(entries.len(), 3);
+        assert_eq!(entries.len(), 7, "three inquiries, three CSR reads, one own read");
         for e in &entries {
             assert!(!text.contains(&e.record.principal.id), "a principal id leaked");
         }

@@ -130,6 +130,7 @@ async fn a_carrier_asks_the_pic_freeze_question_and_nothing_else() {
             assert_eq!(e.record.principal.kind, PrincipalKind::Carrier);
             assert_eq!(e.record.purpose.as_deref(), Some("pic_freeze_inquiry"));
             assert_eq!(e.record.decision, Decision::Allow);
+            assert_eq!(e.record.policy_ids, ["carrier-pic-freeze-inquiry"], "decided by the policy");
         }
 
         // Nothing else: no account, search, CPNI or audit route answers a carrier.
@@ -203,7 +204,20 @@ async fn the_directory_export_holds_listed_customers_only() {
             let id = e.record.account_id.unwrap().to_string();
             assert!(listed.iter().any(|(l, _, _)| *l == id), "an account that is not listed was recorded");
             assert_eq!(e.record.purpose.as_deref(), Some("directory_listing"));
+            assert_eq!(e.record.decision, Decision::Allow);
+            assert!(e.record.policy_ids.contains(&"directory-listing-export".to_owned()), "{:?}", e.record.policy_ids);
         }
+
+        // The privacy office holds the route's capability, but the policy lets only the
+        // directory job and administrators export: an explained refusal, recorded once.
+        let privacy = s.staff("privacy.test", Role::PrivacyOfficer, trained()).await;
+        let before = s.store.audit_head().await.unwrap().unwrap().seq;
+        let (st, p) = send(s.get("/api/v1/directory-listings", &privacy)).await;
+        assert_eq!((st, p["code"].as_str()), (StatusCode::FORBIDDEN, Some("policy_denied")), "{p}");
+        let refusals = entries_with_action(&s, "export_directory_listing").await;
+        let refusals: Vec<_> = refusals.iter().filter(|e| e.record.decision == Decision::Deny).collect();
+        assert_eq!(refusals.len(), 1, "one recorded refusal, not one per account");
+        assert_eq!(refusals[0].seq, before + 1);
         // Not for a CSR; bad formats are refused.
         assert_eq!(s.get("/api/v1/directory-listings", &s.csr).send().await.unwrap().status(), StatusCode::FORBIDDEN);
         let (st, _) = send(s.get("/api/v1/directory-listings?format=xml", &s.admin)).await;
