@@ -5,6 +5,7 @@
 use cpniguard_core::account::Language;
 use cpniguard_core::audit::{Decision, Principal, PrincipalKind};
 use cpniguard_core::staff::Role;
+use cpniguard_policy::{Action, Purpose};
 
 /// Who accessed the account, as a role: a stable code and its words.
 pub(super) fn who(principal: &Principal, lang: Language) -> (&'static str, &'static str) {
@@ -32,51 +33,54 @@ fn staff_role(role: Option<&str>) -> Option<Role> {
     role?.split(',').find_map(|r| Role::parse(r.trim()))
 }
 
-/// What was done, in plain words (an unknown action is shown by its code).
-pub(super) fn action(action: &str, lang: Language) -> String {
+/// What was done, in plain words. The match is exhaustive, so a new action cannot go
+/// unworded; a code no longer known (an entry older than a renaming) shows as itself.
+pub(super) fn action(code: &str, lang: Language) -> String {
+    let Some(action) = Action::parse(code) else { return code.to_owned() };
     let (en, es) = match action {
-        "read_call_detail" => ("viewed your call records", "consultó sus registros de llamadas"),
-        "read_invoices" => ("viewed your bills", "consultó sus facturas"),
-        "read_services" => {
+        Action::ReadCallDetail => ("viewed your call records", "consultó sus registros de llamadas"),
+        Action::ReadInvoices => ("viewed your bills", "consultó sus facturas"),
+        Action::ReadServices => {
             ("viewed your services and their configuration", "consultó sus servicios y su configuración")
         }
-        "read_usage_summary" => ("viewed a summary of your usage", "consultó un resumen de su consumo"),
-        "use_for_marketing" => (
+        Action::ReadUsageSummary => ("viewed a summary of your usage", "consultó un resumen de su consumo"),
+        Action::UseForMarketing => (
             "used your account information to offer you services",
             "usó la información de su cuenta para ofrecerle servicios",
         ),
-        "disclose_to_third_party" => (
+        Action::DiscloseToThirdParty => (
             "disclosed your account information to another company",
             "divulgó la información de su cuenta a otra empresa",
         ),
-        "answer_pic_freeze_inquiry" => (
+        Action::AnswerPicFreezeInquiry => (
             "asked whether your line is protected against a change of long-distance or local carrier",
             "preguntó si su línea está protegida contra un cambio de compañía local o de larga distancia",
         ),
-        "export_directory_listing" => (
+        Action::ExportDirectoryListing => (
             "sent your directory listing (name, number, address) to the directory publisher",
             "envió su inscripción (nombre, número, dirección) a la editorial de la guía telefónica",
         ),
-        "deliver_to_address_of_record" => (
+        Action::DeliverToAddressOfRecord => (
             "sent account information to your address of record",
             "envió información de su cuenta a su dirección registrada",
         ),
-        other => return other.to_owned(),
     };
     pick(lang, en, es).to_owned()
 }
 
-/// Why, in plain words (an unknown purpose is shown by its code).
-pub(super) fn purpose(purpose: &str, lang: Language) -> String {
+/// Why, in plain words (exhaustive as [`action`]).
+pub(super) fn purpose(code: &str, lang: Language) -> String {
+    let Some(purpose) = Purpose::parse(code) else { return code.to_owned() };
     let (en, es) = match purpose {
-        "marketing_with_approval" => ("marketing you approved", "mercadeo que usted aprobó"),
-        "legal_process" => ("a subpoena, warrant or court order", "una citación, orden de registro u orden judicial"),
-        "fraud_protection" => ("protection against fraud", "protección contra el fraude"),
-        "pic_freeze_inquiry" => ("a request to change your carrier", "una solicitud de cambio de compañía"),
-        "directory_listing" => ("the telephone directory", "la guía telefónica"),
-        "service_and_support" => ("providing your service and support", "la prestación de su servicio y atención"),
-        "billing" => ("billing you for your service", "la facturación de su servicio"),
-        other => return other.to_owned(),
+        Purpose::MarketingWithApproval => ("marketing you approved", "mercadeo que usted aprobó"),
+        Purpose::LegalProcess => {
+            ("a subpoena, warrant or court order", "una citación, orden de registro u orden judicial")
+        }
+        Purpose::FraudProtection => ("protection against fraud", "protección contra el fraude"),
+        Purpose::PicFreezeInquiry => ("a request to change your carrier", "una solicitud de cambio de compañía"),
+        Purpose::DirectoryListing => ("the telephone directory", "la guía telefónica"),
+        Purpose::ServiceAndSupport => ("providing your service and support", "la prestación de su servicio y atención"),
+        Purpose::Billing => ("billing you for your service", "la facturación de su servicio"),
     };
     pick(lang, en, es).to_owned()
 }
@@ -117,32 +121,14 @@ mod tests {
     }
 
     #[test]
-    fn every_action_and_purpose_of_the_gate_has_words() {
-        for code in [
-            "read_call_detail",
-            "read_invoices",
-            "read_services",
-            "read_usage_summary",
-            "use_for_marketing",
-            "disclose_to_third_party",
-            "answer_pic_freeze_inquiry",
-            "export_directory_listing",
-            "deliver_to_address_of_record",
-        ] {
-            assert_ne!(action(code, Language::En), code);
-            assert_ne!(action(code, Language::Es), action(code, Language::En));
+    fn every_action_and_purpose_has_words_in_both_languages() {
+        for a in Action::ALL {
+            assert_ne!(action(a.as_str(), Language::En), action(a.as_str(), Language::Es), "{a}");
         }
-        for code in [
-            "marketing_with_approval",
-            "legal_process",
-            "fraud_protection",
-            "pic_freeze_inquiry",
-            "directory_listing",
-            "service_and_support",
-            "billing",
-        ] {
-            assert_ne!(purpose(code, Language::En), code);
-            assert_ne!(purpose(code, Language::Es), purpose(code, Language::En));
+        for p in Purpose::ALL {
+            assert_ne!(purpose(p.as_str(), Language::En), p.as_str());
+            assert_ne!(purpose(p.as_str(), Language::En), purpose(p.as_str(), Language::Es), "{p}");
         }
+        assert_eq!(action("renamed_action", Language::Es), "renamed_action");
     }
 }
