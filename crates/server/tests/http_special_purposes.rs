@@ -224,3 +224,47 @@ async fn the_directory_export_holds_listed_customers_only() {
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
+
+#[tokio::test]
+async fn reads_under_legal_process_and_fraud_cases_stay_within_the_records() {
+    for s in servers().await {
+        let privacy = s.staff("privacy.test", Role::PrivacyOfficer, trained()).await;
+        let id = account(&s, "LX-1", "+18015550951", "Ana Subpoena", json!({})).await;
+        let subpoena = json!({
+            "kind": "court_order", "issuing_authority": "US District Court", "reference": "2:25-mj-101",
+            "issued_on": "2025-02-01", "account_id": id, "scope_from": "2025-01-01T00:00:00Z",
+            "scope_to": "2025-02-01T00:00:00Z", "document_sha256": "cd".repeat(32)
+        });
+        let (st, lp) = send(s.post("/api/v1/legal-processes", &privacy).json(&subpoena)).await;
+        assert_eq!(st, StatusCode::CREATED, "{lp}");
+        let lp = lp["id"].as_str().unwrap();
+        let calls =
+            |from: &str, to: &str, grounds: &str| format!("/api/v1/accounts/{id}/calls?from={from}&to={to}&{grounds}");
+
+        let inside =
+            calls("2025-01-05T00:00:00Z", "2025-01-20T00:00:00Z", &format!("purpose=legal_process&legal_process={lp}"));
+        let (st, v) = send(s.get(&inside, &privacy)).await;
+        assert_eq!(st, StatusCode::OK, "{} {v}", s.backend);
+        let outside =
+            calls("2025-01-05T00:00:00Z", "2025-03-01T00:00:00Z", &format!("purpose=legal_process&legal_process={lp}"));
+        let (st, v) = send(s.get(&outside, &privacy)).await;
+        assert_eq!((st, v["code"].as_str()), (StatusCode::FORBIDDEN, Some("policy_denied")), "{v}");
+        // The entry names the process it was made under.
+        let under = entries_with_action(&s, "read_call_detail").await;
+        assert_eq!(under.len(), 2);
+        assert_eq!(under[0].record.legal_ref.as_deref(), Some("US District Court:2:25-mj-101"));
+        assert_eq!((under[0].record.decision, under[1].record.decision), (Decision::Allow, Decision::Deny));
+
+        let case = json!({"reference": "FRAUD-51", "reason": "port-out fraud", "account_ids": [id]});
+        let (st, fc) = send(s.post("/api/v1/fraud-cases", &privacy).json(&case)).await;
+        assert_eq!(st, StatusCode::CREATED, "{fc}");
+        let fc = fc["id"].as_str().unwrap();
+        let under_case =
+            calls("2025-01-05T00:00:00Z", "2025-03-01T00:00:00Z", &format!("purpose=fraud_protection&fraud_case={fc}"));
+        assert_eq!(s.get(&under_case, &privacy).send().await.unwrap().status(), StatusCode::OK);
+        let (st, _) = send(s.post(&format!("/api/v1/fraud-cases/{fc}/close"), &privacy)).await;
+        assert_eq!(st, StatusCode::OK);
+        // Closed: the case no longer opens anything.
+        assert_eq!(s.get(&under_case, &privacy).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    }
+}
