@@ -43,7 +43,7 @@ enum Command {
     /// Measure performance against a baseline in the same run.
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
-    /// Opt-out by email: ingest one message from stdin, or watch a Maildir.
+    /// The opt-out and privacy mailboxes: ingest one message from stdin, or watch a Maildir.
     #[command(subcommand)]
     Mail(commands::mail::MailCommand),
     /// Compute breach-notification deadlines from an incident's facts (no database).

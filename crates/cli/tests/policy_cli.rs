@@ -104,3 +104,36 @@ fn explain_refuses_a_malformed_request() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("not a valid policy request"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn serve_refuses_to_start_on_a_policy_directory_that_does_not_validate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policies = dir.path().join("policies");
+    std::fs::create_dir(&policies).expect("mkdir");
+    std::fs::write(
+        policies.join("typo.cedar"),
+        "@id(\"typo\")\n@description(\"d\")\npermit (principal, action, resource) when { resource.listing == \"x\" };",
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_cpniguard"))
+        .env_remove("CPNIGUARD_CONFIG")
+        .env("CPNIGUARD_DATABASE__URL", format!("sqlite://{}", dir.path().join("db.sqlite").display()))
+        .env("CPNIGUARD_POLICY__DIRECTORY", path(&policies))
+        .env("CPNIGUARD_SERVER__LISTEN", "127.0.0.1:0")
+        .args(["init", "--dir", path(dir.path())])
+        .output()
+        .expect("init");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_cpniguard"))
+        .current_dir(dir.path())
+        .env_remove("CPNIGUARD_CONFIG")
+        .env("CPNIGUARD_DATABASE__URL", format!("sqlite://{}", dir.path().join("db.sqlite").display()))
+        .env("CPNIGUARD_POLICY__DIRECTORY", path(&policies))
+        .env("CPNIGUARD_SERVER__LISTEN", "127.0.0.1:0")
+        .args(["serve"])
+        .output()
+        .expect("serve");
+    assert!(!out.status.success(), "the server must not start");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("policy") && stderr.contains("typo.cedar"), "{stderr}");
+}

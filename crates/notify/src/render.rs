@@ -101,6 +101,19 @@ const TEMPLATES: &[TemplateSource] = &[
             Language::Es => include_str!("../templates/es/breach-reminder.ftl"),
         },
     },
+    TemplateSource {
+        name: "complaint-acknowledgement",
+        params: &[
+            ("change", Param::Change),
+            ("changed_at", Param::Time),
+            ("name", Param::Text),
+            ("reference", Param::Text),
+        ],
+        ftl: |language| match language {
+            Language::En => include_str!("../templates/en/complaint-acknowledgement.ftl"),
+            Language::Es => include_str!("../templates/es/complaint-acknowledgement.ftl"),
+        },
+    },
 ];
 
 /// A notice in every form a channel needs.

@@ -38,8 +38,10 @@ pub use calls::{
 };
 #[allow(unused_imports)] // until its first conformance function
 pub use campaigns::*;
-#[allow(unused_imports)] // until its first conformance function
-pub use complaints::*;
+pub use complaints::{
+    complaints_broker_actions_linked_and_listed_by_day, complaints_privacy_mail_quarantine_review,
+    complaints_recorded_once_advanced_and_listed,
+};
 pub use consent::{
     consent_accounts_matched_by_current_email, consent_bulk_approval_matches_per_account,
     consent_changes_are_all_or_nothing, consent_history_cannot_be_changed,
@@ -122,6 +124,9 @@ macro_rules! conformance_suite {
             // campaigns below this line
             // training below this line
             // complaints below this line
+            complaints_recorded_once_advanced_and_listed,
+            complaints_privacy_mail_quarantine_review,
+            complaints_broker_actions_linked_and_listed_by_day,
             // publication below this line
             // special_purposes below this line
             special_legal_processes_recorded_and_listed,

@@ -1,26 +1,38 @@
-//! Opt-out by email (requirement S2: "by sending an email to the marketing address").
+//! The carrier's two mailboxes: opt-out by email (requirement S2: "by sending an email
+//! to the marketing address") and complaints to the privacy address (issue 9).
 //!
-//! `mail ingest` reads one RFC 5322 message on standard input, so an MTA can pipe the
-//! marketing address to it; `mail watch` processes a Maildir. A message from the
-//! email address of an account opts that account out of every marketing scope,
-//! effective on receipt, recorded with its Message-ID and SHA-256; anything else
-//! (unknown or several accounts, failed DMARC/DKIM/SPF at the trusted server, an
-//! auto-reply or bounce, unparseable) is quarantined with the raw message for the
-//! privacy office. Exit codes follow sysexits: 0 applied or quarantined, 65 data
-//! error (quarantined when the store is up), 75 temporary failure (database down).
-//! Logs and output carry outcomes and ids only — never addresses or bodies.
+//! `mail ingest` reads one RFC 5322 message on standard input, so an MTA can pipe an
+//! address to it; `mail watch` processes a Maildir; `--mailbox` says which address it
+//! is. Every message is first screened the same way: an auto-reply or bounce, failed
+//! DMARC/DKIM/SPF at the trusted server, or an unparseable message is quarantined with
+//! the raw bytes for the privacy office, each mailbox in its own review queue.
+//!
+//! On the opt-out mailbox, a message from the email address of an account opts that
+//! account out of every marketing scope, effective on receipt, recorded with its
+//! Message-ID and SHA-256; unknown or several accounts are quarantined too. On the
+//! privacy mailbox, a message becomes a complaint (category `other` until the privacy
+//! office investigates it) with the same evidence, acknowledged to the account whose
+//! email it came from; from an unknown address, or one several accounts share, it is
+//! still a complaint, without an account — a complaint is never lost. Both are
+//! idempotent on the Message-ID (the SHA-256 when there is none).
+//!
+//! Exit codes follow sysexits: 0 applied, filed or quarantined, 65 data error
+//! (quarantined when the store is up), 75 temporary failure (database down). Logs and
+//! output carry outcomes and ids only — never addresses or bodies.
 
 use crate::context::{DbArgs, open_store};
 use chrono::{DateTime, Utc};
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
 use cpniguard_core::consent::{ConsentChannel, ConsentEventKind, Evidence};
 use cpniguard_core::email::EmailAddress;
 use cpniguard_core::ids::AccountId;
 use cpniguard_server::Config;
+use cpniguard_server::api::complaints::intake::{self, Intake, MAX_DESCRIPTION, MAX_SUBJECT};
 use cpniguard_server::api::consent::change::{self, Request};
+use cpniguard_store::complaints::{ComplaintCategory, ComplaintChannel};
 use cpniguard_store::consent::{ConsentChange, QuarantinedMail};
 use cpniguard_store::{Store, StoreError};
-use mail_parser::{MessageParser, MimeHeaders};
+use mail_parser::{Message, MessageParser, MimeHeaders};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -31,18 +43,32 @@ use uuid::Uuid;
 pub const EX_DATAERR: i32 = 65;
 pub const EX_TEMPFAIL: i32 = 75;
 
+/// Which of the carrier's addresses the mail was sent to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Mailbox {
+    /// The marketing address: opt-outs.
+    #[default]
+    Optout,
+    /// The privacy address (`[complaints].mailbox_address`): complaints and questions.
+    Privacy,
+}
+
 #[derive(Subcommand)]
 pub enum MailCommand {
-    /// Apply (or quarantine) one opt-out message read on standard input.
+    /// Apply, file (or quarantine) one message read on standard input.
     Ingest {
         #[command(flatten)]
         db: DbArgs,
+        #[arg(long, value_enum, default_value_t = Mailbox::Optout)]
+        mailbox: Mailbox,
     },
     /// Process a Maildir: each message in `new` is moved to `cur` once its outcome is
     /// committed.
     Watch {
         #[command(flatten)]
         db: DbArgs,
+        #[arg(long, value_enum, default_value_t = Mailbox::Optout)]
+        mailbox: Mailbox,
         #[arg(long)]
         maildir: PathBuf,
         /// Process what is there and exit (75 if the database was unavailable).
@@ -56,26 +82,31 @@ pub enum MailCommand {
 
 #[derive(Debug, Serialize)]
 pub struct Outcome {
-    /// `applied` or `quarantined`.
+    /// `applied` (opt-out), `filed` (complaint) or `quarantined`.
     pub outcome: &'static str,
     pub account_ids: Vec<AccountId>,
     pub reason: Option<String>,
     pub quarantine_id: Option<Uuid>,
-    /// Events newly recorded (0 for a repeat of a message already applied).
+    /// Events (opt-out) or complaints newly recorded (0 for a repeat of a message).
     pub recorded: usize,
+    /// The complaint the message was filed as (privacy mailbox).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub complaint_id: Option<Uuid>,
     #[serde(skip)]
     pub unparseable: bool,
 }
 
 pub async fn run(cmd: MailCommand) -> anyhow::Result<()> {
     let code = match cmd {
-        MailCommand::Ingest { db } => ingest_stdin(&db).await,
-        MailCommand::Watch { db, maildir, once, poll_ms } => watch(&db, &maildir, once, poll_ms).await,
+        MailCommand::Ingest { db, mailbox } => ingest_stdin(&db, mailbox).await,
+        MailCommand::Watch { db, mailbox, maildir, once, poll_ms } => {
+            watch(&db, mailbox, &maildir, once, poll_ms).await
+        }
     };
     std::process::exit(code)
 }
 
-async fn ingest_stdin(db: &DbArgs) -> i32 {
+async fn ingest_stdin(db: &DbArgs, mailbox: Mailbox) -> i32 {
     let mut raw = Vec::new();
     if let Err(e) = std::io::stdin().read_to_end(&mut raw) {
         eprintln!("error: reading the message: {e}");
@@ -92,7 +123,7 @@ async fn ingest_stdin(db: &DbArgs) -> i32 {
             return EX_TEMPFAIL;
         }
     };
-    match process(&*store, &config, &raw, Utc::now()).await {
+    match process(&*store, &config, mailbox, &raw, Utc::now()).await {
         Ok(out) => {
             println!("{}", serde_json::to_string(&out).unwrap_or_default());
             if out.unparseable { EX_DATAERR } else { 0 }
@@ -129,13 +160,65 @@ fn auth_failed(results: &[String], trusted: &str) -> Option<String> {
     None
 }
 
-/// Apply or quarantine one message. `Err` only when the store fails (retry later).
-pub async fn process(
-    store: &dyn Store,
-    config: &Config,
-    raw: &[u8],
-    now: DateTime<Utc>,
-) -> Result<Outcome, StoreError> {
+/// Why a message needs a person before anything is done with it.
+struct Held {
+    /// `unparseable`, `automated`, `bounce`, `own_address`, `auth_failed`.
+    reason: &'static str,
+    detail: String,
+    /// Exit with a data error (65) once it is quarantined.
+    unparseable: bool,
+}
+
+impl Held {
+    fn new(reason: &'static str, detail: impl Into<String>) -> Self {
+        Held { reason, detail: detail.into(), unparseable: reason == "unparseable" }
+    }
+}
+
+/// A message as received: its evidence, and the parsed message with its sender unless
+/// it was held.
+struct Screened<'a> {
+    sha: String,
+    message_id: Option<String>,
+    sender: Option<EmailAddress>,
+    verdict: Result<(Message<'a>, EmailAddress), Held>,
+}
+
+impl Screened<'_> {
+    fn quarantine(
+        &self,
+        raw: &[u8],
+        reason: &str,
+        detail: &str,
+        accounts: Vec<AccountId>,
+        now: DateTime<Utc>,
+    ) -> QuarantinedMail {
+        QuarantinedMail {
+            id: Uuid::now_v7(),
+            received_at: now,
+            reason: reason.to_owned(),
+            detail: detail.to_owned(),
+            message_id: self.message_id.clone(),
+            sha256: self.sha.clone(),
+            sender: self.sender.as_ref().map(|s| s.as_str().to_owned()),
+            account_ids: accounts,
+            status: "open".to_owned(),
+            resolved_at: None,
+            resolved_by: None,
+            resolution_note: None,
+            raw: raw.to_vec(),
+        }
+    }
+
+    /// What makes a repeat of this message record nothing new.
+    fn dedup_base(&self) -> String {
+        format!("mail:{}", self.message_id.clone().unwrap_or_else(|| self.sha.clone()))
+    }
+}
+
+/// The checks every mailbox makes before acting on a message. `own_address`: mail
+/// from the mailbox's own address is ours coming back, never a customer's.
+fn screen<'a>(raw: &'a [u8], config: &Config, own_address: Option<&str>) -> Screened<'a> {
     let sha = sha256_hex(raw);
     let message = MessageParser::default().parse(raw);
     let sender = message
@@ -145,42 +228,26 @@ pub async fn process(
         .and_then(|a| a.address())
         .and_then(|a| EmailAddress::parse(a).ok());
     let message_id = message.as_ref().and_then(|m| m.message_id()).map(|m| format!("<{m}>"));
-    let quarantine = |reason: &str, detail: &str, accounts: Vec<AccountId>| QuarantinedMail {
-        id: Uuid::now_v7(),
-        received_at: now,
-        reason: reason.to_owned(),
-        detail: detail.to_owned(),
-        message_id: message_id.clone(),
-        sha256: sha.clone(),
-        sender: sender.as_ref().map(|s| s.as_str().to_owned()),
-        account_ids: accounts,
-        status: "open".to_owned(),
-        resolved_at: None,
-        resolved_by: None,
-        resolution_note: None,
-        raw: raw.to_vec(),
-    };
-    let quarantined = |q: QuarantinedMail, unparseable: bool| async move {
-        let reason = Some(q.reason.clone());
-        let out = store.record_consent(&ConsentChange { quarantine: Some(q), ..Default::default() }, now).await?;
-        Ok::<_, StoreError>(Outcome {
-            outcome: "quarantined",
-            account_ids: vec![],
-            reason,
-            quarantine_id: out.quarantine,
-            recorded: 0,
-            unparseable,
-        })
-    };
+    let verdict = check(raw, message, sender.clone(), config, own_address);
+    Screened { sha, message_id, sender, verdict }
+}
+
+fn check<'a>(
+    raw: &'a [u8],
+    message: Option<Message<'a>>,
+    sender: Option<EmailAddress>,
+    config: &Config,
+    own_address: Option<&str>,
+) -> Result<(Message<'a>, EmailAddress), Held> {
     let Some(message) = message.filter(|m| !m.headers().is_empty()) else {
-        return quarantined(quarantine("unparseable", "the message could not be parsed", vec![]), true).await;
+        return Err(Held::new("unparseable", "the message could not be parsed"));
     };
-    let Some(sender) = sender.clone() else {
-        return quarantined(quarantine("unparseable", "no sender address in From", vec![]), true).await;
+    let Some(sender) = sender else {
+        return Err(Held::new("unparseable", "no sender address in From"));
     };
     let header = |name: &str| message.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
     if header("Auto-Submitted").is_some_and(|v| v != "no") {
-        return quarantined(quarantine("automated", "an automatic reply (Auto-Submitted)", vec![]), false).await;
+        return Err(Held::new("automated", "an automatic reply (Auto-Submitted)"));
     }
     let ctype = message.content_type().map(|c| (c.ctype().to_owned(), c.subtype().unwrap_or("").to_owned()));
     let local = sender.as_str().split('@').next().unwrap_or("").to_ascii_lowercase();
@@ -188,7 +255,10 @@ pub async fn process(
         || local == "mailer-daemon"
         || local == "postmaster"
     {
-        return quarantined(quarantine("bounce", "a delivery status notification", vec![]), false).await;
+        return Err(Held::new("bounce", "a delivery status notification"));
+    }
+    if own_address.is_some_and(|own| own.eq_ignore_ascii_case(sender.as_str())) {
+        return Err(Held::new("own_address", "sent from the mailbox's own address"));
     }
     let results: Vec<String> = message
         .headers()
@@ -198,11 +268,54 @@ pub async fn process(
         .map(str::to_owned)
         .collect();
     if let Some(why) = auth_failed(&results, &config.consent.trusted_authserv_id) {
-        return quarantined(quarantine("auth_failed", &why, vec![]), false).await;
+        return Err(Held::new("auth_failed", why));
     }
+    Ok((message, sender))
+}
+
+fn quarantined(reason: &str, quarantine_id: Option<Uuid>, unparseable: bool) -> Outcome {
+    Outcome {
+        outcome: "quarantined",
+        account_ids: vec![],
+        reason: Some(reason.to_owned()),
+        quarantine_id,
+        recorded: 0,
+        complaint_id: None,
+        unparseable,
+    }
+}
+
+/// Apply, file or quarantine one message. `Err` only when the store fails (retry later).
+pub async fn process(
+    store: &dyn Store,
+    config: &Config,
+    mailbox: Mailbox,
+    raw: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Outcome, StoreError> {
+    match mailbox {
+        Mailbox::Optout => opt_out(store, config, raw, now).await,
+        Mailbox::Privacy => complaint(store, config, raw, now).await,
+    }
+}
+
+async fn opt_out(store: &dyn Store, config: &Config, raw: &[u8], now: DateTime<Utc>) -> Result<Outcome, StoreError> {
+    let screened = screen(raw, config, None);
+    let hold = |q: QuarantinedMail, unparseable: bool| async move {
+        let reason = q.reason.clone();
+        let out = store.record_consent(&ConsentChange { quarantine: Some(q), ..Default::default() }, now).await?;
+        Ok::<_, StoreError>(quarantined(&reason, out.quarantine, unparseable))
+    };
+    let sender = match &screened.verdict {
+        Ok((_, sender)) => sender.clone(),
+        Err(held) => {
+            return hold(screened.quarantine(raw, held.reason, &held.detail, vec![], now), held.unparseable).await;
+        }
+    };
     let accounts = store.accounts_with_email(&sender).await?;
     if accounts.is_empty() {
-        return quarantined(quarantine("unmatched", "no account has this email address", vec![]), false).await;
+        let q = screened.quarantine(raw, "unmatched", "no account has this email address", vec![], now);
+        return hold(q, false).await;
     }
     let mut change = ConsentChange::default();
     for id in &accounts {
@@ -215,11 +328,11 @@ pub async fn process(
             at: now,
             recorded_by: "mail-ingest".to_owned(),
             evidence: Evidence {
-                message_id: message_id.clone(),
-                message_sha256: Some(sha.clone()),
+                message_id: screened.message_id.clone(),
+                message_sha256: Some(screened.sha.clone()),
                 ..Evidence::default()
             },
-            idempotency_base: Some(format!("mail:{}", message_id.clone().unwrap_or_else(|| sha.clone()))),
+            idempotency_base: Some(screened.dedup_base()),
         };
         let c = change::build(config, &request, now);
         change.events.extend(c.events);
@@ -228,7 +341,7 @@ pub async fn process(
     let ambiguous = accounts.len() > 1;
     if ambiguous {
         let detail = format!("{} accounts share this address; the opt-out was applied to all of them", accounts.len());
-        change.quarantine = Some(quarantine("ambiguous", &detail, accounts.clone()));
+        change.quarantine = Some(screened.quarantine(raw, "ambiguous", &detail, accounts.clone(), now));
     }
     let out = store.record_consent(&change, now).await?;
     Ok(Outcome {
@@ -237,6 +350,59 @@ pub async fn process(
         reason: ambiguous.then(|| "ambiguous: applied to every account with this address".to_owned()),
         quarantine_id: out.quarantine,
         recorded: out.recorded.len(),
+        complaint_id: None,
+        unparseable: false,
+    })
+}
+
+/// A message to the privacy address: a complaint, acknowledged when it came from the
+/// email address of exactly one account.
+async fn complaint(store: &dyn Store, config: &Config, raw: &[u8], now: DateTime<Utc>) -> Result<Outcome, StoreError> {
+    let own = config.complaints.mailbox_address(&config.carrier.privacy_email);
+    let screened = screen(raw, config, Some(own));
+    let (message, sender) = match &screened.verdict {
+        Ok(found) => found,
+        Err(held) => {
+            let q = screened.quarantine(raw, held.reason, &held.detail, vec![], now);
+            let id = store.quarantine_privacy_mail(&q).await?;
+            return Ok(quarantined(held.reason, Some(id), held.unparseable));
+        }
+    };
+    let matched = store.accounts_with_email(sender).await?;
+    let account = match matched.as_slice() {
+        [one] => store.get_account(*one).await?,
+        _ => None,
+    };
+    let reason = match matched.len() {
+        0 => Some("unmatched: filed without an account".to_owned()),
+        1 => None,
+        n => Some(format!("ambiguous: {n} accounts share this address; filed without an account")),
+    };
+    let subject = intake::cut(message.subject().unwrap_or_default(), MAX_SUBJECT);
+    let body = intake::cut(message.body_text(0).as_deref().unwrap_or_default(), MAX_DESCRIPTION);
+    let intake = Intake {
+        category: ComplaintCategory::Other,
+        channel: ComplaintChannel::Mailbox,
+        account: account.as_ref(),
+        candidate_accounts: if account.is_some() { Vec::new() } else { matched.clone() },
+        subject: if subject.is_empty() { "(no subject)".to_owned() } else { subject },
+        description: body,
+        contact: Some(sender.as_str().to_owned()),
+        received_at: now,
+        recorded_by: "mail-ingest".to_owned(),
+        message_id: screened.message_id.clone(),
+        message_sha256: Some(screened.sha.clone()),
+        dedup_key: Some(screened.dedup_base()),
+    };
+    let (complaint, acknowledgement) = intake::build(config, intake, now);
+    let out = store.record_complaint(&complaint, &acknowledgement, now).await?;
+    Ok(Outcome {
+        outcome: "filed",
+        account_ids: out.complaint.account_id.into_iter().collect(),
+        reason,
+        quarantine_id: None,
+        recorded: usize::from(out.created),
+        complaint_id: Some(out.complaint.id),
         unparseable: false,
     })
 }
@@ -252,7 +418,7 @@ fn waiting(maildir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-async fn watch(db: &DbArgs, maildir: &Path, once: bool, poll_ms: u64) -> i32 {
+async fn watch(db: &DbArgs, mailbox: Mailbox, maildir: &Path, once: bool, poll_ms: u64) -> i32 {
     for sub in ["new", "cur", "tmp"] {
         if let Err(e) = std::fs::create_dir_all(maildir.join(sub)) {
             eprintln!("error: the maildir: {e}");
@@ -286,7 +452,7 @@ async fn watch(db: &DbArgs, maildir: &Path, once: bool, poll_ms: u64) -> i32 {
             };
             for path in files {
                 let Ok(raw) = std::fs::read(&path) else { continue };
-                match process(&**s, &config, &raw, Utc::now()).await {
+                match process(&**s, &config, mailbox, &raw, Utc::now()).await {
                     Ok(out) => {
                         println!("{}", serde_json::to_string(&out).unwrap_or_default());
                         // Only now that the outcome is committed does the message leave `new`.

@@ -26,6 +26,8 @@ fn params(change: NoticeKind) -> BTreeMap<String, String> {
         ("incident".to_owned(), "0192f0c4-0000-7000-8000-000000000001".to_owned()),
         ("clock".to_owned(), "agency_notice".to_owned()),
         ("due".to_owned(), "2026-06-10".to_owned()),
+        // Declared by the complaint-acknowledgement template: the complaint's reference.
+        ("reference".to_owned(), "C-0192F0C4".to_owned()),
     ])
 }
 

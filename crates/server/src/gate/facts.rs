@@ -23,11 +23,16 @@ pub(super) async fn gather(state: &AppState, request: &GateRequest, now: DateTim
         Target::Audience => None,
     };
     let principal = principal(state, &request.caller, now);
-    let resource = match &account {
-        Some(a) => account_facts(state, a, request, now).await?,
-        None => audience_facts(),
+    // The consent history and the interaction are read side by side: a CSR on a live
+    // call waits for the slower of the two, not their sum.
+    let resource = async {
+        match &account {
+            Some(a) => account_facts(state, a, request, now).await,
+            None => Ok(audience_facts()),
+        }
     };
-    let (channel, evidence) = interaction_evidence(state, request, account.as_ref(), now).await?;
+    let (resource, (channel, evidence)) =
+        tokio::try_join!(resource, interaction_evidence(state, request, account.as_ref(), now))?;
     let mut policy_request = Request::new(principal, request.action, resource, request.purpose)
         .with_channel(channel)
         .with_evidence(evidence);
@@ -130,7 +135,8 @@ async fn interaction_evidence(
     let Some(id) = request.interaction else {
         return Ok((request.channel, Evidence::default()));
     };
-    let interaction = state.store.get_interaction(id).await?.ok_or_else(|| Problem::not_found("interaction"))?;
+    let (interaction, evidence) = tokio::try_join!(state.store.get_interaction(id), state.store.list_evidence(id))?;
+    let interaction = interaction.ok_or_else(|| Problem::not_found("interaction"))?;
     let channel = Channel::from(interaction.channel);
     // Evidence counts only for whoever collected it: the CSR who opened the
     // interaction, or the customer in their own portal session.
@@ -144,6 +150,6 @@ async fn interaction_evidence(
     if !valid {
         return Ok((channel, Evidence::default()));
     }
-    let kinds: Vec<_> = state.store.list_evidence(id).await?.into_iter().map(|e| e.kind).collect();
+    let kinds: Vec<_> = evidence.into_iter().map(|e| e.kind).collect();
     Ok((channel, Evidence::from_kinds(&kinds)))
 }

@@ -227,4 +227,11 @@ impl TestServer {
         self.store.create_account(id, &new, Utc::now() - Duration::days(days_ago)).await.unwrap();
         id
     }
+
+/// A portal session for the account: in a store visit with a valid photo ID the customer
+/// sets `password`, then logs in with `email`. Returns the session cookie (`name=value`).
+pub async fn portal_session(s: &TestServer, account_id: &str, email: &str, password: &str) -> String {
+    s.set_password(account_id, password).await;
+    s.portal_login(email, password).await
+}
 }

@@ -1,5 +1,12 @@
-//! Complaints and questions to the privacy office, and actions against data brokers on SQLite.
+//! Complaints and questions to the privacy office, and actions against data brokers on
+//! SQLite: the shared implementation, with writes under `BEGIN IMMEDIATE`.
 
-use super::SqliteStore;
+use super::{SqliteStore, begin_write};
 
-impl crate::ComplaintStore for SqliteStore {}
+crate::shared::complaints::complaints_backend!(
+    SqliteStore,
+    sqlx::SqlitePool,
+    sqlx::Sqlite,
+    sqlx::SqliteConnection,
+    begin_write
+);
