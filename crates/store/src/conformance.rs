@@ -57,8 +57,9 @@ pub use notices::{
 #[allow(unused_imports)] // until its first conformance function
 pub use publication::*;
 pub use search::{search_by_name, search_by_number_prefix, search_by_telephone_number};
-#[allow(unused_imports)] // until its first conformance function
-pub use special_purposes::*;
+pub use special_purposes::{
+    special_fraud_cases_open_and_close, special_legal_processes_recorded_and_listed, special_listed_accounts_only,
+};
 pub use staff::{counts_and_ping, staff_and_tokens};
 #[allow(unused_imports)] // until its first conformance function
 pub use training::*;
@@ -128,6 +129,9 @@ macro_rules! conformance_suite {
             complaints_broker_actions_linked_and_listed_by_day,
             // publication below this line
             // special_purposes below this line
+            special_legal_processes_recorded_and_listed,
+            special_fraud_cases_open_and_close,
+            special_listed_accounts_only,
         );
         $crate::conformance_suite!(@shared_tests $fresh;
             notices_concurrent_claims_take_each_once,

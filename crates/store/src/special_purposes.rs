@@ -4,9 +4,10 @@
 //! the recorded scope (account and date range), and one under fraud protection only
 //! for an account of an open case.
 
-use crate::StoreResult;
+use crate::{AccountPage, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use cpniguard_core::account::AccountNumber;
 use cpniguard_core::ids::{AccountId, StaffId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -119,4 +120,10 @@ pub trait SpecialPurposeStore: Send + Sync {
 
     /// Close a case at `at`. `NotFound("fraud case")`; `Conflict` when already closed.
     async fn close_fraud_case(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// A page of the accounts whose directory choice is `listed`, in account-number
+    /// order after `after`, at most `limit` (capped at `MAX_PAGE`), with their current
+    /// contact points: the source of the directory-listing export. Unlisted and
+    /// non-published accounts are never returned (the filter is in the statement).
+    async fn listed_accounts(&self, after: Option<&AccountNumber>, limit: u32) -> StoreResult<AccountPage>;
 }

@@ -1,19 +1,46 @@
-//! The audit log for privacy officers and auditors, and each customer's list of accesses to their own account (issue 5).
+//! The audit log for privacy officers and auditors, and each customer's list of
+//! accesses to their own account (issue 5).
 
+mod portal;
+mod staff;
+mod wording;
+
+use crate::auth::guarded;
+use crate::auth::roles::Capability;
 use crate::state::AppState;
 use axum::Router;
+use axum::routing::get;
 use utoipa::OpenApi;
 
+pub use portal::{AccessLogView, AccessView};
+pub use staff::{CheckpointList, EntryPage, HeadView};
+
 #[derive(OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(staff::entries, staff::checkpoints, staff::head, portal::access_log),
+    components(schemas(
+        staff::EntryPage,
+        staff::CheckpointList,
+        staff::HeadView,
+        portal::AccessView,
+        portal::AccessLogView,
+    )),
+    tags((name = "audit", description = "The audit chain of disclosure decisions, and each customer's access list"))
+)]
 pub struct Doc;
 
-/// Staff routes (behind the bearer-token layer).
+/// Staff routes (behind the bearer-token layer): privacy officers and auditors.
 pub fn routes(_state: AppState) -> Router<AppState> {
-    Router::new()
+    guarded(
+        Capability::ReadAuditLog,
+        Router::new()
+            .route("/audit/entries", get(staff::entries))
+            .route("/audit/checkpoints", get(staff::checkpoints))
+            .route("/audit/head", get(staff::head)),
+    )
 }
 
-/// Routes that authenticate their callers themselves (customers, or nobody: public).
+/// Routes that authenticate their callers themselves: the customer's portal session.
 pub fn portal_routes(_state: AppState) -> Router<AppState> {
-    Router::new()
+    Router::new().route("/portal/access-log", get(portal::access_log))
 }

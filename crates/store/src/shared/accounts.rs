@@ -27,6 +27,8 @@ macro_rules! account_columns {
     };
 }
 
+pub(crate) use account_columns;
+
 macro_rules! contact_columns {
     () => {
         "id, account_id, kind, value, associated_at, dissociated_at"

@@ -1,0 +1,196 @@
+//! The audit log over HTTP, on every backend: privacy officers and auditors query it
+//! by account, principal, time and decision, page through it and read the head and
+//! checkpoints; a customer sees the accesses to their own account — by role, in their
+//! language — and never another account's.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::{TestServer, new_account_body, servers};
+use cpniguard_core::staff::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// CPNI training completed ten days ago: current.
+fn trained() -> Option<chrono::NaiveDate> {
+    Some(chrono::Utc::now().date_naive() - chrono::Days::new(10))
+}
+
+async fn send(r: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let r = r.send().await.unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn open_account(s: &TestServer, number: &str, phone: &str, email: &str) -> String {
+    let mut body = new_account_body(number, phone);
+    body["email"] = json!(email);
+    let (st, v) = send(s.post("/api/v1/accounts", &s.csr).json(&body)).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    v["id"].as_str().unwrap().to_owned()
+}
+
+async fn pic_inquiry(s: &TestServer, carrier: &str, phone: &str) {
+    let path = format!("/api/v1/carrier/pic-freeze?telephone_number={}", phone.replace('+', "%2B"));
+    let (st, v) = send(s.get(&path, carrier)).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+}
+
+#[tokio::test]
+async fn auditors_query_the_log_by_account_principal_and_page() {
+    for s in servers().await {
+        let auditor = s.staff("auditor.test", Role::Auditor, trained()).await;
+        let carrier = s.staff("carrier.acme", Role::Carrier, trained()).await;
+        let a = open_account(&s, "AU-1", "+18015550931", "a@example.com").await;
+        let b = open_account(&s, "AU-2", "+18015550932", "b@example.com").await;
+        for phone in ["+18015550931", "+18015550932", "+18015550931"] {
+            pic_inquiry(&s, &carrier, phone).await;
+        }
+        // A CSR may not read the log.
+        assert_eq!(s.get("/api/v1/audit/entries", &s.csr).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+
+        let (st, all) = send(s.get("/api/v1/audit/entries", &auditor)).await;
+        assert_eq!(st, StatusCode::OK, "{} {all}", s.backend);
+        let entries = all["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 3);
+        let seqs: Vec<u64> = entries.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+        assert_eq!(seqs, [1, 2, 3]);
+        // Chained: each entry's prev_hash is the hash before it.
+        assert_eq!(entries[1]["prev_hash"], entries[0]["hash"]);
+        assert_eq!(entries[0]["prev_hash"], "0".repeat(64));
+
+        let (_, of_a) = send(s.get(&format!("/api/v1/audit/entries?account={a}"), &auditor)).await;
+        let of_a = of_a["entries"].as_array().unwrap();
+        assert_eq!(of_a.len(), 2);
+        assert!(of_a.iter().all(|e| e["account_id"] == a.as_str()));
+        let (_, of_b) = send(s.get(&format!("/api/v1/audit/entries?account={b}&decision=allow"), &auditor)).await;
+        assert_eq!(of_b["entries"].as_array().unwrap().len(), 1);
+        let (_, denied) = send(s.get("/api/v1/audit/entries?decision=deny", &auditor)).await;
+        assert_eq!(denied["entries"].as_array().unwrap().len(), 0);
+
+        let carrier_id = entries[0]["principal"]["id"].as_str().unwrap();
+        let (_, by) =
+            send(s.get(&format!("/api/v1/audit/entries?principal_kind=carrier&principal_id={carrier_id}"), &auditor))
+                .await;
+        assert_eq!(by["entries"].as_array().unwrap().len(), 3);
+        let (_, by) = send(s.get("/api/v1/audit/entries?principal_kind=staff&principal_id=nobody", &auditor)).await;
+        assert_eq!(by["entries"].as_array().unwrap().len(), 0);
+        let (st, p) = send(s.get("/api/v1/audit/entries?principal_id=x", &auditor)).await;
+        assert_eq!((st, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("principal_kind")));
+        let future = (Utc::now() + Duration::days(1)).to_rfc3339().replace('+', "%2B");
+        let (_, later) = send(s.get(&format!("/api/v1/audit/entries?from={future}"), &auditor)).await;
+        assert_eq!(later["entries"].as_array().unwrap().len(), 0);
+
+        // Keyset paging.
+        let (_, first) = send(s.get("/api/v1/audit/entries?limit=2", &auditor)).await;
+        assert_eq!(first["entries"].as_array().unwrap().len(), 2);
+        assert_eq!(first["next_after"], 2);
+        let (_, rest) = send(s.get("/api/v1/audit/entries?limit=2&after=2", &auditor)).await;
+        assert_eq!(rest["entries"][0]["seq"], 3);
+        assert!(rest["next_after"].is_null());
+
+        let (st, head) = send(s.get("/api/v1/audit/head", &auditor)).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(head["head"]["seq"], 3);
+        assert_eq!(head["head"]["hash"], entries[2]["hash"]);
+        let (st, cps) = send(s.get("/api/v1/audit/checkpoints?from_seq=1", &auditor)).await;
+        assert_eq!(st, StatusCode::OK, "{cps}");
+        assert!(cps["checkpoints"].is_array());
+
+        // A refused read is in the log too, found by its decision.
+        let calls = format!(
+            "/api/v1/accounts/{b}/calls?purpose=service_and_support&from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z"
+        );
+        assert_eq!(s.get(&calls, &s.csr).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+        let (_, denied) = send(s.get("/api/v1/audit/entries?decision=deny", &auditor)).await;
+        let denied = denied["entries"].as_array().unwrap();
+        assert_eq!(denied.len(), 1, "{denied:?}");
+        assert_eq!((denied[0]["seq"].as_u64(), denied[0]["account_id"].as_str()), (Some(4), Some(b.as_str())));
+        assert_eq!(denied[0]["action"], "read_call_detail");
+    }
+}
+
+#[tokio::test]
+async fn a_customer_sees_who_accessed_their_account_and_no_one_elses() {
+    for s in servers().await {
+        let carrier = s.staff("carrier.acme", Role::Carrier, trained()).await;
+        let mine = open_account(&s, "AL-1", "+18015550941", "maria@example.com").await;
+        let other = open_account(&s, "AL-2", "+18015550942", "otro@example.com").await;
+        let url = s.url("/api/v1/portal/access-log");
+        assert_eq!(s.http.get(&url).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            s.get("/api/v1/portal/access-log", &s.admin).send().await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+
+        pic_inquiry(&s, &carrier, "+18015550941").await;
+        pic_inquiry(&s, &carrier, "+18015550942").await;
+        pic_inquiry(&s, &carrier, "+18015550942").await;
+        // A CSR reads the customer's calls on an in-store visit with a photo ID
+        // (allowed), and tries again on a phone call with no password (refused).
+        let calls = "/calls?purpose=service_and_support&from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z";
+        let visit = s.in_store_with_photo_id(&s.csr, &mine).await;
+        let (st, v) = send(s.get(&format!("/api/v1/accounts/{mine}{calls}&interaction={visit}"), &s.csr)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let phone = s.open_interaction(&s.csr, &mine, "phone").await;
+        let (st, v) = send(s.get(&format!("/api/v1/accounts/{mine}{calls}&interaction={phone}"), &s.csr)).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+        // And reads the other customer's calls: not this customer's business.
+        let visit = s.in_store_with_photo_id(&s.csr, &other).await;
+        let (st, v) = send(s.get(&format!("/api/v1/accounts/{other}{calls}&interaction={visit}"), &s.csr)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+
+        s.set_password(&mine, "a long online secret").await;
+        let cookie = s.portal_login("maria@example.com", "a long online secret").await;
+        // The customer's own read of their calls is an access too.
+        let own = s.http.get(s.url("/api/v1/portal/calls")).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(own.status(), StatusCode::OK);
+
+        // The account's language (Spanish in `new_account_body`) by default.
+        let (st, log) = send(s.http.get(&url).header("cookie", &cookie)).await;
+        assert_eq!(st, StatusCode::OK, "{} {log}", s.backend);
+        assert_eq!(log["language"], "es");
+        let accesses = log["accesses"].as_array().unwrap();
+        let summary: Vec<(&str, &str)> =
+            accesses.iter().map(|a| (a["by_role"].as_str().unwrap(), a["decision"].as_str().unwrap())).collect();
+        assert_eq!(
+            summary,
+            [("carrier", "allow"), ("csr", "allow"), ("csr", "deny"), ("customer", "allow")],
+            "only this account's entries, oldest first: {log}"
+        );
+        assert_eq!(accesses[0]["by"], "otra compañía telefónica");
+        assert!(accesses[0]["action"].as_str().unwrap().starts_with("preguntó"), "{log}");
+        assert_eq!(accesses[1]["by"], "un representante de atención al cliente");
+        assert_eq!(accesses[1]["action"], "consultó sus registros de llamadas");
+        assert_eq!(accesses[1]["purpose"], "la prestación de su servicio y atención");
+        assert_eq!(accesses[2]["outcome"], "denegado");
+        assert_eq!(accesses[3]["by"], "usted");
+
+        let (_, en) = send(s.http.get(format!("{url}?lang=en")).header("cookie", &cookie)).await;
+        assert_eq!(en["accesses"][0]["by"], "another telephone company");
+        assert_eq!(en["accesses"][0]["purpose"], "a request to change your carrier");
+        assert_eq!(en["accesses"][1]["action"], "viewed your call records");
+        assert_eq!(en["accesses"][2]["outcome"], "refused");
+        // Paging.
+        let (_, first) = send(s.http.get(format!("{url}?limit=3")).header("cookie", &cookie)).await;
+        assert_eq!(first["accesses"].as_array().unwrap().len(), 3);
+        let after = first["next_after"].as_u64().unwrap();
+        let (_, rest) = send(s.http.get(format!("{url}?limit=3&after={after}")).header("cookie", &cookie)).await;
+        assert_eq!(rest["accesses"].as_array().unwrap().len(), 1);
+        assert!(rest["next_after"].is_null());
+
+        // Nothing that identifies a person or another account is in the body.
+        let text = log.to_string();
+        let all = cpniguard_store::audit::AuditQuery { limit: 1000, ..Default::default() };
+        let entries = s.store.search_audit(&all).await.unwrap().entries;
+        assert_eq!(entries.len(), 7, "three inquiries, three CSR reads, one own read");
+        for e in &entries {
+            assert!(!text.contains(&e.record.principal.id), "a principal id leaked");
+        }
+        assert!(!text.contains(&other) && !text.contains("+18015550942"));
+        let (st, _) = send(s.http.get(format!("{url}?account={other}")).header("cookie", &cookie)).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "no way to name another account");
+        let (st, _) = send(s.http.get(format!("{url}?lang=fr")).header("cookie", &cookie)).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
