@@ -58,8 +58,10 @@ pub use search::{search_by_name, search_by_number_prefix, search_by_telephone_nu
 #[allow(unused_imports)] // until its first conformance function
 pub use special_purposes::*;
 pub use staff::{counts_and_ping, staff_and_tokens};
-#[allow(unused_imports)] // until its first conformance function
-pub use training::*;
+pub use training::{
+    certification_counts_cover_the_period, certification_filing_moves_forward_only,
+    training_records_update_the_gate_input,
+};
 
 /// Expands to one `#[tokio::test]` per conformance function. `$fresh` is an async
 /// fn returning `Option<(guard, Arc<dyn Store>)>`; `None` skips the test (a backend
@@ -120,6 +122,9 @@ macro_rules! conformance_suite {
             breach_notices_linked_and_retention_enforced,
             // campaigns below this line
             // training below this line
+            training_records_update_the_gate_input,
+            certification_filing_moves_forward_only,
+            certification_counts_cover_the_period,
             // complaints below this line
             // publication below this line
             // special_purposes below this line

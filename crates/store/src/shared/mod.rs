@@ -17,6 +17,7 @@ pub(crate) mod invoices;
 pub(crate) mod notices;
 pub(crate) mod services;
 pub(crate) mod staff;
+pub(crate) mod training;
 mod time;
 
 pub(crate) use time::DbTime;
