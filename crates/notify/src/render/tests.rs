@@ -26,6 +26,12 @@ fn params(change: NoticeKind) -> BTreeMap<String, String> {
         ("incident".to_owned(), "0192f0c4-0000-7000-8000-000000000001".to_owned()),
         ("clock".to_owned(), "agency_notice".to_owned()),
         ("due".to_owned(), "2026-06-10".to_owned()),
+        // Declared by the training-reminder template: whose training, and when it expires.
+        ("staff".to_owned(), "Ana Ruiz (ana.csr)".to_owned()),
+        ("expires".to_owned(), "2026-06-20".to_owned()),
+        // Declared by the certification-reminder template.
+        ("year".to_owned(), "2025".to_owned()),
+        ("status".to_owned(), "draft".to_owned()),
     ])
 }
 

@@ -80,8 +80,9 @@ pub async fn training_records_update_the_gate_input(store: &dyn Store) {
         recorded_at: at(DAY),
     };
     store.record_discipline(&discipline).await.unwrap();
-    let err = store.record_discipline(&DisciplinaryRecord { id: Uuid::now_v7(), staff_id: StaffId::new(), ..discipline.clone() });
-    assert!(matches!(err.await.unwrap_err(), StoreError::NotFound("staff")));
+    let stranger = DisciplinaryRecord { id: Uuid::now_v7(), staff_id: StaffId::new(), ..discipline.clone() };
+    let err = store.record_discipline(&stranger).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound("staff")), "{err:?}");
     assert_eq!(store.list_discipline(Some(ben.id)).await.unwrap(), vec![discipline.clone()]);
     assert!(store.list_discipline(Some(ana.id)).await.unwrap().is_empty());
     assert_eq!(store.list_discipline(None).await.unwrap().len(), 1);
