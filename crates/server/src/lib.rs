@@ -10,6 +10,7 @@ pub mod breach_jobs;
 pub mod config;
 pub mod extract;
 pub mod metrics;
+pub mod privacy_jobs;
 pub mod problem;
 pub mod serve;
 pub mod state;
