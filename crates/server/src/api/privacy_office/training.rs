@@ -291,7 +291,7 @@ pub async fn list(
 
 /// Parse and check every row of an import: good rows become records, the others
 /// rejects with their line and reason.
-pub(crate) async fn import_csv(
+pub async fn import_csv(
     state: &AppState,
     text: &str,
     by: &str,
