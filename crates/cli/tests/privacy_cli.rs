@@ -24,12 +24,16 @@ fn imported_training_is_in_the_certification() {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}", dir.path().join("privacy.db").display());
     let year = Utc::now().year() - 1;
-    let out = cpniguard(&["staff", "add", "--database-url", &url, "--username", "ana.csr", "--name", "Ana", "--role", "csr"]);
+    let out =
+        cpniguard(&["staff", "add", "--database-url", &url, "--username", "ana.csr", "--name", "Ana", "--role", "csr"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 
     let csv = dir.path().join("training.csv");
-    std::fs::write(&csv, format!("username,course,completed_on\nana.csr,CPNI basics,{year}-04-01\nnobody,CPNI basics,{year}-04-01\n"))
-        .unwrap();
+    std::fs::write(
+        &csv,
+        format!("username,course,completed_on\nana.csr,CPNI basics,{year}-04-01\nnobody,CPNI basics,{year}-04-01\n"),
+    )
+    .unwrap();
     let out = cpniguard(&["training", "import", "--database-url", &url, "--by", "po.cli", csv.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let summary: Value = serde_json::from_slice(&out.stdout).expect("a JSON summary");
@@ -38,7 +42,11 @@ fn imported_training_is_in_the_certification() {
     assert!(summary["rejected"][0]["reason"].as_str().unwrap().contains("nobody"));
 
     let out = cpniguard(&["staff", "list", "--database-url", &url]);
-    assert!(text(&out.stdout).contains(&format!("{year}-04-01")), "the gate's training date moved: {}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains(&format!("{year}-04-01")),
+        "the gate's training date moved: {}",
+        text(&out.stdout)
+    );
 
     let officer = ["--officer-name", "Rosa Díaz", "--officer-title", "Chief Privacy Officer"];
     let year_arg = year.to_string();

@@ -16,7 +16,7 @@ pub mod testing;
 pub mod worker;
 
 pub use channels::{Delivered, Deliverer, DeliveryError, SetupError};
-pub use pdf::{Block as PdfBlock, flowing_document as pdf_document};
 pub use config::{CarrierInfo, ConfigError, NotifyConfig, Secret};
+pub use pdf::{Block as PdfBlock, flowing_document as pdf_document};
 pub use render::{RenderError, Rendered, Renderer};
 pub use worker::{Tick, Worker};

@@ -32,7 +32,13 @@ pub struct PrivacyTick {
     pub queued: u64,
 }
 
-fn notice(to: &EmailAddress, kind: NoticeKind, params: BTreeMap<String, String>, key: String, now: DateTime<Utc>) -> NewNotice {
+fn notice(
+    to: &EmailAddress,
+    kind: NoticeKind,
+    params: BTreeMap<String, String>,
+    key: String,
+    now: DateTime<Utc>,
+) -> NewNotice {
     NewNotice {
         id: NoticeId::new(),
         account_id: None,
@@ -91,7 +97,12 @@ pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Pr
     }
     tick.queued = state.store.enqueue_notices(&notices, now).await?;
     if tick.queued > 0 {
-        tracing::info!(lapsing = tick.lapsing, certification_due = tick.certification_due, queued = tick.queued, "privacy office reminders queued");
+        tracing::info!(
+            lapsing = tick.lapsing,
+            certification_due = tick.certification_due,
+            queued = tick.queued,
+            "privacy office reminders queued"
+        );
     }
     Ok(tick)
 }

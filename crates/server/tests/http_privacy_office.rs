@@ -203,7 +203,13 @@ async fn a_certification_is_drafted_signed_and_filed_with_reminders_until_then()
         assert!(tick.certification_due, "{}", s.backend);
         let again = cpniguard_server::privacy_jobs::run_once(&state, Utc::now()).await.unwrap();
         assert_eq!(again.queued, 0, "a second run the same day queues nothing");
-        let query = NoticeQuery { account: None, status: None, kind: Some(NoticeKind::TrainingReminder), after: None, limit: 100 };
+        let query = NoticeQuery {
+            account: None,
+            status: None,
+            kind: Some(NoticeKind::TrainingReminder),
+            after: None,
+            limit: 100,
+        };
         let reminders = s.store.list_notices(&query).await.unwrap().notices;
         assert!(reminders.iter().any(|n| n.params["staff"] == "carl.csr (carl.csr)"), "carl's training lapsed");
         assert!(!reminders.iter().any(|n| n.params["staff"].contains("admin.test")));
@@ -214,7 +220,10 @@ async fn a_certification_is_drafted_signed_and_filed_with_reminders_until_then()
         let officer = json!({"officer_name": "Rosa Díaz", "officer_title": "Chief Privacy Officer"});
         let (status, draft) = send(s.post(&certification_url("/draft"), &s.admin).json(&officer)).await;
         assert_eq!(status, StatusCode::OK, "{draft}");
-        assert_eq!((draft["status"].as_str(), draft["figures"]["training"]["completions"].as_u64()), (Some("draft"), Some(2)));
+        assert_eq!(
+            (draft["status"].as_str(), draft["figures"]["training"]["completions"].as_u64()),
+            (Some("draft"), Some(2))
+        );
         let (status, v) = send(s.post(&certification_url("/file"), &s.admin).json(&json!({"reference": "X"}))).await;
         assert_eq!((status, v["code"].as_str()), (StatusCode::CONFLICT, Some("certification_status")));
 

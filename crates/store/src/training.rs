@@ -122,11 +122,7 @@ pub trait TrainingStore: Send + Sync {
     /// `completed_on` when that is later, so the disclosure gate sees it at once.
     /// `NotFound("staff")` (and nothing written) when a record names no staff member;
     /// `Conflict("training record")` when an id is taken.
-    async fn record_training(
-        &self,
-        records: &[TrainingRecord],
-        rejects: &[TrainingImportReject],
-    ) -> StoreResult<()>;
+    async fn record_training(&self, records: &[TrainingRecord], rejects: &[TrainingImportReject]) -> StoreResult<()>;
 
     /// Training records, newest completion first; one member's only when `staff` is given.
     async fn list_training(&self, staff: Option<StaffId>) -> StoreResult<Vec<TrainingRecord>>;
@@ -155,8 +151,7 @@ pub trait TrainingStore: Send + Sync {
 
     /// signed → filed. `NotFound("certification")`; `Conflict("certification status")`
     /// when it is not signed.
-    async fn file_certification(&self, year: i32, reference: &str, filed_on: NaiveDate)
-    -> StoreResult<Certification>;
+    async fn file_certification(&self, year: i32, reference: &str, filed_on: NaiveDate) -> StoreResult<Certification>;
 
     /// The counts the certification is built from, over `[from, to)` (dates for the
     /// date-valued records: `[from_day, to_day)`).

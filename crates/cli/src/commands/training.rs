@@ -33,8 +33,7 @@ pub async fn run(cmd: TrainingCommand) -> anyhow::Result<()> {
     let (records, rejects, import_id) =
         import_csv(&state, &text, &by).await.map_err(|p| anyhow::anyhow!("{}: {}", file.display(), p.detail))?;
     store.record_training(&records, &rejects).await?;
-    let rejected: Vec<_> =
-        rejects.iter().map(|r| serde_json::json!({ "line": r.line, "reason": r.reason })).collect();
+    let rejected: Vec<_> = rejects.iter().map(|r| serde_json::json!({ "line": r.line, "reason": r.reason })).collect();
     let summary = serde_json::json!({ "import_id": import_id, "imported": records.len(), "rejected": rejected });
     println!("{}", serde_json::to_string_pretty(&summary)?);
     Ok(())

@@ -20,7 +20,12 @@ pub struct CertificationConfig {
 
 impl Default for CertificationConfig {
     fn default() -> Self {
-        Self { officer_name: String::new(), officer_title: String::new(), filer_id: String::new(), reminder_lead_days: 30 }
+        Self {
+            officer_name: String::new(),
+            officer_title: String::new(),
+            filer_id: String::new(),
+            reminder_lead_days: 30,
+        }
     }
 }
 

@@ -114,7 +114,10 @@ pub async fn certification_filing_moves_forward_only(store: &dyn Store) {
     let err = store.file_certification(2024, "FCC-1", date("2025-02-01")).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict("certification status")), "{err:?}");
     let signed = store.sign_certification(2024, "ana.officer", at(DAY)).await.unwrap();
-    assert_eq!((signed.status, signed.signed_by.as_deref(), signed.signed_at), (FilingStatus::Signed, Some("ana.officer"), Some(at(DAY))));
+    assert_eq!(
+        (signed.status, signed.signed_by.as_deref(), signed.signed_at),
+        (FilingStatus::Signed, Some("ana.officer"), Some(at(DAY)))
+    );
     let err = store.save_certification_draft(&draft(2024, "Third Officer")).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict("signed certification")), "{err:?}");
     assert!(matches!(store.sign_certification(2024, "x", at(DAY)).await, Err(StoreError::Conflict(_))));

@@ -17,8 +17,8 @@ pub(crate) mod invoices;
 pub(crate) mod notices;
 pub(crate) mod services;
 pub(crate) mod staff;
-pub(crate) mod training;
 mod time;
+pub(crate) mod training;
 
 pub(crate) use time::DbTime;
 

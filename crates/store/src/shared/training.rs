@@ -71,7 +71,8 @@ pub(crate) const AUTH_INTERACTIONS: &str =
     "SELECT channel, COUNT(*) FROM auth_interactions WHERE opened_at >= $1 AND opened_at < $2 GROUP BY channel";
 pub(crate) const AUTH_EVIDENCE: &str =
     "SELECT kind, COUNT(*) FROM auth_evidence WHERE recorded_at >= $1 AND recorded_at < $2 GROUP BY kind";
-pub(crate) const AUTH_FAILURES: &str = "SELECT kind, COUNT(*) FROM auth_failures WHERE at >= $1 AND at < $2 GROUP BY kind";
+pub(crate) const AUTH_FAILURES: &str =
+    "SELECT kind, COUNT(*) FROM auth_failures WHERE at >= $1 AND at < $2 GROUP BY kind";
 pub(crate) const PRETEXTING: &str =
     "SELECT kind, COUNT(*) FROM pretexting_signals WHERE created_at >= $1 AND created_at < $2 GROUP BY kind";
 /// Grouped counts over a date range. Binds: from day, to day.
@@ -82,7 +83,10 @@ pub(crate) const DISCIPLINE_BY_ACTION: &str = "SELECT action, COUNT(*) FROM disc
 pub(crate) const OPEN_QUARANTINE: &str = "SELECT COUNT(*) FROM mail_quarantine WHERE status = 'open'";
 
 /// Rows of a grouped count as a map.
-pub(crate) fn counted(table: &'static str, rows: Vec<(String, i64)>) -> StoreResult<std::collections::BTreeMap<String, u64>> {
+pub(crate) fn counted(
+    table: &'static str,
+    rows: Vec<(String, i64)>,
+) -> StoreResult<std::collections::BTreeMap<String, u64>> {
     rows.into_iter().map(|(k, n)| Ok((k, super::unsigned(table, "count", n)?))).collect()
 }
 
@@ -201,9 +205,7 @@ macro_rules! training_backend {
     ($store:ty, $pool:ty, $db:ty, $begin:path) => {
         use crate::error::{reading, writing};
         use crate::shared::DbTime;
-        use crate::shared::training::{
-            self as sql, CertificationRow, DisciplineRow, RejectRow, TrainingRow, counted,
-        };
+        use crate::shared::training::{self as sql, CertificationRow, DisciplineRow, RejectRow, TrainingRow, counted};
         use crate::training::{
             Certification, DisciplinaryRecord, RecordCounts, TrainingImportReject, TrainingRecord, TrainingStore,
         };

@@ -3,6 +3,7 @@
 //! header names the columns, in any order; each row comes back with its line number,
 //! its text as sent, and its fields in the order asked for, or why it cannot be read.
 
+#[derive(Debug)]
 pub(crate) struct CsvRow {
     /// 1-based, counting the header as line 1.
     pub line: u64,

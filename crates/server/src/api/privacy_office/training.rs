@@ -235,7 +235,8 @@ fn training_view(names: &BTreeMap<StaffId, Username>, r: TrainingRecord) -> Opti
 async fn filter_staff(state: &AppState, filter: &StaffFilter) -> ApiResult<Option<StaffId>> {
     let Some(name) = &filter.username else { return Ok(None) };
     let username = Username::parse(name).map_err(Problem::validation)?;
-    let staff = state.store.get_staff_by_username(&username).await?.ok_or_else(|| Problem::not_found("staff member"))?;
+    let staff =
+        state.store.get_staff_by_username(&username).await?.ok_or_else(|| Problem::not_found("staff member"))?;
     Ok(Some(staff.id))
 }
 
@@ -422,8 +423,11 @@ pub async fn record_discipline(
     if req.occurred_on > today(&state)? {
         return Err(invalid("occurred_on", "in the future"));
     }
-    let member =
-        state.store.get_staff_by_username(&req.username).await?.ok_or_else(|| invalid("username", "no such staff member"))?;
+    let member = state
+        .store
+        .get_staff_by_username(&req.username)
+        .await?
+        .ok_or_else(|| invalid("username", "no such staff member"))?;
     let record = DisciplinaryRecord {
         id: Uuid::now_v7(),
         staff_id: member.id,
@@ -461,10 +465,5 @@ pub async fn list_discipline(
     let staff = filter_staff(&state, &filter).await?;
     let names = usernames(&state).await?;
     let records = state.store.list_discipline(staff).await?;
-    Ok(Json(
-        records
-            .into_iter()
-            .filter_map(|r| Some(discipline_view(names.get(&r.staff_id)?.clone(), r)))
-            .collect(),
-    ))
+    Ok(Json(records.into_iter().filter_map(|r| Some(discipline_view(names.get(&r.staff_id)?.clone(), r))).collect()))
 }

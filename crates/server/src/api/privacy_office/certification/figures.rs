@@ -147,7 +147,12 @@ pub fn period(state: &AppState, year: i32) -> ApiResult<Period> {
         let local = tz.from_local_datetime(&midnight).earliest().ok_or_else(invalid)?;
         Ok(local.with_timezone(&Utc))
     };
-    Ok(Period { year, from: start_of(year)?, to: start_of(year + 1)?, time_zone: state.config.carrier.time_zone.clone() })
+    Ok(Period {
+        year,
+        from: start_of(year)?,
+        to: start_of(year + 1)?,
+        time_zone: state.config.carrier.time_zone.clone(),
+    })
 }
 
 fn sum_kind(events: &BTreeMap<String, u64>, kind: &str) -> u64 {
@@ -186,8 +191,14 @@ fn approval(state: &AppState, counts: &RecordCounts) -> ApprovalSection {
     }
 }
 
-async fn training(state: &AppState, p: &Period, year_end: NaiveDate, counts: &RecordCounts) -> ApiResult<TrainingSection> {
-    let staff: Vec<_> = state.store.list_staff().await?.into_iter().filter(|s| s.active && s.created_at < p.to).collect();
+async fn training(
+    state: &AppState,
+    p: &Period,
+    year_end: NaiveDate,
+    counts: &RecordCounts,
+) -> ApiResult<TrainingSection> {
+    let staff: Vec<_> =
+        state.store.list_staff().await?.into_iter().filter(|s| s.active && s.created_at < p.to).collect();
     let records = state.store.list_training(None).await?;
     let in_year = |d: NaiveDate| d.year() == p.year;
     let trained: BTreeSet<_> = records.iter().filter(|r| in_year(r.completed_on)).map(|r| r.staff_id).collect();
