@@ -104,6 +104,11 @@ async fn seed(s: &TestServer) {
     let (_, kept) = send(s.get("/api/v1/privacy-office/training/import-rejects", &s.admin)).await;
     assert_eq!(kept.as_array().unwrap().len(), 3);
     assert!(kept.as_array().unwrap().iter().any(|r| r["raw"] == "carl.csr,CPNI basics,not-a-date,"));
+    let (status, v) = send(s.post("/api/v1/privacy-office/training/import", &s.admin).json(&json!({}))).await;
+    assert_eq!((status, v["code"].as_str()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unsupported_media_type")));
+    let req = s.post("/api/v1/privacy-office/training/import", &s.admin).header("content-type", "text/csv");
+    let (status, v) = send(req.body("name,course\nana,x\n")).await;
+    assert_eq!((status, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_csv")), "{v}");
     let (_, listed) = send(s.get("/api/v1/privacy-office/training?username=ben.csr", &s.admin)).await;
     assert_eq!(listed[0]["course"], "CPNI basics, part 1");
 

@@ -5,7 +5,7 @@
 
 use super::csv::{self, CsvRow};
 use crate::auth::CurrentStaff;
-use crate::extract::{ApiJson, ApiQuery, payload_too_large};
+use crate::extract::{ApiJson, ApiQuery};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
@@ -361,9 +361,6 @@ pub async fn import(
             "Unsupported media type",
             "send the file with Content-Type: text/csv",
         ));
-    }
-    if body.len() > state.config.server.max_body_bytes {
-        return Err(payload_too_large());
     }
     let text = std::str::from_utf8(&body).map_err(|_| Problem::bad_request("bad_csv", "the file is not UTF-8"))?;
     let (records, rejects, import_id) = import_csv(&state, text, staff.0.username.as_str()).await?;
