@@ -3,6 +3,7 @@
 //! as a PDF rendered in process.
 
 use super::figures::CertificationFigures;
+use crate::api::breach::escape_html as escape;
 use cpniguard_notify::{PdfBlock, pdf_document};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -165,21 +166,6 @@ pub fn blocks(f: &CertificationFigures, filing: &FilingLine) -> Vec<PdfBlock> {
         listed(&co.by_category),
         listed(&co.unauthorised_release_by_status)
     )));
-    out
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
     out
 }
 
