@@ -55,6 +55,12 @@ enum Command {
     /// Federal business-day arithmetic.
     #[command(subcommand)]
     Calendar(commands::breach::CalendarCommand),
+    /// Reports from the records: the annual CPNI certification.
+    #[command(subcommand)]
+    Report(commands::report::ReportCommand),
+    /// Staff CPNI training records: import completions from CSV.
+    #[command(subcommand)]
+    Training(commands::training::TrainingCommand),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +87,8 @@ fn main() -> ExitCode {
             Command::Breach(cmd) => commands::breach::run_breach(cmd),
             Command::Calendar(cmd) => commands::breach::run_calendar(cmd),
             Command::Policy(cmd) => commands::policy::run(cmd),
+            Command::Report(cmd) => commands::report::run(cmd).await,
+            Command::Training(cmd) => commands::training::run(cmd).await,
         }
     });
     match result {

@@ -161,6 +161,61 @@ pub(crate) fn text_width(text: &str, size: f32, bold: bool) -> f32 {
     units as f32 * scale * size / 1000.0
 }
 
+/// Greedy word wrap of `text` to lines no wider than `width` points.
+pub(crate) fn wrap(text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if current.is_empty() { word.to_owned() } else { format!("{current} {word}") };
+        if !current.is_empty() && text_width(&candidate, size, bold) > width {
+            lines.push(std::mem::replace(&mut current, word.to_owned()));
+        } else {
+            current = candidate;
+        }
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
+/// A piece of a flowing document: a heading (bold) or a paragraph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    Heading(String),
+    Paragraph(String),
+}
+
+/// A PDF of `blocks` flowed top to bottom over as many US Letter pages as they need,
+/// with one-inch margins (reports such as the annual certification).
+pub fn flowing_document(blocks: &[Block]) -> Vec<u8> {
+    const MARGIN: f32 = 72.0;
+    const LEADING: f32 = 15.0;
+    let width = PAGE_WIDTH - 2.0 * MARGIN;
+    let mut pages = Vec::new();
+    let mut page = Vec::new();
+    let mut y = PAGE_HEIGHT - MARGIN;
+    for block in blocks {
+        let (text, size, bold) = match block {
+            Block::Heading(t) => (t, 13.0, true),
+            Block::Paragraph(t) => (t, 10.5, false),
+        };
+        // A heading keeps at least two lines of what follows on its page.
+        let needed = if bold { 3.0 * LEADING } else { LEADING };
+        for line in wrap(text, size, bold, width) {
+            if y - needed < MARGIN {
+                pages.push(std::mem::take(&mut page));
+                y = PAGE_HEIGHT - MARGIN;
+            }
+            page.push(Line { x: MARGIN, y, size, bold, text: line });
+            y -= LEADING;
+        }
+        y -= LEADING / 2.0;
+    }
+    pages.push(page);
+    document(&pages)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

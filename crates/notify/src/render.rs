@@ -114,6 +114,22 @@ const TEMPLATES: &[TemplateSource] = &[
             Language::Es => include_str!("../templates/es/complaint-acknowledgement.ftl"),
         },
     },
+    TemplateSource {
+        name: "training-reminder",
+        params: &[("name", Param::Text), ("staff", Param::Text), ("expires", Param::Text)],
+        ftl: |language| match language {
+            Language::En => include_str!("../templates/en/training-reminder.ftl"),
+            Language::Es => include_str!("../templates/es/training-reminder.ftl"),
+        },
+    },
+    TemplateSource {
+        name: "certification-reminder",
+        params: &[("name", Param::Text), ("year", Param::Text), ("due", Param::Text), ("status", Param::Text)],
+        ftl: |language| match language {
+            Language::En => include_str!("../templates/en/certification-reminder.ftl"),
+            Language::Es => include_str!("../templates/es/certification-reminder.ftl"),
+        },
+    },
 ];
 
 /// A notice in every form a channel needs.

@@ -11,6 +11,7 @@ pub mod config;
 pub mod extract;
 pub mod gate;
 pub mod metrics;
+pub mod privacy_jobs;
 pub mod problem;
 pub mod serve;
 pub mod state;

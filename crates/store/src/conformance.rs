@@ -61,8 +61,10 @@ pub use special_purposes::{
     special_fraud_cases_open_and_close, special_legal_processes_recorded_and_listed, special_listed_accounts_only,
 };
 pub use staff::{counts_and_ping, staff_and_tokens};
-#[allow(unused_imports)] // until its first conformance function
-pub use training::*;
+pub use training::{
+    certification_counts_cover_the_period, certification_filing_moves_forward_only,
+    training_records_update_the_gate_input,
+};
 
 /// Expands to one `#[tokio::test]` per conformance function. `$fresh` is an async
 /// fn returning `Option<(guard, Arc<dyn Store>)>`; `None` skips the test (a backend
@@ -123,6 +125,9 @@ macro_rules! conformance_suite {
             breach_notices_linked_and_retention_enforced,
             // campaigns below this line
             // training below this line
+            training_records_update_the_gate_input,
+            certification_filing_moves_forward_only,
+            certification_counts_cover_the_period,
             // complaints below this line
             complaints_recorded_once_advanced_and_listed,
             complaints_privacy_mail_quarantine_review,

@@ -41,6 +41,9 @@ pub enum BenchCommand {
     /// Audited call-detail reads over HTTP (decided and recorded by the disclosure gate)
     /// against a plain endpoint of the same server with a body of the same size.
     Gate(super::bench_gate::GateBenchArgs),
+    /// The annual CPNI certification of a demo carrier's last year (figures, JSON,
+    /// HTML and PDF) against the grouped count queries it rests on.
+    Certification(super::bench_certification::CertificationBenchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -91,6 +94,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Auth(args) => super::bench_auth::run(args).await?,
         BenchCommand::Consent(args) => super::bench_consent::run(args).await?,
         BenchCommand::Gate(args) => super::bench_gate::run(args).await?,
+        BenchCommand::Certification(args) => super::bench_certification::run(args).await?,
         BenchCommand::Breach(args) => {
             println!("{}", super::bench_breach::run(args).await?);
             return Ok(());

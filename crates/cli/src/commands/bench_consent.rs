@@ -163,7 +163,11 @@ pub fn history(account: AccountId, index: u32, seed: u64, now: DateTime<Utc>) ->
 }
 
 /// Create accounts `range` and their histories; returns the events written.
-async fn populate(store: Arc<dyn Store>, spec: Arc<DemoSpec>, range: std::ops::Range<u32>) -> anyhow::Result<u64> {
+pub(super) async fn populate(
+    store: Arc<dyn Store>,
+    spec: Arc<DemoSpec>,
+    range: std::ops::Range<u32>,
+) -> anyhow::Result<u64> {
     const BATCH: usize = 500;
     let mut events = 0u64;
     let mut pending: Vec<ConsentEvent> = Vec::new();

@@ -200,21 +200,7 @@ fn layout(
 
 /// Greedy word wrap to the printable width.
 fn wrap(text: &str, size: f32, bold: bool) -> Vec<String> {
-    let width = PAGE_WIDTH - 2.0 * MARGIN;
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    for word in text.split_whitespace() {
-        let candidate = if current.is_empty() { word.to_owned() } else { format!("{current} {word}") };
-        if !current.is_empty() && pdf::text_width(&candidate, size, bold) > width {
-            lines.push(std::mem::replace(&mut current, word.to_owned()));
-        } else {
-            current = candidate;
-        }
-    }
-    if !current.is_empty() {
-        lines.push(current);
-    }
-    lines
+    pdf::wrap(text, size, bold, PAGE_WIDTH - 2.0 * MARGIN)
 }
 
 #[cfg(test)]

@@ -28,6 +28,12 @@ fn params(change: NoticeKind) -> BTreeMap<String, String> {
         ("due".to_owned(), "2026-06-10".to_owned()),
         // Declared by the complaint-acknowledgement template: the complaint's reference.
         ("reference".to_owned(), "C-0192F0C4".to_owned()),
+        // Declared by the training-reminder template: whose training, and when it expires.
+        ("staff".to_owned(), "Ana Ruiz (ana.csr)".to_owned()),
+        ("expires".to_owned(), "2026-06-20".to_owned()),
+        // Declared by the certification-reminder template.
+        ("year".to_owned(), "2025".to_owned()),
+        ("status".to_owned(), "draft".to_owned()),
     ])
 }
 

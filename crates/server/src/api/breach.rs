@@ -22,6 +22,7 @@ use utoipa::OpenApi;
 pub(crate) use clocks::compute_at as clocks_at;
 pub use clocks::{ClockView, ClocksView};
 pub use handlers::{IncidentRequest, IncidentView};
+pub(crate) use report::escape as escape_html;
 
 #[derive(OpenApi)]
 #[openapi(

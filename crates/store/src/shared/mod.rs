@@ -20,6 +20,7 @@ pub(crate) mod services;
 pub(crate) mod special_purposes;
 pub(crate) mod staff;
 mod time;
+pub(crate) mod training;
 
 pub(crate) use time::DbTime;
 

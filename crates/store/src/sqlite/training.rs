@@ -1,5 +1,6 @@
-//! Staff CPNI training and discipline records, and the annual certification filings on SQLite.
+//! Staff CPNI training and discipline records, and the annual certification filings on
+//! SQLite: the shared implementation, with writes under `BEGIN IMMEDIATE`.
 
-use super::SqliteStore;
+use super::{SqliteStore, begin_write};
 
-impl crate::TrainingStore for SqliteStore {}
+crate::shared::training::training_backend!(SqliteStore, sqlx::SqlitePool, sqlx::Sqlite, begin_write);
