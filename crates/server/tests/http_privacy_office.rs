@@ -130,6 +130,22 @@ async fn seed(s: &TestServer) {
     s.store.enqueue_notices(&in_year, noon(day(y, 5, 1))).await.unwrap();
     s.store.enqueue_notices(&[notice(NoticeKind::PasswordChanged, "p3")], noon(day(y + 1, 1, 2))).await.unwrap();
 
+    // Complaints received in the year (and one after it), actions against data brokers.
+    for (category, received) in [
+        ("unauthorised_release_of_cpni", noon(day(y, 3, 3))),
+        ("marketing_contact", noon(day(y, 9, 9))),
+        ("unauthorised_release_of_cpni", noon(day(y + 1, 1, 3))),
+    ] {
+        let body = json!({"category": category, "channel": "letter", "subject": "s", "description": "d", "contact": "po box 1", "received_at": received});
+        let (status, v) = send(s.post("/api/v1/complaints", &s.admin).json(&body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+    }
+    for taken_on in [day(y, 4, 4), day(y + 1, 1, 4)] {
+        let body = json!({"taken_on": taken_on, "party": "Data Finders LLC", "action": "cease_and_desist", "description": "pretexting calls"});
+        let (status, v) = send(s.post("/api/v1/broker-actions", &s.admin).json(&body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+    }
+
     // A breach determined in the year, and one determined after it.
     for determined in [noon(day(y, 8, 2)), Utc::now()] {
         let body = json!({"discovered_at": determined, "determined_at": determined, "description": "records read without cause"});
@@ -167,7 +183,11 @@ async fn the_certification_of_a_seeded_year_matches_its_records() {
         assert_eq!(f["breaches"]["incidents"], 1);
         assert_eq!(f["breaches"]["by_state"], json!({"open": 1}));
         assert_eq!(f["approval"]["opt_outs"], 0);
-        assert_eq!(f["complaints"]["total"], 0);
+        assert_eq!(f["complaints"]["total"], 2, "{}", f["complaints"]);
+        assert_eq!(f["complaints"]["by_category"]["unauthorised_release_of_cpni"], 1);
+        assert_eq!(f["complaints"]["by_category"]["marketing_contact"], 1);
+        assert_eq!(f["complaints"]["unauthorised_release_by_status"]["open"], 1);
+        assert_eq!(f["broker_actions"], json!({"total": 1, "by_action": {"cease_and_desist": 1}}));
 
         let (status, html) = {
             let r = s.get(&certification_url(&format!("{officer}&format=html")), &s.admin).send().await.unwrap();

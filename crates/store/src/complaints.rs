@@ -189,6 +189,19 @@ pub enum BrokerActionKind {
     Other,
 }
 
+impl BrokerActionKind {
+    /// The name in the API and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BrokerActionKind::CeaseAndDesist => "cease_and_desist",
+            BrokerActionKind::LawEnforcementReferral => "law_enforcement_referral",
+            BrokerActionKind::Lawsuit => "lawsuit",
+            BrokerActionKind::AccountBlock => "account_block",
+            BrokerActionKind::Other => "other",
+        }
+    }
+}
+
 /// An action taken against a data broker or pretexter. Appended; only its outcome
 /// is recorded later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -260,18 +260,25 @@ async fn breaches(state: &AppState, p: &Period) -> ApiResult<BreachSection> {
     Ok(section)
 }
 
-/// Complaints and actions against data brokers over the year.
+/// Complaints received and actions taken against data brokers over the year.
 async fn complaint_figures(
-    _state: &AppState,
-    _p: &Period,
-    _first_day: NaiveDate,
-    _year_end: NaiveDate,
+    state: &AppState,
+    p: &Period,
+    first_day: NaiveDate,
+    year_end: NaiveDate,
 ) -> ApiResult<(ComplaintSection, BrokerActionSection)> {
-    // TODO(merge): ComplaintStore — `complaint_summary(p.from, p.to)` into
-    // ComplaintSection (total, by_category, unauthorised_release_by_status) and
-    // `broker_actions_between(first_day, year_end)` counted by action into
-    // BrokerActionSection. Until the complaints work is merged there are no records.
-    Ok((ComplaintSection::default(), BrokerActionSection::default()))
+    let summary = state.store.complaint_summary(p.from, p.to).await?;
+    let complaints = ComplaintSection {
+        total: summary.total,
+        by_category: summary.by_category,
+        unauthorised_release_by_status: summary.unauthorised_release_by_status,
+    };
+    let mut brokers = BrokerActionSection::default();
+    for action in state.store.broker_actions_between(first_day, year_end).await? {
+        brokers.total += 1;
+        *brokers.by_action.entry(action.action.as_str().to_owned()).or_default() += 1;
+    }
+    Ok((complaints, brokers))
 }
 
 /// Campaigns reviewed (approved or rejected) over the year.
