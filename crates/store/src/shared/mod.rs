@@ -12,6 +12,7 @@ pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod breach;
 pub(crate) mod calls;
+pub(crate) mod campaigns;
 pub(crate) mod consent;
 pub(crate) mod invoices;
 pub(crate) mod notices;
