@@ -72,7 +72,8 @@ fn find(snapshots: Vec<AudienceSnapshot>, audience: Uuid) -> ApiResult<AudienceS
 /// Compute and snapshot the audience of an approved (or running) campaign.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/audiences", tag = "campaigns", params(("id" = Uuid, Path)),
     responses((status = 201, body = AudienceView, description = "the snapshot and its included accounts"),
-        (status = 403, description = "the gate refused: the campaign is not approved")))]
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "the gate refused: the campaign is not approved")),
+    security(("bearer" = [])))]
 pub async fn compute(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -118,7 +119,8 @@ pub struct MembersQuery {
 /// A snapshot and its members: who was targeted, and why each was allowed or left out.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/audiences/{audience}", tag = "campaigns",
     params(("id" = Uuid, Path), ("audience" = Uuid, Path), MembersQuery),
-    responses((status = 200, body = AudienceView), (status = 404)))]
+    responses((status = 200, body = AudienceView), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn members(
     State(state): State<AppState>,
     ApiPath((id, audience)): ApiPath<(Uuid, Uuid)>,
@@ -198,7 +200,8 @@ fn csv(c: &Campaign, rows: &[ExportRow]) -> String {
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/audiences/{audience}/exports", tag = "campaigns",
     request_body = ExportRequest, params(("id" = Uuid, Path), ("audience" = Uuid, Path)),
     responses((status = 200, body = Vec<ExportRow>, description = "JSON, or text/csv when asked"),
-        (status = 403, description = "the gate refused"), (status = 404)))]
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "the gate refused"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn export(
     State(state): State<AppState>,
     staff: CurrentStaff,

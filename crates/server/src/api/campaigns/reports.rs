@@ -104,32 +104,106 @@ async fn report_row(state: &AppState, c: Campaign) -> ApiResult<CampaignReportRo
     })
 }
 
-/// Every value of a JSON object as CSV fields: text as itself, lists joined by `; `,
-/// nothing for null.
-fn csv_of<T: Serialize>(rows: &[T]) -> String {
-    let values: Vec<serde_json::Map<String, serde_json::Value>> = rows
-        .iter()
-        .filter_map(|r| serde_json::to_value(r).ok())
-        .filter_map(|v| if let serde_json::Value::Object(m) = v { Some(m) } else { None })
-        .collect();
-    let Some(first) = values.first() else { return String::new() };
-    let mut out = csv_row(first.keys().map(String::as_str));
-    let field = |v: &serde_json::Value| match v {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(items) => {
-            items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect::<Vec<_>>().join("; ")
-        }
-        other => other.to_string(),
-    };
-    for m in &values {
-        let fields: Vec<String> = m.values().map(field).collect();
+/// A report row as CSV: its header and its fields in the same order.
+trait CsvRecord {
+    const HEADER: &'static [&'static str];
+    fn fields(&self) -> Vec<String>;
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(T::to_string).unwrap_or_default()
+}
+
+impl CsvRecord for CampaignReportRow {
+    const HEADER: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "sponsor",
+        "sponsor_name",
+        "cpni_categories",
+        "offers",
+        "channels",
+        "starts_on",
+        "ends_on",
+        "state",
+        "created_by",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "review_reason",
+        "audiences",
+        "latest_audience_size",
+        "closed_at",
+        "retain_until",
+    ];
+
+    fn fields(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.name.clone(),
+            self.description.clone(),
+            self.sponsor.clone(),
+            opt(&self.sponsor_name),
+            self.cpni_categories.join("; "),
+            self.offers.join("; "),
+            self.channels.join("; "),
+            self.starts_on.to_string(),
+            self.ends_on.to_string(),
+            self.state.clone(),
+            self.created_by.clone(),
+            opt(&self.submitted_at.map(|t| t.to_rfc3339())),
+            opt(&self.reviewed_by),
+            opt(&self.reviewed_at.map(|t| t.to_rfc3339())),
+            opt(&self.review_reason),
+            self.audiences.to_string(),
+            opt(&self.latest_audience_size),
+            opt(&self.closed_at.map(|t| t.to_rfc3339())),
+            opt(&self.retain_until),
+        ]
+    }
+}
+
+impl CsvRecord for DisclosureRow {
+    const HEADER: &'static [&'static str] = &[
+        "seq",
+        "at",
+        "principal_kind",
+        "principal_id",
+        "action",
+        "purpose",
+        "account_id",
+        "legal_ref",
+        "record_refs",
+        "policy_ids",
+    ];
+
+    fn fields(&self) -> Vec<String> {
+        vec![
+            self.seq.to_string(),
+            self.at.to_rfc3339(),
+            self.principal_kind.clone(),
+            self.principal_id.clone(),
+            self.action.clone(),
+            opt(&self.purpose),
+            opt(&self.account_id),
+            opt(&self.legal_ref),
+            self.record_refs.join("; "),
+            self.policy_ids.join("; "),
+        ]
+    }
+}
+
+fn csv_of<T: CsvRecord>(rows: &[T]) -> String {
+    let mut out = csv_row(T::HEADER.iter().copied());
+    for r in rows {
+        let fields = r.fields();
         out.push_str(&csv_row(fields.iter().map(String::as_str)));
     }
     out
 }
 
-fn respond<T: Serialize>(format: ExportFormat, rows: Vec<T>) -> Response {
+fn respond<T: Serialize + CsvRecord>(format: ExportFormat, rows: Vec<T>) -> Response {
     match format {
         ExportFormat::Json => Json(rows).into_response(),
         ExportFormat::Csv => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv_of(&rows)).into_response(),
@@ -138,7 +212,8 @@ fn respond<T: Serialize>(format: ExportFormat, rows: Vec<T>) -> Response {
 
 /// The campaigns active in a period, with the fields the record-keeping rule requires.
 #[utoipa::path(get, path = "/api/v1/campaigns/report", tag = "campaigns", params(PeriodQuery),
-    responses((status = 200, body = Vec<CampaignReportRow>, description = "JSON, or text/csv when asked")))]
+    responses((status = 200, body = Vec<CampaignReportRow>, description = "JSON, or text/csv when asked"), (status = 422, body = Problem, content_type = "application/problem+json", description = "invalid input")),
+    security(("bearer" = [])))]
 pub async fn report(State(state): State<AppState>, ApiQuery(q): ApiQuery<PeriodQuery>) -> ApiResult<Response> {
     let (from, to) = q.bounds()?;
     let mut rows = Vec::new();
@@ -176,7 +251,8 @@ fn is_third_party_access(e: &AuditEntry) -> bool {
 /// Every allowed disclosure to a third party in a period: partner exports, legal
 /// process, other carriers' PIC-freeze inquiries — from the audit chain.
 #[utoipa::path(get, path = "/api/v1/campaigns/third-party-disclosures", tag = "campaigns", params(PeriodQuery),
-    responses((status = 200, body = Vec<DisclosureRow>, description = "JSON, or text/csv when asked")))]
+    responses((status = 200, body = Vec<DisclosureRow>, description = "JSON, or text/csv when asked"), (status = 422, body = Problem, content_type = "application/problem+json", description = "invalid input")),
+    security(("bearer" = [])))]
 pub async fn third_party_disclosures(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<PeriodQuery>,

@@ -220,7 +220,8 @@ async fn save(
 
 /// Create a draft campaign.
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = CampaignRequest,
-    responses((status = 201, body = CampaignView), (status = 422, description = "invalid, with the field path")))]
+    responses((status = 201, body = CampaignView), (status = 422, body = Problem, content_type = "application/problem+json", description = "invalid, with the field path")),
+    security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -261,7 +262,8 @@ pub async fn create(
 /// Replace a campaign's facts. After submission or approval it goes (back) to review.
 #[utoipa::path(put, path = "/api/v1/campaigns/{id}", tag = "campaigns", request_body = EditRequest,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = CampaignView), (status = 409, description = "closed, or changed meanwhile")))]
+    responses((status = 200, body = CampaignView), (status = 409, body = Problem, content_type = "application/problem+json", description = "closed, or changed meanwhile")),
+    security(("bearer" = [])))]
 pub async fn edit(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -299,7 +301,8 @@ pub async fn edit(
 
 /// Submit a draft for supervisory review.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/submit", tag = "campaigns", params(("id" = Uuid, Path)),
-    responses((status = 200, body = CampaignView), (status = 409, description = "not a draft")))]
+    responses((status = 200, body = CampaignView), (status = 409, body = Problem, content_type = "application/problem+json", description = "not a draft")),
+    security(("bearer" = [])))]
 pub async fn submit(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -328,8 +331,9 @@ fn engine() -> ApiResult<&'static Engine> {
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/review", tag = "campaigns", request_body = ReviewRequest,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = CampaignView),
-        (status = 403, description = "separation of duties: the policy that refused it and what to do instead"),
-        (status = 409, description = "not awaiting review, or changed since the version reviewed")))]
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "separation of duties: the policy that refused it and what to do instead"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "not awaiting review, or changed since the version reviewed")),
+    security(("bearer" = [])))]
 pub async fn review(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -356,13 +360,20 @@ pub async fn review(
         return Err(wrong_state(&c, "reviewed", "submitted"));
     }
     if c.version != body.version {
-        return Err(conflict("version_conflict", "the campaign changed since the version you reviewed; review it again"));
+        return Err(conflict(
+            "version_conflict",
+            "the campaign changed since the version you reviewed; review it again",
+        ));
     }
     let training = state.config.rules.training_validity_months;
     let roles: Vec<_> = staff.0.roles.iter().copied().collect();
     let request = CampaignReview {
         reviewer: Principal::staff(me.clone(), &roles, staff.0.training_current(state.now().date_naive(), training)),
-        campaign: CampaignFacts { id: c.id.to_string(), state: c.state.as_str().to_owned(), authors: c.authors.clone() },
+        campaign: CampaignFacts {
+            id: c.id.to_string(),
+            state: c.state.as_str().to_owned(),
+            authors: c.authors.clone(),
+        },
         decision: body.decision,
     };
     let decision = engine()?.decide_campaign_review(&request);
@@ -389,7 +400,8 @@ pub async fn review(
 
 /// Start an approved campaign.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/start", tag = "campaigns", params(("id" = Uuid, Path)),
-    responses((status = 200, body = CampaignView), (status = 409, description = "not approved")))]
+    responses((status = 200, body = CampaignView), (status = 409, body = Problem, content_type = "application/problem+json", description = "not approved")),
+    security(("bearer" = [])))]
 pub async fn start(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -415,7 +427,8 @@ fn close(state: &AppState, c: &mut Campaign, to: CampaignState) {
 
 /// Complete a running campaign; its record is kept for the retention period from now.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/complete", tag = "campaigns", params(("id" = Uuid, Path)),
-    responses((status = 200, body = CampaignView), (status = 409, description = "not running")))]
+    responses((status = 200, body = CampaignView), (status = 409, body = Problem, content_type = "application/problem+json", description = "not running")),
+    security(("bearer" = [])))]
 pub async fn complete(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -434,7 +447,8 @@ pub async fn complete(
 /// Withdraw a campaign that is not closed; its record is kept all the same.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/withdraw", tag = "campaigns", request_body = TransitionRequest,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = CampaignView), (status = 409, description = "already closed")))]
+    responses((status = 200, body = CampaignView), (status = 409, body = Problem, content_type = "application/problem+json", description = "already closed")),
+    security(("bearer" = [])))]
 pub async fn withdraw(
     State(state): State<AppState>,
     staff: CurrentStaff,
@@ -450,7 +464,8 @@ pub async fn withdraw(
 
 /// Delete a campaign's record, trail and snapshots once its retention period is over.
 #[utoipa::path(delete, path = "/api/v1/campaigns/{id}", tag = "campaigns", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 422, description = "still retained: the date it may be deleted")))]
+    responses((status = 204), (status = 422, body = Problem, content_type = "application/problem+json", description = "still retained: the date it may be deleted")),
+    security(("bearer" = [])))]
 pub async fn delete(State(state): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
     state.store.delete_campaign(id, state.now().date_naive()).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -458,7 +473,8 @@ pub async fn delete(State(state): State<AppState>, ApiPath(id): ApiPath<Uuid>) -
 
 /// One campaign with its trail and snapshots.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", params(("id" = Uuid, Path)),
-    responses((status = 200, body = CampaignView), (status = 404)))]
+    responses((status = 200, body = CampaignView), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn get_one(State(state): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<Json<CampaignView>> {
     let c = load(&state, id).await?;
     Ok(Json(view(&state, c).await?))
@@ -466,10 +482,8 @@ pub async fn get_one(State(state): State<AppState>, ApiPath(id): ApiPath<Uuid>) 
 
 /// Campaigns, oldest first.
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", params(ListQuery),
-    responses((status = 200, body = Vec<Object>)))]
-pub async fn list(
-    State(state): State<AppState>,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Vec<Campaign>>> {
+    responses((status = 200, body = Vec<Object>), (status = 422, body = Problem, content_type = "application/problem+json", description = "invalid input")),
+    security(("bearer" = [])))]
+pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Vec<Campaign>>> {
     Ok(Json(state.store.list_campaigns(q.state).await?))
 }
