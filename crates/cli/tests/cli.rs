@@ -95,9 +95,41 @@ async fn demo_serves_answers_and_stops_cleanly_without_leaking_secrets() {
     assert_eq!(list.len(), 5);
     let first = &list[0];
     let id = first["id"].as_str().unwrap();
-    let calls: serde_json::Value = http
-        .get(format!("{api}/accounts/{id}/calls?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&limit=1000"))
+    // Call detail passes the disclosure gate: the demo CSR serves the customer in store
+    // after checking a photo ID; the administrator is refused, with the reason.
+    let csr =
+        printed.lines().find(|l| l.contains("ana.csr")).and_then(|l| l.split_whitespace().last()).unwrap().to_owned();
+    let range = "from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&limit=1000";
+    let refused = http
+        .get(format!("{api}/accounts/{id}/calls?{range}&purpose=service_and_support"))
         .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), reqwest::StatusCode::FORBIDDEN);
+    let visit: serde_json::Value = http
+        .post(format!("{api}/accounts/{id}/interactions"))
+        .bearer_auth(&csr)
+        .json(&serde_json::json!({"channel": "in_store"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let visit = visit["id"].as_str().unwrap().to_owned();
+    let expires = (chrono::Utc::now() + chrono::Days::new(300)).date_naive();
+    let checked = http
+        .post(format!("{api}/interactions/{visit}/photo-id"))
+        .bearer_auth(&csr)
+        .json(&serde_json::json!({"id_type": "passport", "last4": "9876", "expires_on": expires}))
+        .send()
+        .await
+        .unwrap();
+    assert!(checked.status().is_success());
+    let calls: serde_json::Value = http
+        .get(format!("{api}/accounts/{id}/calls?{range}&purpose=service_and_support&interaction={visit}"))
+        .bearer_auth(&csr)
         .send()
         .await
         .unwrap()
@@ -109,8 +141,6 @@ async fn demo_serves_answers_and_stops_cleanly_without_leaking_secrets() {
 
     // A contact change queues an account-change notice; the demo routes it to the postal
     // spool, where the worker running inside `demo` writes a letter.
-    let csr =
-        printed.lines().find(|l| l.contains("ana.csr")).and_then(|l| l.split_whitespace().last()).unwrap().to_owned();
     let changed = http
         .post(format!("{api}/accounts/{id}/contact-points"))
         .bearer_auth(&csr)

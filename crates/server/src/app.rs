@@ -72,6 +72,9 @@ pub fn router(state: AppState) -> Router {
         // (customers on the portal, telephony webhooks).
         .merge(customer_auth::portal_routes(state.clone()))
         .merge(consent::portal_routes(state.clone()))
+        .route("/portal/calls", get(cpni::own_calls))
+        .route("/portal/services", get(cpni::own_services))
+        .route("/portal/invoices", get(cpni::own_invoices))
         .merge(audit_log::portal_routes(state.clone()))
         .merge(publication::portal_routes(state.clone()))
         .merge(complaints::portal_routes(state.clone()));

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod breach_jobs;
 pub mod config;
 pub mod extract;
+pub mod gate;
 pub mod metrics;
 pub mod problem;
 pub mod serve;

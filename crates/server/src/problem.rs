@@ -26,6 +26,15 @@ pub struct Problem {
     /// The input field the problem is about, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// A refusal by the disclosure gate: the policies that decided it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deciding_policies: Vec<String>,
+    /// A refusal by the disclosure gate: what the caller may do instead.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed_instead: Vec<String>,
+    /// A refusal by the disclosure gate: the audit entry that records it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_seq: Option<u64>,
     #[serde(skip)]
     pub retry_after_secs: Option<u64>,
     #[serde(skip)]
@@ -41,6 +50,9 @@ impl Problem {
             detail: detail.into(),
             code,
             field: None,
+            deciding_policies: Vec::new(),
+            allowed_instead: Vec::new(),
+            audit_seq: None,
             retry_after_secs: None,
             www_authenticate: false,
         }

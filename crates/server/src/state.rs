@@ -1,5 +1,6 @@
 use crate::auth::limiter::FailureLimiter;
 use crate::config::Config;
+use crate::gate::Gate;
 use chrono::{DateTime, Utc};
 use cpniguard_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -29,10 +30,12 @@ pub struct AppState {
     /// Failed customer credential checks per source (issue 4).
     pub customer_limiter: Arc<FailureLimiter>,
     pub metrics: PrometheusHandle,
+    /// The disclosure gate: every CPNI read and use passes it (issue 5).
+    pub gate: Arc<Gate>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, config: Config, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Arc<dyn Store>, config: Config, clock: Arc<dyn Clock>, gate: Gate) -> Self {
         let sec = &config.security;
         let auth_limiter = FailureLimiter::new(
             sec.auth_failures_allowed,
@@ -52,7 +55,17 @@ impl AppState {
             clock,
             auth_limiter: Arc::new(auth_limiter),
             metrics: crate::metrics::handle(),
+            gate: Arc::new(gate),
         }
+    }
+
+    /// A state whose audit chain is signed with a fresh key that is not kept: for tests
+    /// and benchmarks, which verify with the key they never see otherwise. Panics when
+    /// the configured policy set is invalid.
+    pub fn with_throwaway_key(store: Arc<dyn Store>, config: Config, clock: Arc<dyn Clock>) -> Self {
+        let key = crate::audit_writer::keys::generate();
+        let (gate, _writer) = Gate::start(store.clone(), &config, clock.clone(), key).expect("a valid policy set");
+        Self::new(store, config, clock, gate)
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -137,7 +137,7 @@ async fn contact_changes_are_kept_as_history() {
 }
 
 #[tokio::test]
-async fn cpni_reads_are_admin_only_for_now() {
+async fn cpni_reads_pass_the_gate_page_and_find_invoices_only_under_their_account() {
     for s in servers().await {
         let created = create(&s, "UT-3001", "+18015550301").await;
         let id: AccountId = created["id"].as_str().unwrap().parse().unwrap();
@@ -201,18 +201,24 @@ async fn cpni_reads_are_admin_only_for_now() {
             .await
             .unwrap();
 
-        for path in ["services", "calls", "invoices"] {
-            let r = s.get(&format!("/api/v1/accounts/{id}/{path}"), &s.csr).send().await.unwrap();
-            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path} is closed to CSRs until the gate lands");
-        }
-        let services: Value =
-            s.get(&format!("/api/v1/accounts/{id}/services"), &s.admin).send().await.unwrap().json().await.unwrap();
-        assert_eq!(services["services"][0]["configuration"]["codec"], "G.711");
+        // CPNI is read through the disclosure gate: a CSR serving the customer in store,
+        // after checking a valid photo ID (the gate's own tests cover refusals).
+        let visit = s.in_store_with_photo_id(&s.csr, &id.to_string()).await;
+        let grounds = format!("purpose=service_and_support&interaction={visit}");
+        let services: Value = s
+            .get(&format!("/api/v1/accounts/{id}/services?{grounds}"), &s.csr)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(services["services"][0]["configuration"]["codec"], "G.711", "{services}");
 
         let from = base.to_rfc3339().replace('+', "%2B");
         let to = (base + Duration::hours(3)).to_rfc3339().replace('+', "%2B");
         let page: Value = s
-            .get(&format!("/api/v1/accounts/{id}/calls?from={from}&to={to}&limit=2"), &s.admin)
+            .get(&format!("/api/v1/accounts/{id}/calls?from={from}&to={to}&limit=2&{grounds}"), &s.csr)
             .send()
             .await
             .unwrap()
@@ -222,7 +228,7 @@ async fn cpni_reads_are_admin_only_for_now() {
         assert_eq!(page["calls"].as_array().unwrap().len(), 2, "{}", s.backend);
         let after = page["next_after"].as_str().unwrap();
         let page2: Value = s
-            .get(&format!("/api/v1/accounts/{id}/calls?from={from}&to={to}&limit=2&after={after}"), &s.admin)
+            .get(&format!("/api/v1/accounts/{id}/calls?from={from}&to={to}&limit=2&after={after}&{grounds}"), &s.csr)
             .send()
             .await
             .unwrap()
@@ -232,13 +238,20 @@ async fn cpni_reads_are_admin_only_for_now() {
         assert_eq!(page2["calls"].as_array().unwrap().len(), 1, "the range end is exclusive");
         assert!(page2.get("next_after").is_none());
 
-        let invoices: Value =
-            s.get(&format!("/api/v1/accounts/{id}/invoices"), &s.admin).send().await.unwrap().json().await.unwrap();
+        let invoices: Value = s
+            .get(&format!("/api/v1/accounts/{id}/invoices?{grounds}"), &s.csr)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(invoices["invoices"][0]["total"], 3034);
-        let one = s.get(&format!("/api/v1/accounts/{id}/invoices/{invoice_id}"), &s.admin).send().await.unwrap();
+        let one =
+            s.get(&format!("/api/v1/accounts/{id}/invoices/{invoice_id}?{grounds}"), &s.csr).send().await.unwrap();
         assert_eq!(one.status(), StatusCode::OK);
         let other = s
-            .get(&format!("/api/v1/accounts/{}/invoices/{invoice_id}", AccountId::new()), &s.admin)
+            .get(&format!("/api/v1/accounts/{}/invoices/{invoice_id}?{grounds}", AccountId::new()), &s.csr)
             .send()
             .await
             .unwrap();

@@ -297,7 +297,7 @@ async fn the_daily_job_reminds_the_privacy_office_once_a_day_per_overdue_clock()
         // Determined 30 days ago, agencies never told: the agency notice is overdue.
         let id = incident(&s, 30, &[]).await;
         let config = config_for(&sink);
-        let state = cpniguard_server::AppState::new(
+        let state = cpniguard_server::AppState::with_throwaway_key(
             s.store.clone(),
             config.clone(),
             std::sync::Arc::new(cpniguard_server::SystemClock),
@@ -360,7 +360,7 @@ async fn a_small_no_harm_incident_under_the_2023_order_has_an_annual_summary_clo
         assert_eq!(v["overdue"][0]["incident_id"], json!(id));
 
         let c = config();
-        let state = cpniguard_server::AppState::new(
+        let state = cpniguard_server::AppState::with_throwaway_key(
             s.store.clone(),
             c.clone(),
             std::sync::Arc::new(cpniguard_server::SystemClock),

@@ -148,7 +148,7 @@ pub async fn run(args: BreachBenchArgs) -> anyhow::Result<serde_json::Value> {
 
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(store.clone(), config.clone(), Arc::new(SystemClock));
+    let state = AppState::with_throwaway_key(store.clone(), config.clone(), Arc::new(SystemClock));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(cpniguard_server::serve::serve(state, listener, async {
         let _ = stopped.await;

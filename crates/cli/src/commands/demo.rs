@@ -13,6 +13,7 @@ use cpniguard_core::notice::Channel;
 use cpniguard_core::staff::{NewStaff, Role, Staff, Username};
 use cpniguard_demo::{DemoSpec, SeedProgress};
 use cpniguard_server::Config;
+use cpniguard_server::audit_writer::keys;
 use cpniguard_server::serve::init_logging;
 use cpniguard_store::Store;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -56,6 +57,8 @@ fn demo_staff(today: NaiveDate) -> Vec<(&'static str, &'static str, Role, Option
         ("pat.privacy", "Pat Morgan (Privacy Office)", Role::PrivacyOfficer, recent),
         ("aud.auditor", "Avery Brooks (Auditor)", Role::Auditor, recent),
         ("sam.admin", "Sam Patel (Administrator)", Role::Admin, recent),
+        // Another carrier, for the PIC-freeze inquiry: no CPNI training applies.
+        ("acme.carrier", "Acme Long Distance (another carrier)", Role::Carrier, None),
     ]
 }
 
@@ -74,6 +77,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         c.notices.postal.enabled = true;
         c.notices.postal.spool_dir = dir.join("postal-spool").display().to_string();
         c.notices.routing.default_channels = vec![Channel::Postal];
+        c.audit.signing_key_file = dir.join("audit-signing.key");
+        c.audit.public_key_file = dir.join("audit-signing.pub");
         c
     };
     if let Some(url) = &args.database_url {
@@ -85,6 +90,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     config.validate()?;
     write_config(&config_path, &config)?;
     init_logging(&config.log);
+    if !config.audit.signing_key_file.exists() {
+        // The demo carrier's audit key, as `cpniguard init` would make it.
+        let key_dir = config.audit.signing_key_file.parent().unwrap_or(&dir);
+        keys::write_key_pair(key_dir, &keys::generate()).context("writing the demo audit key pair")?;
+    }
 
     let store = open_store(&config).await?;
     let report = seed_with_progress(store.as_ref(), &args).await?;

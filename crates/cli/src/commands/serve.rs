@@ -2,8 +2,10 @@ use crate::context::{DbArgs, open_store, scheme};
 use anyhow::Context as _;
 use clap::Args;
 use cpniguard_notify::Worker;
+use cpniguard_server::audit_writer::keys;
+use cpniguard_server::gate::Gate;
 use cpniguard_server::serve::{init_logging, serve, shutdown_signal};
-use cpniguard_server::{AppState, Config, SystemClock};
+use cpniguard_server::{AppState, Clock, Config, SystemClock};
 use cpniguard_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -71,13 +73,22 @@ pub async fn serve_until_signal(
     tracing::info!(%addr, database = scheme(&config.database.url), "listening");
     let stop = shutdown_fanout();
     let worker = spawn_worker(&config, store.clone(), stop.clone())?;
+    let key_file = &config.audit.signing_key_file;
+    let key = keys::load_signing_key(key_file)
+        .with_context(|| format!("the audit signing key {} (create it with `cpniguard init`)", key_file.display()))?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (gate, audit_writer) =
+        Gate::start(store.clone(), &config, clock.clone(), key).context("starting the disclosure gate")?;
     on_listening(addr);
-    let state = AppState::new(store, config, Arc::new(SystemClock));
-    tokio::spawn(cpniguard_server::breach_jobs::run(state.clone(), stopped(stop.clone())));
+    let state = AppState::new(store, config, clock, gate);
+    let jobs = tokio::spawn(cpniguard_server::breach_jobs::run(state.clone(), stopped(stop.clone())));
     serve(state, listener, stopped(stop)).await?;
     if let Some(worker) = worker {
         worker.await.context("the notice worker panicked")?;
     }
+    // The audit writer ends, with a last checkpoint, once every state handle is gone.
+    jobs.await.context("the breach job panicked")?;
+    audit_writer.await.context("the audit writer panicked")?;
     Ok(())
 }
 

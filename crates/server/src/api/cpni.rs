@@ -1,7 +1,15 @@
-//! Read endpoints for CPNI: services, calls, invoices. Open to the `admin` role only
-//! until the disclosure gate decides access per purpose and customer authentication.
+//! Read endpoints for CPNI: services, calls, invoices — for staff, and for customers on
+//! the portal. Every read passes the disclosure gate first (`crate::gate`): the caller
+//! names the purpose and, on a customer interaction, the interaction whose
+//! authentication evidence the read rests on (or the legal process or fraud case it is
+//! made under); the gate decides, records the decision in the audit chain, and only
+//! then is the data read. A refusal is a 403 naming the deciding policies and what
+//! would be allowed instead.
 
+use crate::auth::CurrentStaff;
+use crate::auth::customer::CurrentCustomer;
 use crate::extract::{ApiPath, ApiQuery};
+use crate::gate::{GateRequest, RequestId};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
@@ -10,12 +18,50 @@ use chrono::{DateTime, Duration, Utc};
 use cpniguard_core::ValidationError;
 use cpniguard_core::cpni::{CallDetailRecord, Invoice, Service, TimeRange};
 use cpniguard_core::ids::{AccountId, CallId, InvoiceId};
+use cpniguard_policy::{Action, Channel, Purpose};
 use cpniguard_store::{CallCursor, CallQuery, MAX_PAGE};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
 
-async fn require_account(state: &AppState, id: AccountId) -> ApiResult<()> {
-    state.store.get_account(id).await?.map(|_| ()).ok_or_else(|| Problem::not_found("account"))
+/// Why and on what grounds staff read an account's CPNI (query parameters).
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct Grounds {
+    /// One of the seven purposes: service_and_support, billing, legal_process,
+    /// fraud_protection, marketing_with_approval, pic_freeze_inquiry, directory_listing.
+    #[param(value_type = String)]
+    pub purpose: Purpose,
+    /// The customer interaction (call, chat, visit) whose authentication evidence the
+    /// read rests on; its channel is the channel of the read.
+    pub interaction: Option<Uuid>,
+    /// The channel when no interaction is named (default `none`).
+    #[param(value_type = Option<String>)]
+    pub channel: Option<Channel>,
+    /// The recorded subpoena or court order (purpose legal_process).
+    pub legal_process: Option<Uuid>,
+    /// The open fraud case (purpose fraud_protection).
+    pub fraud_case: Option<Uuid>,
+}
+
+impl Grounds {
+    fn request(&self, staff: &CurrentStaff, action: Action, account: AccountId, request_id: RequestId) -> GateRequest {
+        GateRequest::staff(&staff.0, action, self.purpose)
+            .account(account)
+            .channel(self.channel.unwrap_or(Channel::None))
+            .interaction(self.interaction)
+            .legal_process(self.legal_process)
+            .fraud_case(self.fraud_case)
+            .request_id(request_id.0)
+    }
+}
+
+/// A customer's own reads on the portal: service and support, online, on the evidence
+/// of their session's login.
+fn own_request(customer: &CurrentCustomer, action: Action, request_id: RequestId) -> GateRequest {
+    GateRequest::customer(customer.account_id, customer.interaction_id, action, Purpose::ServiceAndSupport)
+        .request_id(request_id.0)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -25,15 +71,28 @@ pub struct ServiceList {
 
 #[utoipa::path(
     get, path = "/api/v1/accounts/{id}/services", tag = "cpni",
-    params(("id" = AccountId, Path, description = "Account id")),
-    responses((status = 200, body = ServiceList), (status = 404, body = Problem, content_type = "application/problem+json")),
+    params(("id" = AccountId, Path, description = "Account id"), Grounds),
+    responses(
+        (status = 200, body = ServiceList),
+        (status = 403, description = "Refused by the disclosure policy, with what would be allowed instead", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
-pub async fn services(State(state): State<AppState>, ApiPath(id): ApiPath<AccountId>) -> ApiResult<Json<ServiceList>> {
-    require_account(&state, id).await?;
+pub async fn services(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    request_id: RequestId,
+    ApiPath(id): ApiPath<AccountId>,
+    ApiQuery(grounds): ApiQuery<Grounds>,
+) -> ApiResult<Json<ServiceList>> {
+    let request = grounds.request(&staff, Action::ReadServices, id, request_id).record_ref("services");
+    state.gate.authorize(&state, request).await?;
     Ok(Json(ServiceList { services: state.store.list_services(id).await? }))
 }
 
+/// The call-detail query: the range and page, and the same grounds as [`Grounds`]
+/// (listed again because a query string cannot be split between two extractors).
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -46,6 +105,80 @@ pub struct CallParams {
     pub after: Option<String>,
     /// Page size, 1 to 1000 (default 100).
     pub limit: Option<u32>,
+    /// As in [`Grounds`]: the purpose of the read.
+    #[param(value_type = String)]
+    pub purpose: Purpose,
+    /// As in [`Grounds`]: the interaction whose evidence the read rests on.
+    pub interaction: Option<Uuid>,
+    /// As in [`Grounds`]: the channel when no interaction is named.
+    #[param(value_type = Option<String>)]
+    pub channel: Option<Channel>,
+    /// As in [`Grounds`]: the recorded legal process; its date range must cover `from`..`to`.
+    pub legal_process: Option<Uuid>,
+    /// As in [`Grounds`]: the open fraud case.
+    pub fraud_case: Option<Uuid>,
+}
+
+impl CallParams {
+    fn grounds(&self) -> Grounds {
+        Grounds {
+            purpose: self.purpose,
+            interaction: self.interaction,
+            channel: self.channel,
+            legal_process: self.legal_process,
+            fraud_case: self.fraud_case,
+        }
+    }
+}
+
+/// The customer's own call-detail query on the portal.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OwnCallParams {
+    /// Start of the range (inclusive), RFC 3339. Default: 31 days before `to`.
+    pub from: Option<DateTime<Utc>>,
+    /// End of the range (exclusive), RFC 3339. Default: now.
+    pub to: Option<DateTime<Utc>>,
+    /// The `next_after` of the previous page.
+    pub after: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    pub limit: Option<u32>,
+}
+
+/// The validated range and page of a call-detail query.
+struct CallPage {
+    range: TimeRange,
+    after: Option<CallCursor>,
+    limit: u32,
+}
+
+impl CallPage {
+    fn parse(
+        state: &AppState,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        after: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<Self, ValidationError> {
+        let to = to.unwrap_or_else(|| state.now());
+        let range = TimeRange::new(from.unwrap_or(to - Duration::days(31)), to)?;
+        let limit = limit.unwrap_or(100);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ValidationError::new("limit", format!("1 to {MAX_PAGE}")));
+        }
+        Ok(Self { range, after: after.map(decode_cursor).transpose()?, limit })
+    }
+
+    fn record_ref(&self) -> String {
+        format!("calls:{}/{}", self.range.from.to_rfc3339(), self.range.to.to_rfc3339())
+    }
+
+    async fn read(self, state: &AppState, account: AccountId) -> ApiResult<Json<CallList>> {
+        let query = CallQuery { account, range: self.range, after: self.after, limit: self.limit };
+        let page = state.store.list_calls(&query).await?;
+        Ok(Json(CallList { calls: page.calls, next_after: page.next_after.as_ref().map(encode_cursor) }))
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,6 +209,7 @@ fn decode_cursor(s: &str) -> Result<CallCursor, ValidationError> {
     params(("id" = AccountId, Path, description = "Account id"), CallParams),
     responses(
         (status = 200, description = "Calls in the range, oldest first", body = CallList),
+        (status = 403, description = "Refused by the disclosure policy, with what would be allowed instead", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
@@ -83,20 +217,19 @@ fn decode_cursor(s: &str) -> Result<CallCursor, ValidationError> {
 )]
 pub async fn calls(
     State(state): State<AppState>,
+    staff: CurrentStaff,
+    request_id: RequestId,
     ApiPath(id): ApiPath<AccountId>,
     ApiQuery(params): ApiQuery<CallParams>,
 ) -> ApiResult<Json<CallList>> {
-    let to = params.to.unwrap_or_else(|| state.now());
-    let from = params.from.unwrap_or(to - Duration::days(31));
-    let range = TimeRange::new(from, to)?;
-    let limit = params.limit.unwrap_or(100);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ValidationError::new("limit", format!("1 to {MAX_PAGE}")).into());
-    }
-    let after = params.after.as_deref().map(decode_cursor).transpose()?;
-    require_account(&state, id).await?;
-    let page = state.store.list_calls(&CallQuery { account: id, range, after, limit }).await?;
-    Ok(Json(CallList { calls: page.calls, next_after: page.next_after.as_ref().map(encode_cursor) }))
+    let page = CallPage::parse(&state, params.from, params.to, params.after.as_deref(), params.limit)?;
+    let request = params
+        .grounds()
+        .request(&staff, Action::ReadCallDetail, id, request_id)
+        .period(page.range.from, page.range.to)
+        .record_ref(page.record_ref());
+    state.gate.authorize(&state, request).await?;
+    page.read(&state, id).await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -106,27 +239,100 @@ pub struct InvoiceList {
 
 #[utoipa::path(
     get, path = "/api/v1/accounts/{id}/invoices", tag = "cpni",
-    params(("id" = AccountId, Path, description = "Account id")),
-    responses((status = 200, description = "Newest first", body = InvoiceList), (status = 404, body = Problem, content_type = "application/problem+json")),
+    params(("id" = AccountId, Path, description = "Account id"), Grounds),
+    responses(
+        (status = 200, description = "Newest first", body = InvoiceList),
+        (status = 403, description = "Refused by the disclosure policy, with what would be allowed instead", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
-pub async fn invoices(State(state): State<AppState>, ApiPath(id): ApiPath<AccountId>) -> ApiResult<Json<InvoiceList>> {
-    require_account(&state, id).await?;
+pub async fn invoices(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    request_id: RequestId,
+    ApiPath(id): ApiPath<AccountId>,
+    ApiQuery(grounds): ApiQuery<Grounds>,
+) -> ApiResult<Json<InvoiceList>> {
+    let request = grounds.request(&staff, Action::ReadInvoices, id, request_id).record_ref("invoices");
+    state.gate.authorize(&state, request).await?;
     Ok(Json(InvoiceList { invoices: state.store.list_invoices(id).await? }))
 }
 
 #[utoipa::path(
     get, path = "/api/v1/accounts/{id}/invoices/{invoice_id}", tag = "cpni",
-    params(("id" = AccountId, Path, description = "Account id"), ("invoice_id" = InvoiceId, Path, description = "Invoice id")),
-    responses((status = 200, body = Invoice), (status = 404, body = Problem, content_type = "application/problem+json")),
+    params(("id" = AccountId, Path, description = "Account id"), ("invoice_id" = InvoiceId, Path, description = "Invoice id"), Grounds),
+    responses(
+        (status = 200, body = Invoice),
+        (status = 403, description = "Refused by the disclosure policy, with what would be allowed instead", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 pub async fn invoice(
     State(state): State<AppState>,
+    staff: CurrentStaff,
+    request_id: RequestId,
     ApiPath((id, invoice_id)): ApiPath<(AccountId, InvoiceId)>,
+    ApiQuery(grounds): ApiQuery<Grounds>,
 ) -> ApiResult<Json<Invoice>> {
+    let request =
+        grounds.request(&staff, Action::ReadInvoices, id, request_id).record_ref(format!("invoice:{invoice_id}"));
+    state.gate.authorize(&state, request).await?;
     let invoice = state.store.get_invoice(id, invoice_id).await?.ok_or_else(|| Problem::not_found("invoice"))?;
     Ok(Json(invoice))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/portal/calls", tag = "cpni",
+    params(OwnCallParams),
+    responses(
+        (status = 200, description = "The customer's own calls in the range, oldest first", body = CallList),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("cpniguard_session" = []))
+)]
+pub async fn own_calls(
+    State(state): State<AppState>,
+    customer: CurrentCustomer,
+    request_id: RequestId,
+    ApiQuery(params): ApiQuery<OwnCallParams>,
+) -> ApiResult<Json<CallList>> {
+    let page = CallPage::parse(&state, params.from, params.to, params.after.as_deref(), params.limit)?;
+    let request = own_request(&customer, Action::ReadCallDetail, request_id).record_ref(page.record_ref());
+    state.gate.authorize(&state, request).await?;
+    page.read(&state, customer.account_id).await
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/portal/services", tag = "cpni",
+    responses((status = 200, body = ServiceList), (status = 401, body = Problem, content_type = "application/problem+json")),
+    security(("cpniguard_session" = []))
+)]
+pub async fn own_services(
+    State(state): State<AppState>,
+    customer: CurrentCustomer,
+    request_id: RequestId,
+) -> ApiResult<Json<ServiceList>> {
+    let request = own_request(&customer, Action::ReadServices, request_id).record_ref("services");
+    state.gate.authorize(&state, request).await?;
+    Ok(Json(ServiceList { services: state.store.list_services(customer.account_id).await? }))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/portal/invoices", tag = "cpni",
+    responses((status = 200, description = "Newest first", body = InvoiceList), (status = 401, body = Problem, content_type = "application/problem+json")),
+    security(("cpniguard_session" = []))
+)]
+pub async fn own_invoices(
+    State(state): State<AppState>,
+    customer: CurrentCustomer,
+    request_id: RequestId,
+) -> ApiResult<Json<InvoiceList>> {
+    let request = own_request(&customer, Action::ReadInvoices, request_id).record_ref("invoices");
+    state.gate.authorize(&state, request).await?;
+    Ok(Json(InvoiceList { invoices: state.store.list_invoices(customer.account_id).await? }))
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ pub enum Capability {
     ReadAccounts,
     /// Open accounts and change their profile or contact points.
     WriteAccounts,
-    /// Read services, calls and invoices. Admin-only until the disclosure gate
-    /// opens them per purpose and customer authentication.
+    /// Ask for services, calls and invoices. Every staff role but other carriers may
+    /// ask; the disclosure gate decides each request by purpose, channel and evidence.
     ReadCpni,
     /// See the notices outbox and privacy-office tasks; retry abandoned notices.
     ManageNotices,
@@ -58,7 +58,7 @@ impl Capability {
         match self {
             Capability::ReadAccounts => &[Csr, Supervisor, PrivacyOfficer, Auditor, Admin],
             Capability::WriteAccounts => &[Csr, Admin],
-            Capability::ReadCpni => &[Admin],
+            Capability::ReadCpni => &[Csr, Marketing, Supervisor, PrivacyOfficer, Auditor, Admin],
             Capability::ManageNotices => &[PrivacyOfficer, Admin],
             Capability::AuthenticateCustomers => &[Csr, Supervisor, Admin],
             Capability::ManageCustomerAuth => &[PrivacyOfficer, Admin],

@@ -61,7 +61,7 @@ async fn start(
     let marketing = staff_token(store.as_ref(), "marketing.test", Role::Marketing).await;
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::new(store.clone(), config, Arc::new(SystemClock));
+    let state = AppState::with_throwaway_key(store.clone(), config, Arc::new(SystemClock));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         serve(state, listener, async {
@@ -109,4 +109,76 @@ pub fn new_account_body(number: &str, phone: &str) -> serde_json::Value {
         "email": "maria@example.com",
         "telephone_numbers": [phone]
     })
+}
+
+impl TestServer {
+    /// An interaction `token`'s holder opens with the customer of `account` on
+    /// `channel`; its id.
+    pub async fn open_interaction(&self, token: &str, account: &str, channel: &str) -> String {
+        let r = self
+            .post(&format!("/api/v1/accounts/{account}/interactions"), token)
+            .json(&serde_json::json!({"channel": channel}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+        let v: serde_json::Value = r.json().await.unwrap();
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    /// An in-store interaction in which `token`'s holder checked a valid photo ID: it
+    /// opens call detail (47 CFR 64.2010(d)); its id.
+    pub async fn in_store_with_photo_id(&self, token: &str, account: &str) -> String {
+        let interaction = self.open_interaction(token, account, "in_store").await;
+        let expires = (Utc::now() + Days::new(300)).date_naive();
+        let r = self
+            .post(&format!("/api/v1/interactions/{interaction}/photo-id"), token)
+            .json(&serde_json::json!({"id_type": "drivers_license", "last4": "A123", "expires_on": expires}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+        interaction
+    }
+}
+
+impl TestServer {
+    /// A new staff member with `role` and CPNI training completed on `trained_on`; their token.
+    pub async fn staff(&self, username: &str, role: Role, trained_on: Option<chrono::NaiveDate>) -> String {
+        let new = NewStaff {
+            username: Username::parse(username).unwrap(),
+            display_name: username.to_owned(),
+            roles: [role].into(),
+            training_completed_on: trained_on,
+        };
+        let staff = self.store.create_staff(StaffId::new(), &new, Utc::now()).await.unwrap();
+        let token = tokens::generate();
+        self.store.add_staff_token(staff.id, &tokens::hash(&token), "test", Utc::now()).await.unwrap();
+        token
+    }
+
+    /// The CSR sets the customer's online password in store, after a photo ID.
+    pub async fn set_password(&self, account: &str, password: &str) {
+        let visit = self.in_store_with_photo_id(&self.csr, account).await;
+        let r = self
+            .post(&format!("/api/v1/interactions/{visit}/credentials"), &self.csr)
+            .json(&serde_json::json!({"kind": "password", "secret": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+    }
+
+    /// Log in to the portal; the `cookie` header value of the session.
+    pub async fn portal_login(&self, email: &str, password: &str) -> String {
+        let r = self
+            .http
+            .post(self.url("/api/v1/portal/login"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+        r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+    }
 }

@@ -1,0 +1,293 @@
+//! The disclosure gate (issue 5): the one way to CPNI. A caller says who asks, what for,
+//! about which account and under which circumstances; the gate gathers the facts the
+//! policies need from the store (the account's kind, exemption, consent, freeze and
+//! listing; the interaction's authentication evidence; the legal process or fraud case
+//! named), asks the policy engine, appends the decision to the audit chain through the
+//! group-commit writer, waits for it to be durable, and only then answers. An allowed
+//! request gets a [`Permit`]; a denied one an explained 403 naming the deciding policies
+//! and what would be allowed instead. Every answer, allow or deny, is recorded first.
+
+mod facts;
+mod refusal;
+
+use crate::audit_writer::{AuditWriter, AuditWriterConfig};
+use crate::config::Config;
+use crate::problem::Problem;
+use crate::state::{AppState, Clock};
+use cpniguard_core::audit::SigningKey;
+use cpniguard_core::audit::{AuditRecord, Decision as AuditDecision, Principal as AuditPrincipal, PrincipalKind};
+use cpniguard_core::ids::AccountId;
+use cpniguard_core::staff::{Role, Staff};
+use cpniguard_policy::{Action, Channel, Decision, Engine, LoadMode, PolicyError, Purpose};
+use cpniguard_store::Store;
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+/// The policy engine and the audit writer, shared by every request.
+pub struct Gate {
+    engine: Engine,
+    writer: AuditWriter,
+}
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gate").field("engine", &self.engine).finish_non_exhaustive()
+    }
+}
+
+/// Who asks.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// Carrier staff; one with the `carrier` role is another carrier.
+    Staff(Staff),
+    /// A customer in a portal session on their own account.
+    Customer { account: AccountId, interaction: Uuid },
+    /// A background job of the carrier (`billing`, `directory_export`, ...).
+    Job(&'static str),
+}
+
+/// What the request is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// One account's CPNI.
+    Account(AccountId),
+    /// A campaign's whole audience, decided once: the policies see an account whose
+    /// approval is usable, and the caller then keeps only the accounts whose approval
+    /// status (from the consent store, in bulk) is usable.
+    Audience,
+}
+
+/// One question to the gate. Build with [`GateRequest::staff`] (or `customer`, `job`)
+/// and the chained setters.
+#[derive(Debug, Clone)]
+pub struct GateRequest {
+    pub caller: Caller,
+    pub action: Action,
+    pub purpose: Purpose,
+    pub target: Target,
+    /// The channel, when no interaction is named (an interaction's own channel wins).
+    pub channel: Channel,
+    /// The customer interaction whose authentication evidence the request rests on.
+    pub interaction: Option<Uuid>,
+    pub legal_process: Option<Uuid>,
+    pub fraud_case: Option<Uuid>,
+    /// The campaign (id, approved) for marketing purposes.
+    pub campaign: Option<(String, bool)>,
+    /// The period of the records asked for (a legal process covers a date range).
+    pub period: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
+    /// References to the records concerned (`calls:<from>/<to>`, `invoice:<id>`), never values.
+    pub record_refs: Vec<String>,
+    pub request_id: Option<String>,
+}
+
+impl GateRequest {
+    fn new(caller: Caller, action: Action, purpose: Purpose) -> Self {
+        Self {
+            caller,
+            action,
+            purpose,
+            target: Target::Audience,
+            channel: Channel::None,
+            interaction: None,
+            legal_process: None,
+            fraud_case: None,
+            campaign: None,
+            period: None,
+            record_refs: Vec::new(),
+            request_id: None,
+        }
+    }
+
+    pub fn staff(staff: &Staff, action: Action, purpose: Purpose) -> Self {
+        Self::new(Caller::Staff(staff.clone()), action, purpose)
+    }
+
+    /// A customer asking about their own account in a portal session.
+    pub fn customer(account: AccountId, interaction: Uuid, action: Action, purpose: Purpose) -> Self {
+        let mut r = Self::new(Caller::Customer { account, interaction }, action, purpose);
+        r.target = Target::Account(account);
+        r.interaction = Some(interaction);
+        r
+    }
+
+    pub fn job(job: &'static str, action: Action, purpose: Purpose) -> Self {
+        Self::new(Caller::Job(job), action, purpose)
+    }
+
+    pub fn account(mut self, account: AccountId) -> Self {
+        self.target = Target::Account(account);
+        self
+    }
+
+    pub fn target(mut self, target: Target) -> Self {
+        self.target = target;
+        self
+    }
+
+    pub fn channel(mut self, channel: Channel) -> Self {
+        self.channel = channel;
+        self
+    }
+
+    pub fn interaction(mut self, interaction: Option<Uuid>) -> Self {
+        self.interaction = interaction;
+        self
+    }
+
+    pub fn legal_process(mut self, id: Option<Uuid>) -> Self {
+        self.legal_process = id;
+        self
+    }
+
+    pub fn fraud_case(mut self, id: Option<Uuid>) -> Self {
+        self.fraud_case = id;
+        self
+    }
+
+    pub fn campaign(mut self, id: impl Into<String>, approved: bool) -> Self {
+        self.campaign = Some((id.into(), approved));
+        self
+    }
+
+    pub fn period(mut self, from: chrono::DateTime<chrono::Utc>, to: chrono::DateTime<chrono::Utc>) -> Self {
+        self.period = Some((from, to));
+        self
+    }
+
+    pub fn record_ref(mut self, reference: impl Into<String>) -> Self {
+        self.record_refs.push(reference.into());
+        self
+    }
+
+    pub fn request_id(mut self, id: Option<String>) -> Self {
+        self.request_id = id;
+        self
+    }
+}
+
+/// Proof that a request was allowed and its audit entry is durable.
+#[derive(Debug, Clone)]
+pub struct Permit {
+    /// The audit entry's place in the chain.
+    pub audit_seq: u64,
+    pub decision: Decision,
+}
+
+/// Why the gate could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum GateError {
+    #[error("the policy set: {0}")]
+    Policy(#[from] PolicyError),
+}
+
+impl Gate {
+    /// Load the policy set (the default set, or extended/replaced by the configured
+    /// directory — an invalid set is refused) and start the audit writer. Await the
+    /// returned handle after the last [`AppState`] is dropped, for the last checkpoint.
+    pub fn start(
+        store: Arc<dyn Store>,
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        key: SigningKey,
+    ) -> Result<(Self, JoinHandle<()>), GateError> {
+        let engine = load_engine(config)?;
+        let (writer, task) = AuditWriter::spawn(store, key, AuditWriterConfig::from(&config.audit), clock);
+        Ok((Self { engine, writer }, task))
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Decide, record, then answer. A request whose facts cannot be gathered (an
+    /// unknown account, a legal process that does not exist) is refused before any
+    /// decision; a decision that cannot be recorded is a 503 and reveals nothing.
+    pub async fn authorize(&self, state: &AppState, request: GateRequest) -> Result<Permit, Problem> {
+        let now = state.now();
+        let gathered = facts::gather(state, &request, now).await?;
+        let decision = self.engine.decide(&gathered.policy_request);
+        let record = audit_record(&request, &gathered, &decision, now);
+        let entry = self.writer.append(record).await.map_err(|e| {
+            tracing::error!(error = %e, "the gate could not record a decision; refusing");
+            Problem::unavailable("the decision could not be recorded in the audit log; nothing was disclosed")
+        })?;
+        metrics::counter!("cpniguard_gate_decisions_total",
+            "action" => request.action.as_str(), "decision" => if decision.allowed { "allow" } else { "deny" })
+        .increment(1);
+        if decision.allowed {
+            Ok(Permit { audit_seq: entry.seq, decision })
+        } else {
+            Err(refusal::explain(&self.engine, &gathered.policy_request, &decision, entry.seq))
+        }
+    }
+}
+
+fn load_engine(config: &Config) -> Result<Engine, PolicyError> {
+    match &config.policy.directory {
+        Some(dir) => {
+            let mode = if config.policy.replace_defaults { LoadMode::Replace } else { LoadMode::Extend };
+            Engine::with_directory(dir, mode)
+        }
+        None => Engine::with_defaults(),
+    }
+}
+
+/// The audit principal for a caller: staff by id with their roles, carriers as
+/// carriers, customers by account, jobs by name.
+fn audit_principal(caller: &Caller) -> AuditPrincipal {
+    match caller {
+        Caller::Staff(s) if s.has_role(Role::Carrier) => {
+            AuditPrincipal { kind: PrincipalKind::Carrier, id: s.id.to_string(), role: Some("carrier".to_owned()) }
+        }
+        Caller::Staff(s) => {
+            let roles: Vec<&str> = s.roles.iter().map(|r| r.as_str()).collect();
+            AuditPrincipal { kind: PrincipalKind::Staff, id: s.id.to_string(), role: Some(roles.join(",")) }
+        }
+        Caller::Customer { account, .. } => {
+            AuditPrincipal { kind: PrincipalKind::Customer, id: account.to_string(), role: None }
+        }
+        Caller::Job(job) => AuditPrincipal { kind: PrincipalKind::System, id: (*job).to_owned(), role: None },
+    }
+}
+
+fn audit_record(
+    request: &GateRequest,
+    gathered: &facts::Gathered,
+    decision: &Decision,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AuditRecord {
+    let policy = &gathered.policy_request;
+    AuditRecord {
+        at: now,
+        principal: audit_principal(&request.caller),
+        action: request.action.as_str().to_owned(),
+        account_id: match request.target {
+            Target::Account(id) => Some(id),
+            Target::Audience => None,
+        },
+        purpose: Some(request.purpose.as_str().to_owned()),
+        channel: Some(policy.channel.as_str().to_owned()),
+        interaction_id: request.interaction.map(|i| i.to_string()),
+        legal_ref: policy.legal_process.as_ref().map(|l| l.reference.clone()),
+        fraud_ref: policy.fraud_case_ref.clone(),
+        decision: if decision.allowed { AuditDecision::Allow } else { AuditDecision::Deny },
+        policy_ids: decision.deciding_policy_ids.clone(),
+        policy_set_hash: decision.policy_set_hash.clone(),
+        request_id: request.request_id.clone(),
+        record_refs: request.record_refs.clone(),
+    }
+}
+
+/// The request id the request-id layer set (`x-request-id`), for audit entries.
+#[derive(Debug, Clone, Default)]
+pub struct RequestId(pub Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestId {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Ok(RequestId(id))
+    }
+}

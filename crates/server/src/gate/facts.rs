@@ -1,0 +1,149 @@
+//! Gathering what the policies look at, from the store, for one gate request. Facts
+//! the caller names but that do not hold (an interaction of another account, an
+//! expired one, a closed fraud case) are not refused here: they become facts the
+//! policies deny on (no evidence, no case), so the refusal is decided and recorded.
+
+use super::{Caller, GateRequest, Target};
+use crate::problem::Problem;
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use cpniguard_core::account::{Account, AccountKind, DirectoryListing, TimeZoneName};
+use cpniguard_core::consent::{self, CARRIER_MARKETING, ONE_TIME, PARTNER_SHARING};
+use cpniguard_core::staff::Role;
+use cpniguard_policy::{AccountFacts, Channel, ConsentSummary, Evidence, Principal, Request};
+
+/// The policy request, with what the audit entry needs besides.
+pub(super) struct Gathered {
+    pub policy_request: Request,
+}
+
+pub(super) async fn gather(state: &AppState, request: &GateRequest, now: DateTime<Utc>) -> Result<Gathered, Problem> {
+    let account = match request.target {
+        Target::Account(id) => Some(state.store.get_account(id).await?.ok_or_else(|| Problem::not_found("account"))?),
+        Target::Audience => None,
+    };
+    let principal = principal(state, &request.caller, now);
+    let resource = match &account {
+        Some(a) => account_facts(state, a, request, now).await?,
+        None => audience_facts(),
+    };
+    let (channel, evidence) = interaction_evidence(state, request, account.as_ref(), now).await?;
+    let mut policy_request = Request::new(principal, request.action, resource, request.purpose)
+        .with_channel(channel)
+        .with_evidence(evidence);
+    if let Some(id) = request.legal_process {
+        let process = state.store.legal_process(id).await?.ok_or_else(|| Problem::not_found("legal process"))?;
+        let (from, to) = request.period.unzip();
+        let in_scope = account.as_ref().is_some_and(|a| process.covers(a.id, from, to));
+        policy_request =
+            policy_request.with_legal_process(format!("{}:{}", process.issuing_authority, process.reference), in_scope);
+    }
+    if let Some(id) = request.fraud_case {
+        let case = state.store.fraud_case(id).await?.ok_or_else(|| Problem::not_found("fraud case"))?;
+        // Only an open case of this account is a case for the policies.
+        if account.as_ref().is_some_and(|a| case.covers(a.id)) {
+            policy_request = policy_request.with_fraud_case(case.reference.clone());
+        }
+    }
+    if let Some((id, approved)) = &request.campaign {
+        policy_request = policy_request.with_campaign(id.clone(), *approved);
+    }
+    Ok(Gathered { policy_request })
+}
+
+fn principal(state: &AppState, caller: &Caller, now: DateTime<Utc>) -> Principal {
+    match caller {
+        Caller::Staff(s) if s.has_role(Role::Carrier) => Principal::carrier(s.id.to_string()),
+        Caller::Staff(s) => {
+            let today = carrier_today(state, now);
+            let current = s.active && s.training_current(today, state.config.rules.training_validity_months);
+            let roles: Vec<Role> = s.roles.iter().copied().collect();
+            Principal::staff(s.id.to_string(), &roles, current)
+        }
+        Caller::Customer { account, .. } => Principal::customer(account.to_string(), account.to_string()),
+        Caller::Job(job) => Principal::job(*job, *job),
+    }
+}
+
+/// Today in the carrier's time zone (training expiry is a date there).
+fn carrier_today(state: &AppState, now: DateTime<Utc>) -> chrono::NaiveDate {
+    match TimeZoneName::parse(&state.config.carrier.time_zone) {
+        Ok(tz) => now.with_timezone(&tz.tz()).date_naive(),
+        Err(_) => now.date_naive(),
+    }
+}
+
+async fn account_facts(
+    state: &AppState,
+    account: &Account,
+    request: &GateRequest,
+    now: DateTime<Utc>,
+) -> Result<AccountFacts, Problem> {
+    let p = &account.profile;
+    // Approval status is established before any use (47 CFR 64.2009(a)): from the
+    // account's history at this moment, never from a cached flag.
+    let policy = state.config.consent.policy();
+    let history = state.store.consent_history(account.id).await?;
+    let interaction = request.interaction.map(|i| i.to_string());
+    let usable = |name: &str| {
+        policy.scope(name).is_some_and(|scope| consent::may_use(&history, scope, now, interaction.as_deref(), &policy))
+    };
+    Ok(AccountFacts {
+        id: account.id.to_string(),
+        kind: p.kind,
+        business_exempt: p.business_exemption.is_some(),
+        consent: ConsentSummary {
+            carrier_marketing_usable: usable(CARRIER_MARKETING),
+            partner_sharing_usable: usable(PARTNER_SHARING),
+            one_time_usable: usable(ONE_TIME),
+        },
+        pic_freeze_any: p.pic_freeze.any(),
+        directory_listing: p.directory_listing,
+    })
+}
+
+/// The stand-in account of a campaign-level decision: approval usable in every scope,
+/// because only accounts whose approval is usable are kept afterwards.
+fn audience_facts() -> AccountFacts {
+    AccountFacts {
+        id: "audience".to_owned(),
+        kind: AccountKind::Residential,
+        business_exempt: false,
+        consent: ConsentSummary {
+            carrier_marketing_usable: true,
+            partner_sharing_usable: true,
+            one_time_usable: false,
+        },
+        pic_freeze_any: false,
+        directory_listing: DirectoryListing::Listed,
+    }
+}
+
+/// The channel and the authentication evidence of the named interaction. An
+/// interaction that is not this account's, or has expired, establishes nothing.
+async fn interaction_evidence(
+    state: &AppState,
+    request: &GateRequest,
+    account: Option<&Account>,
+    now: DateTime<Utc>,
+) -> Result<(Channel, Evidence), Problem> {
+    let Some(id) = request.interaction else {
+        return Ok((request.channel, Evidence::default()));
+    };
+    let interaction = state.store.get_interaction(id).await?.ok_or_else(|| Problem::not_found("interaction"))?;
+    let channel = Channel::from(interaction.channel);
+    // Evidence counts only for whoever collected it: the CSR who opened the
+    // interaction, or the customer in their own portal session.
+    let collected_by_caller = match &request.caller {
+        Caller::Staff(s) => interaction.staff_id == Some(s.id),
+        Caller::Customer { interaction: session, .. } => interaction.staff_id.is_none() && *session == id,
+        Caller::Job(_) => false,
+    };
+    let valid =
+        collected_by_caller && account.is_some_and(|a| a.id == interaction.account_id) && now < interaction.expires_at;
+    if !valid {
+        return Ok((channel, Evidence::default()));
+    }
+    let kinds: Vec<_> = state.store.list_evidence(id).await?.into_iter().map(|e| e.kind).collect();
+    Ok((channel, Evidence::from_kinds(&kinds)))
+}
