@@ -180,7 +180,7 @@ async fn review_workflow_enforces_separation_of_duties() {
         assert!(v["trail"].as_array().unwrap().iter().all(|e| e["actor"].is_string() && e["at"].is_string()));
         let (status, p) = send(s.post(&format!("/api/v1/campaigns/{id}/audiences"), &s.marketing)).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{p}");
-        assert!(p["detail"].as_str().unwrap().contains("no-unreviewed-campaign"), "{p}");
+        assert_eq!(p["deciding_policies"], json!(["no-unreviewed-campaign"]), "{p}");
         let (status, _) = send(s.post(&format!("/api/v1/campaigns/{id}/start"), &s.marketing)).await;
         assert_eq!(status, StatusCode::CONFLICT);
         // The campaign list by state.
@@ -214,6 +214,11 @@ async fn audiences_exclude_by_approval_state_and_sponsor_tier() {
         assert_eq!(status, StatusCode::CREATED, "{v}");
         let snap = &v["snapshot"];
         assert_eq!(snap["scope"], "carrier_marketing");
+        // One audited use_for_marketing decision for the whole campaign.
+        let seq: u64 = snap["decision_ref"].as_str().unwrap().trim_start_matches("audit:").parse().unwrap();
+        let entry = s.store.audit_entries(seq, 1).await.unwrap().remove(0);
+        assert_eq!((entry.record.action.as_str(), entry.record.account_id), ("use_for_marketing", None));
+        assert_eq!(entry.record.record_refs, [format!("campaign:{own}")]);
         assert_eq!(snap["candidates"], 6, "the English account does not match: {snap}");
         assert_eq!(snap["included"], 2);
         assert_eq!(snap["excluded"], json!({"no_notice": 1, "opted_out": 1, "renotice_due": 1, "waiting": 1}));
@@ -271,6 +276,24 @@ async fn audiences_exclude_by_approval_state_and_sponsor_tier() {
             assert_eq!(inc, ["opted_in"], "{sponsor}");
             assert_eq!(v["snapshot"]["excluded"]["opted_out"], 1);
             assert_eq!(v["snapshot"]["excluded"]["no_notice"], 4);
+            assert!(v["snapshot"]["decision_ref"].as_str().unwrap().starts_with("audit:"), "{v}");
+            // Handing it to the partner is a disclosure, in the third-party access log.
+            let audience = v["snapshot"]["id"].as_str().unwrap();
+            let (status, rows) = send(
+                s.post(&format!("/api/v1/campaigns/{partner}/audiences/{audience}/exports"), &s.marketing)
+                    .json(&json!({"format": "json"})),
+            )
+            .await;
+            assert_eq!((status, rows.as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{rows}");
+            let today = Utc::now().date_naive().to_string();
+            let (_, log) = send(
+                s.get("/api/v1/campaigns/third-party-disclosures", &s.admin)
+                    .query(&[("from", today.as_str()), ("to", today.as_str())]),
+            )
+            .await;
+            let reference = json!([format!("campaign:{partner}")]);
+            let entry = log.as_array().unwrap().iter().find(|e| e["record_refs"] == reference);
+            assert_eq!(entry.map(|e| &e["action"]), Some(&json!("disclose_to_third_party")), "{log}");
         }
 
         // Records: a completed campaign is kept unchanged; deleting it early is refused

@@ -6,6 +6,7 @@
 use super::workflow::{event, load};
 use crate::auth::CurrentStaff;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::gate::{GateRequest, RequestId, Target};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
@@ -13,6 +14,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cpniguard_notify::channels::postal::csv_row;
+use cpniguard_policy::{Action, Purpose};
 use cpniguard_store::campaigns::{
     AudienceContact, AudienceMember, AudienceSnapshot, Campaign, CampaignState, MarketingChannel, compute_audience,
 };
@@ -20,40 +22,38 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-/// What the gate answers for a campaign-level request: the audit reference of the
-/// decision, kept with the snapshot or export it allowed.
-struct Permit {
-    record_ref: Option<String>,
-}
-
 /// Which campaign-level use is asked for.
 #[derive(Clone, Copy)]
 enum Use {
-    /// Computing the audience: `use_for_marketing`.
+    /// Computing the audience, or handing it to the carrier's own marketing tool.
     Marketing,
-    /// Handing the audience to the sponsor outside the carrier: `disclose_to_third_party`.
+    /// Handing the audience to a sponsor outside the carrier.
     Disclosure,
 }
 
-/// The one place a campaign's audience passes the disclosure gate.
-// TODO(gate): until the gate is merged this checks the campaign's approval only; with
-// it, one audited `use_for_marketing` (or `disclose_to_third_party`) decision per
-// campaign, recorded as `campaign:{id}`.
-async fn authorize_audience(_state: &AppState, _staff: &CurrentStaff, c: &Campaign, _use: Use) -> ApiResult<Permit> {
+/// The one place a campaign's audience passes the disclosure gate: one audited
+/// decision per campaign (`use_for_marketing`, or `disclose_to_third_party` for a
+/// partner's export), about the whole audience; the accounts are then filtered by their
+/// bulk approval status. Returns the audit reference of the decision.
+async fn authorize_audience(
+    state: &AppState,
+    staff: &CurrentStaff,
+    request_id: RequestId,
+    c: &Campaign,
+    use_: Use,
+) -> ApiResult<String> {
     let approved = matches!(c.state, CampaignState::Approved | CampaignState::Running);
-    if !approved {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "policy_denied",
-            "Forbidden",
-            format!(
-                "refused by no-unreviewed-campaign: the campaign is {}; it must be reviewed and approved by the \
-                 Chief Revenue Officer before it uses CPNI",
-                c.state.as_str()
-            ),
-        ));
-    }
-    Ok(Permit { record_ref: None })
+    let action = match use_ {
+        Use::Marketing => Action::UseForMarketing,
+        Use::Disclosure => Action::DiscloseToThirdParty,
+    };
+    let request = GateRequest::staff(&staff.0, action, Purpose::MarketingWithApproval)
+        .target(Target::Audience)
+        .campaign(c.id.to_string(), approved)
+        .record_ref(format!("campaign:{}", c.id))
+        .request_id(request_id.0);
+    let permit = state.gate.authorize(state, request).await?;
+    Ok(format!("audit:{}", permit.audit_seq))
 }
 
 /// A snapshot with (some of) its members.
@@ -77,10 +77,11 @@ fn find(snapshots: Vec<AudienceSnapshot>, audience: Uuid) -> ApiResult<AudienceS
 pub async fn compute(
     State(state): State<AppState>,
     staff: CurrentStaff,
+    request_id: RequestId,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<(StatusCode, Json<AudienceView>)> {
     let c = load(&state, id).await?;
-    let permit = authorize_audience(&state, &staff, &c, Use::Marketing).await?;
+    let decision_ref = authorize_audience(&state, &staff, request_id, &c, Use::Marketing).await?;
     let now = state.now();
     let criteria = c.criteria.resolve(now.date_naive());
     let policy = state.config.consent.policy();
@@ -95,7 +96,7 @@ pub async fn compute(
         candidates: computed.candidates,
         included: computed.included,
         excluded: computed.excluded,
-        decision_ref: permit.record_ref,
+        decision_ref: Some(decision_ref),
     };
     let mut ev = event(&c, &staff, now, "audience_computed");
     ev.detail = serde_json::json!({
@@ -205,19 +206,20 @@ fn csv(c: &Campaign, rows: &[ExportRow]) -> String {
 pub async fn export(
     State(state): State<AppState>,
     staff: CurrentStaff,
+    request_id: RequestId,
     ApiPath((id, audience)): ApiPath<(Uuid, Uuid)>,
     ApiJson(body): ApiJson<ExportRequest>,
 ) -> ApiResult<Response> {
     let c = load(&state, id).await?;
     let snapshot = find(state.store.audience_snapshots(id).await?, audience)?;
     let use_ = if c.sponsor.is_third_party() { Use::Disclosure } else { Use::Marketing };
-    let permit = authorize_audience(&state, &staff, &c, use_).await?;
+    let decision_ref = authorize_audience(&state, &staff, request_id, &c, use_).await?;
     let rows: Vec<ExportRow> =
         state.store.audience_contacts(audience).await?.into_iter().map(|contact| export_row(&c, contact)).collect();
     let mut ev = event(&c, &staff, state.now(), "audience_exported");
     ev.detail = serde_json::json!({
         "audience": snapshot.id, "accounts": rows.len(), "third_party": c.sponsor.is_third_party(),
-        "sponsor_name": c.sponsor_name, "decision_ref": permit.record_ref,
+        "sponsor_name": c.sponsor_name, "decision_ref": decision_ref,
     });
     state.store.log_campaign_event(&ev).await?;
     Ok(match body.format {

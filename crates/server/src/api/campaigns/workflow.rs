@@ -15,13 +15,12 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use cpniguard_core::ValidationError;
 use cpniguard_core::classification::CpniCategory;
-use cpniguard_policy::{CampaignFacts, CampaignReview, Engine, Principal, ReviewDecision};
+use cpniguard_policy::{CampaignFacts, CampaignReview, Principal, ReviewDecision};
 use cpniguard_store::StoreError;
 use cpniguard_store::campaigns::{
     AudienceCriteria, AudienceSnapshot, Campaign, CampaignEvent, CampaignState, MarketingChannel, Sponsor,
 };
 use serde::{Deserialize, Serialize};
-use std::sync::OnceLock;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -319,14 +318,6 @@ pub async fn submit(
     save(&state, &staff, c, expected, "submitted", serde_json::json!({})).await
 }
 
-/// The engine that decides reviews: the default policy set.
-// TODO(gate): take the engine from the disclosure gate once it is in AppState, so a
-// carrier's policy directory applies to reviews too.
-fn engine() -> ApiResult<&'static Engine> {
-    static ENGINE: OnceLock<Option<Engine>> = OnceLock::new();
-    ENGINE.get_or_init(|| Engine::with_defaults().ok()).as_ref().ok_or_else(Problem::internal)
-}
-
 /// Approve or reject a submitted campaign (supervisors; never one they created or edited).
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/review", tag = "campaigns", request_body = ReviewRequest,
     params(("id" = Uuid, Path)),
@@ -376,7 +367,8 @@ pub async fn review(
         },
         decision: body.decision,
     };
-    let decision = engine()?.decide_campaign_review(&request);
+    // The gate's engine: the carrier's configured policy set decides reviews too.
+    let decision = state.gate.engine().decide_campaign_review(&request);
     if !decision.allowed {
         let detail = format!(
             "refused by {}: {}",
