@@ -65,7 +65,9 @@ pub struct AudienceView {
     pub members: Vec<AudienceMember>,
 }
 
-fn find(snapshots: Vec<AudienceSnapshot>, audience: Uuid) -> ApiResult<AudienceSnapshot> {
+/// Snapshot `audience` of campaign `id`.
+async fn find(state: &AppState, id: Uuid, audience: Uuid) -> ApiResult<AudienceSnapshot> {
+    let snapshots = state.store.audience_snapshots(id).await?;
     snapshots.into_iter().find(|s| s.id == audience).ok_or_else(|| Problem::not_found("audience snapshot"))
 }
 
@@ -127,7 +129,7 @@ pub async fn members(
     ApiPath((id, audience)): ApiPath<(Uuid, Uuid)>,
     ApiQuery(q): ApiQuery<MembersQuery>,
 ) -> ApiResult<Json<AudienceView>> {
-    let snapshot = find(state.store.audience_snapshots(id).await?, audience)?;
+    let snapshot = find(&state, id, audience).await?;
     let members = state.store.audience_members(audience, q.included_only).await?;
     Ok(Json(AudienceView { snapshot, members }))
 }
@@ -211,7 +213,7 @@ pub async fn export(
     ApiJson(body): ApiJson<ExportRequest>,
 ) -> ApiResult<Response> {
     let c = load(&state, id).await?;
-    let snapshot = find(state.store.audience_snapshots(id).await?, audience)?;
+    let snapshot = find(&state, id, audience).await?;
     let use_ = if c.sponsor.is_third_party() { Use::Disclosure } else { Use::Marketing };
     let decision_ref = authorize_audience(&state, &staff, request_id, &c, use_).await?;
     let rows: Vec<ExportRow> =

@@ -36,12 +36,13 @@ pub struct PeriodQuery {
 }
 
 impl PeriodQuery {
-    fn bounds(&self) -> ApiResult<(DateTime<Utc>, DateTime<Utc>)> {
+    /// `[from, to + 1 day)` in UTC.
+    fn bounds(&self) -> Result<(DateTime<Utc>, DateTime<Utc>), ValidationError> {
         if self.to < self.from {
-            return Err(Problem::validation(ValidationError::new("to", "before from")));
+            return Err(ValidationError::new("to", "before from"));
         }
         let start = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
-        let end = self.to.succ_opt().ok_or_else(|| Problem::validation(ValidationError::new("to", "out of range")))?;
+        let end = self.to.succ_opt().ok_or_else(|| ValidationError::new("to", "out of range"))?;
         Ok((start(self.from), start(end)))
     }
 }
@@ -215,7 +216,7 @@ fn respond<T: Serialize + CsvRecord>(format: ExportFormat, rows: Vec<T>) -> Resp
     responses((status = 200, body = Vec<CampaignReportRow>, description = "JSON, or text/csv when asked"), (status = 422, body = Problem, content_type = "application/problem+json", description = "invalid input")),
     security(("bearer" = [])))]
 pub async fn report(State(state): State<AppState>, ApiQuery(q): ApiQuery<PeriodQuery>) -> ApiResult<Response> {
-    let (from, to) = q.bounds()?;
+    let (from, to) = q.bounds().map_err(Problem::validation)?;
     let mut rows = Vec::new();
     for c in state.store.campaigns_in_period(from, to).await? {
         rows.push(report_row(&state, c).await?);
@@ -257,7 +258,7 @@ pub async fn third_party_disclosures(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> ApiResult<Response> {
-    let (from, to) = q.bounds()?;
+    let (from, to) = q.bounds().map_err(Problem::validation)?;
     let mut query = AuditQuery { from: Some(from), to: Some(to), limit: MAX_PAGE, ..Default::default() };
     let mut rows = Vec::new();
     loop {

@@ -177,10 +177,12 @@ pub(super) fn event(c: &Campaign, staff: &CurrentStaff, at: DateTime<Utc>, kind:
     }
 }
 
-/// The refusal of any change to a closed campaign, with the date its record may go.
-fn refuse_closed(c: &Campaign) -> ApiResult<()> {
+/// A campaign to change: any change to a closed one is refused with the date its
+/// record may go.
+async fn load_open(state: &AppState, id: Uuid) -> ApiResult<Campaign> {
+    let c = load(state, id).await?;
     if !c.state.is_closed() {
-        return Ok(());
+        return Ok(c);
     }
     let until = c.retain_until.map(|d| d.to_string()).unwrap_or_default();
     Err(conflict(
@@ -270,8 +272,7 @@ pub async fn edit(
     ApiJson(body): ApiJson<EditRequest>,
 ) -> ApiResult<Json<CampaignView>> {
     body.campaign.validate().map_err(|e| Problem::validation(e.within("campaign")))?;
-    let mut c = load(&state, id).await?;
-    refuse_closed(&c)?;
+    let mut c = load_open(&state, id).await?;
     if c.state == CampaignState::Running {
         return Err(wrong_state(&c, "changed", "withdrawn and drafted again"));
     }
@@ -307,8 +308,7 @@ pub async fn submit(
     staff: CurrentStaff,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<CampaignView>> {
-    let mut c = load(&state, id).await?;
-    refuse_closed(&c)?;
+    let mut c = load_open(&state, id).await?;
     if c.state != CampaignState::Draft {
         return Err(wrong_state(&c, "submitted", "a draft"));
     }
@@ -335,8 +335,7 @@ pub async fn review(
     if body.decision == ReviewDecision::Reject && reason.is_none() {
         return Err(Problem::validation(ValidationError::new("reason", "a rejection gives its reason in writing")));
     }
-    let mut c = load(&state, id).await?;
-    refuse_closed(&c)?;
+    let mut c = load_open(&state, id).await?;
     let me = staff.0.id.to_string();
     // Checked here first, and decided again by the policy engine below.
     if c.authors.contains(&me) {
@@ -399,8 +398,7 @@ pub async fn start(
     staff: CurrentStaff,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<CampaignView>> {
-    let mut c = load(&state, id).await?;
-    refuse_closed(&c)?;
+    let mut c = load_open(&state, id).await?;
     if c.state != CampaignState::Approved {
         return Err(wrong_state(&c, "started", "approved"));
     }
@@ -426,8 +424,7 @@ pub async fn complete(
     staff: CurrentStaff,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<CampaignView>> {
-    let mut c = load(&state, id).await?;
-    refuse_closed(&c)?;
+    let mut c = load_open(&state, id).await?;
     if c.state != CampaignState::Running {
         return Err(wrong_state(&c, "completed", "running"));
     }
@@ -447,8 +444,7 @@ pub async fn withdraw(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<TransitionRequest>,
 ) -> ApiResult<Json<CampaignView>> {
-    let mut c = load(&state, id).await?;
-    refuse_closed(&c)?;
+    let mut c = load_open(&state, id).await?;
     let expected = c.version;
     close(&state, &mut c, CampaignState::Withdrawn);
     save(&state, &staff, c, expected, "withdrawn", serde_json::json!({ "note": body.note })).await
