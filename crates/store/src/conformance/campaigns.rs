@@ -2,8 +2,8 @@
 
 use super::fixtures::{DAY, at, call, date, email, invoice, new_account};
 use crate::campaigns::{
-    AudienceCriteria, AudienceSnapshot, Campaign, CampaignEvent, CampaignReviewCounts, CampaignState, MinutesOver,
-    Period, Sponsor, compute_audience,
+    AudienceCriteria, AudienceMember, AudienceSnapshot, Campaign, CampaignEvent, CampaignReviewCounts, CampaignState,
+    MinutesOver, Period, Sponsor, compute_audience,
 };
 use crate::consent::ConsentChange;
 use crate::{Store, StoreError};
@@ -343,6 +343,22 @@ pub async fn campaigns_audience_excludes_by_consent_and_snapshots(store: &dyn St
 pub async fn campaigns_retention_refuses_early_delete(store: &dyn Store) {
     let mut c = campaign(Sponsor::ThirdParty);
     store.create_campaign(&c, &trail(&c, "created", at(0))).await.unwrap();
+    let a = holder(store, 21, AccountKind::Residential, Language::Es).await;
+    let member =
+        AudienceMember { account_id: a, state: ApprovalState::NoNotice, usable: false, basis: None, included: false };
+    let snapshot = AudienceSnapshot {
+        id: Uuid::now_v7(),
+        campaign_id: c.id,
+        campaign_version: c.version,
+        computed_at: at(0),
+        computed_by: "mkt-1".to_owned(),
+        scope: PARTNER_SHARING.to_owned(),
+        candidates: 1,
+        included: 0,
+        excluded: [("no_notice".to_owned(), 1)].into(),
+        decision_ref: None,
+    };
+    store.record_audience(&snapshot, &[member], &trail(&c, "audience_computed", at(0))).await.unwrap();
     let refusal = store.delete_campaign(c.id, date("2030-01-01")).await.unwrap_err();
     assert!(matches!(&refusal, StoreError::Invalid(v) if v.reason.contains("has not completed")), "{refusal:?}");
     c.closed_at = Some(at(DAY));
@@ -360,5 +376,7 @@ pub async fn campaigns_retention_refuses_early_delete(store: &dyn Store) {
     store.delete_campaign(c.id, date("2026-01-17")).await.unwrap();
     assert!(store.get_campaign(c.id).await.unwrap().is_none());
     assert!(store.campaign_events(c.id).await.unwrap().is_empty());
+    assert!(store.audience_snapshots(c.id).await.unwrap().is_empty());
+    assert!(store.audience_members(snapshot.id, false).await.unwrap().is_empty());
     assert!(matches!(store.delete_campaign(c.id, date("2026-01-17")).await, Err(StoreError::NotFound("campaign"))));
 }
