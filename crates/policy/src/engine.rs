@@ -1,6 +1,6 @@
 //! Loading (schema, default set, a carrier's directory), validation, and decisions.
 
-use crate::request::{Principal, Request};
+use crate::request::{CampaignReview, Principal, Request};
 use cedar_policy::{
     Authorizer, Context, Decision as CedarDecision, Effect, Entities, Entity, EntityId, EntityTypeName, EntityUid,
     PolicyId, PolicySet, RestrictedExpression, Schema, ValidationMode, Validator,
@@ -27,6 +27,7 @@ pub const DEFAULT_POLICIES: &[(&str, &str)] = &[
     ("fraud_protection.cedar", include_str!("../policies/fraud_protection.cedar")),
     ("pic_freeze.cedar", include_str!("../policies/pic_freeze.cedar")),
     ("directory_listing.cedar", include_str!("../policies/directory_listing.cedar")),
+    ("campaign_review.cedar", include_str!("../policies/campaign_review.cedar")),
 ];
 
 /// Why a policy set was refused.
@@ -132,6 +133,8 @@ pub struct Engine {
     account_type: EntityTypeName,
     principal_types: HashMap<&'static str, EntityTypeName>,
     actions: HashMap<&'static str, EntityUid>,
+    campaign_type: EntityTypeName,
+    review_action: EntityUid,
 }
 
 impl std::fmt::Debug for Engine {
@@ -213,6 +216,7 @@ impl Engine {
             principal_types.insert(t, type_name(t)?);
         }
         let action_type = type_name("Action")?;
+        const REVIEW_CAMPAIGN: &str = "review_campaign";
         let actions = crate::Action::ALL
             .iter()
             .map(|a| (a.as_str(), EntityUid::from_type_name_and_id(action_type.clone(), EntityId::new(a.as_str()))))
@@ -226,7 +230,9 @@ impl Engine {
             action_entities,
             account_type: type_name("Account")?,
             principal_types,
+            review_action: EntityUid::from_type_name_and_id(action_type, EntityId::new(REVIEW_CAMPAIGN)),
             actions,
+            campaign_type: type_name("Campaign")?,
         })
     }
 
@@ -249,17 +255,57 @@ impl Engine {
     /// Decide one request. Never panics; a request that cannot be put to Cedar is
     /// denied with the error.
     pub fn decide(&self, request: &Request) -> Decision {
-        match self.evaluate(request) {
-            Ok(d) => d,
-            Err(message) => Decision {
-                allowed: false,
-                deciding_policy_ids: vec![DEFAULT_DENY.to_owned()],
-                reasons: vec!["the request could not be evaluated".to_owned()],
-                advice: Vec::new(),
-                policy_set_hash: self.hash.clone(),
-                errors: vec![message],
-            },
+        self.evaluate(request).unwrap_or_else(|message| self.unevaluated(message))
+    }
+
+    /// Decide whether a staff member may approve or reject a campaign (separation of
+    /// duties: never one they created or edited). Never panics, like [`Engine::decide`].
+    pub fn decide_campaign_review(&self, review: &CampaignReview) -> Decision {
+        self.evaluate_review(review).unwrap_or_else(|message| self.unevaluated(message))
+    }
+
+    fn unevaluated(&self, message: String) -> Decision {
+        Decision {
+            allowed: false,
+            deciding_policy_ids: vec![DEFAULT_DENY.to_owned()],
+            reasons: vec!["the request could not be evaluated".to_owned()],
+            advice: Vec::new(),
+            policy_set_hash: self.hash.clone(),
+            errors: vec![message],
         }
+    }
+
+    fn evaluate_review(&self, r: &CampaignReview) -> Result<Decision, String> {
+        let principal_type = &self.principal_types[r.reviewer.type_name()];
+        let principal_uid = self.uid(principal_type, r.reviewer.id());
+        let (attrs, parents) = principal_attrs(&r.reviewer, &self.account_type);
+        let principal = Entity::new(principal_uid.clone(), attrs, parents).map_err(|e| e.to_string())?;
+        let staff_type = &self.principal_types["Staff"];
+        let authors = r.campaign.authors.iter().map(|a| RestrictedExpression::new_entity_uid(self.uid(staff_type, a)));
+        let campaign_uid = self.uid(&self.campaign_type, &r.campaign.id);
+        let campaign_attrs = HashMap::from([
+            ("state".to_owned(), s(&r.campaign.state)),
+            ("authors".to_owned(), RestrictedExpression::new_set(authors)),
+        ]);
+        let campaign = Entity::new(campaign_uid.clone(), campaign_attrs, HashSet::new()).map_err(|e| e.to_string())?;
+        let entities =
+            self.action_entities.clone().add_entities([principal, campaign], None).map_err(|e| e.to_string())?;
+        let context = Context::from_pairs([
+            ("purpose".to_owned(), s("campaign_review")),
+            ("decision".to_owned(), s(r.decision.as_str())),
+        ])
+        .map_err(|e| e.to_string())?;
+        let schema = cfg!(debug_assertions).then_some(&self.schema);
+        let request =
+            cedar_policy::Request::new(principal_uid, self.review_action.clone(), campaign_uid, context, schema)
+                .map_err(|e| e.to_string())?;
+        let response = self.authorizer.is_authorized(&request, &self.policies, &entities);
+        Ok(self.conclude(&response, || {
+            (
+                format!("no permit matched: no policy lets this principal {} a campaign", r.decision.as_str()),
+                "campaigns are approved or rejected by a supervisor who neither created nor edited them".to_owned(),
+            )
+        }))
     }
 
     fn uid(&self, t: &EntityTypeName, id: &str) -> EntityUid {
@@ -283,35 +329,45 @@ impl Engine {
         let request = cedar_policy::Request::new(principal_uid, action, account_uid, context, schema)
             .map_err(|e| e.to_string())?;
         let response = self.authorizer.is_authorized(&request, &self.policies, &entities);
+        Ok(self.conclude(&response, || {
+            (
+                format!(
+                    "no permit matched: no policy allows {} for the purpose {} on the channel {}",
+                    r.action, r.purpose, r.channel
+                ),
+                "check the purpose, your role and the customer's authentication for this channel; \
+                 account information may always be sent to the address of record"
+                    .to_owned(),
+            )
+        }))
+    }
+
+    /// The decision of a Cedar response: the deciding policies with their reasons and
+    /// advice, or the default deny explained by `default_deny` (reason, advice).
+    fn conclude(&self, response: &cedar_policy::Response, default_deny: impl FnOnce() -> (String, String)) -> Decision {
         let allowed = response.decision() == CedarDecision::Allow;
         let mut ids: Vec<&PolicyInfo> = response.diagnostics().reason().filter_map(|id| self.info.get(id)).collect();
         ids.sort_by(|a, b| a.id.cmp(&b.id));
         let errors = response.diagnostics().errors().map(|e| e.to_string()).collect();
         if !allowed && ids.is_empty() {
-            return Ok(Decision {
+            let (reason, advice) = default_deny();
+            return Decision {
                 allowed,
                 deciding_policy_ids: vec![DEFAULT_DENY.to_owned()],
-                reasons: vec![format!(
-                    "no permit matched: no policy allows {} for the purpose {} on the channel {}",
-                    r.action, r.purpose, r.channel
-                )],
-                advice: vec![
-                    "check the purpose, your role and the customer's authentication for this channel; \
-                     account information may always be sent to the address of record"
-                        .to_owned(),
-                ],
+                reasons: vec![reason],
+                advice: vec![advice],
                 policy_set_hash: self.hash.clone(),
                 errors,
-            });
+            };
         }
-        Ok(Decision {
+        Decision {
             allowed,
             deciding_policy_ids: ids.iter().map(|i| i.id.clone()).collect(),
             reasons: ids.iter().map(|i| i.description.clone()).collect(),
             advice: if allowed { Vec::new() } else { ids.iter().filter_map(|i| i.advice.clone()).collect() },
             policy_set_hash: self.hash.clone(),
             errors,
-        })
+        }
     }
 }
 

@@ -14,5 +14,6 @@ pub use engine::{
     default_sources, read_directory,
 };
 pub use request::{
-    AccountFacts, Action, Campaign, Channel, ConsentSummary, Evidence, LegalProcessRef, Principal, Purpose, Request,
+    AccountFacts, Action, Campaign, CampaignFacts, CampaignReview, Channel, ConsentSummary, Evidence, LegalProcessRef,
+    Principal, Purpose, Request, ReviewDecision,
 };

@@ -288,3 +288,28 @@ impl Request {
         self
     }
 }
+
+names!(
+    /// What a campaign reviewer decides.
+    ReviewDecision { Approve => "approve", Reject => "reject" }
+);
+
+/// The campaign facts the review policies look at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignFacts {
+    pub id: String,
+    /// `draft`, `submitted`, `approved`, ...
+    pub state: String,
+    /// Ids of the staff who created or edited it.
+    pub authors: Vec<String>,
+}
+
+/// A staff member approving or rejecting a campaign (the Cedar action `review_campaign`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignReview {
+    pub reviewer: Principal,
+    pub campaign: CampaignFacts,
+    pub decision: ReviewDecision,
+}

@@ -4,7 +4,7 @@
 //! default set decides at least one case, and every purpose and every channel has an
 //! allowed and a denied case.
 
-use cpniguard_policy::{Channel, DEFAULT_DENY, Engine, Purpose, Request};
+use cpniguard_policy::{CampaignReview, Channel, DEFAULT_DENY, Engine, Purpose, Request};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -59,6 +59,39 @@ fn cases() -> Vec<Case> {
         .collect()
 }
 
+/// The campaign-review rows: `(name, review, allow, deciding)`.
+fn review_cases() -> Vec<(String, CampaignReview, bool, Vec<String>)> {
+    let table: Value = serde_json::from_str(include_str!("decisions.json")).expect("decisions.json parses");
+    let cases = table["campaign_reviews"].as_array().expect("campaign_reviews");
+    cases
+        .iter()
+        .map(|c| {
+            let name = c["name"].as_str().expect("name").to_owned();
+            let review = json!({
+                "reviewer": table["principals"][c["principal"].as_str().expect("principal")],
+                "campaign": table["campaigns"][c["campaign"].as_str().expect("campaign")],
+                "decision": c["decision"],
+            });
+            let review: CampaignReview =
+                serde_json::from_value(review).unwrap_or_else(|e| panic!("case {name:?}: bad review: {e}"));
+            let allow = c["expect"] == "allow";
+            let deciding = serde_json::from_value(c["deciding"].clone()).expect("deciding ids");
+            (name, review, allow, deciding)
+        })
+        .collect()
+}
+
+#[test]
+fn every_campaign_review_of_the_table_decides_as_expected() {
+    let engine = Engine::with_defaults().expect("the default set validates");
+    for (name, review, allow, deciding) in review_cases() {
+        let d = engine.decide_campaign_review(&review);
+        assert!(d.errors.is_empty(), "case {name:?}: evaluation errors {:?}", d.errors);
+        assert_eq!((d.allowed, &d.deciding_policy_ids), (allow, &deciding), "case {name:?}");
+        assert!(d.allowed || !d.advice.is_empty(), "case {name:?}: a refusal comes with advice");
+    }
+}
+
 #[test]
 fn every_case_of_the_table_decides_as_expected() {
     let engine = Engine::with_defaults().expect("the default set validates");
@@ -88,7 +121,11 @@ fn every_case_of_the_table_decides_as_expected() {
 #[test]
 fn every_policy_of_the_default_set_decides_some_case() {
     let engine = Engine::with_defaults().expect("the default set validates");
-    let decided: BTreeSet<String> = cases().into_iter().flat_map(|c| c.deciding).collect();
+    let decided: BTreeSet<String> = cases()
+        .into_iter()
+        .flat_map(|c| c.deciding)
+        .chain(review_cases().into_iter().flat_map(|(_, _, _, deciding)| deciding))
+        .collect();
     let missing: Vec<&str> =
         engine.policies().into_iter().map(|p| p.id.as_str()).filter(|id| !decided.contains(*id)).collect();
     assert!(missing.is_empty(), "policies no case exercises: {missing:?}");

@@ -36,7 +36,6 @@ pub use calls::{
     calls_bulk_insert_counts_duplicates, calls_range_queries_and_paging, calls_refuse_invalid_records,
     calls_row_by_row_baseline,
 };
-#[allow(unused_imports)] // until its first conformance function
 pub use campaigns::*;
 pub use complaints::{
     complaints_broker_actions_linked_and_listed_by_day, complaints_privacy_mail_quarantine_review,
@@ -124,6 +123,10 @@ macro_rules! conformance_suite {
             breach_incidents_versioned_with_their_log,
             breach_notices_linked_and_retention_enforced,
             // campaigns below this line
+            campaigns_versioned_with_their_trail,
+            campaigns_audience_criteria_compile_to_sql,
+            campaigns_audience_excludes_by_consent_and_snapshots,
+            campaigns_retention_refuses_early_delete,
             // training below this line
             training_records_update_the_gate_input,
             certification_filing_moves_forward_only,

@@ -74,6 +74,8 @@ pub struct AccountApproval {
     pub account_id: AccountId,
     pub state: ApprovalState,
     pub usable: bool,
+    /// The event the state rests on (the choice, or the notice): its evidence.
+    pub basis: Option<Uuid>,
 }
 
 #[async_trait]

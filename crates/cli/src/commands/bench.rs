@@ -44,6 +44,9 @@ pub enum BenchCommand {
     /// The annual CPNI certification of a demo carrier's last year (figures, JSON,
     /// HTML and PDF) against the grouped count queries it rests on.
     Certification(super::bench_certification::CertificationBenchArgs),
+    /// A campaign audience with consent filtering against the plain SQL query for the
+    /// same criteria.
+    Audience(super::bench_audience::AudienceBenchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -95,6 +98,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Consent(args) => super::bench_consent::run(args).await?,
         BenchCommand::Gate(args) => super::bench_gate::run(args).await?,
         BenchCommand::Certification(args) => super::bench_certification::run(args).await?,
+        BenchCommand::Audience(args) => super::bench_audience::run(args).await?,
         BenchCommand::Breach(args) => {
             println!("{}", super::bench_breach::run(args).await?);
             return Ok(());

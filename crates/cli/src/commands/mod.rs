@@ -1,5 +1,6 @@
 pub mod audit;
 pub mod bench;
+pub mod bench_audience;
 pub mod bench_audit;
 pub mod bench_auth;
 pub mod bench_breach;

@@ -130,7 +130,7 @@ fn manifest_row(id: NoticeId, name: &str, a: &PostalAddress, language: Language,
 
 /// One CSV record (RFC 4180): fields with a comma, quote or line break are quoted,
 /// quotes doubled; CRLF at the end.
-pub(crate) fn csv_row<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
+pub fn csv_row<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
     let quoted: Vec<String> = fields
         .into_iter()
         .map(|f| {

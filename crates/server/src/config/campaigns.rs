@@ -3,12 +3,25 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct CampaignsConfig {}
+pub struct CampaignsConfig {
+    /// Days a campaign's record, review trail and audience snapshots are kept after it
+    /// completes or is withdrawn (47 CFR 64.2009(c): at least one year).
+    pub retention_days: u32,
+}
+
+impl Default for CampaignsConfig {
+    fn default() -> Self {
+        Self { retention_days: 365 }
+    }
+}
 
 impl CampaignsConfig {
     pub fn validate(&self) -> Result<(), String> {
+        if self.retention_days < 365 {
+            return Err("retention_days: campaign records are kept at least one year (365 days)".to_owned());
+        }
         Ok(())
     }
 }
@@ -23,5 +36,10 @@ mod tests {
         let section: CampaignsConfig = parsed["campaigns"].clone().try_into().unwrap();
         assert_eq!(section, CampaignsConfig::default());
         section.validate().unwrap();
+    }
+
+    #[test]
+    fn less_than_a_year_is_refused() {
+        assert!(CampaignsConfig { retention_days: 364 }.validate().is_err());
     }
 }

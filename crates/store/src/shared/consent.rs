@@ -218,8 +218,10 @@ impl<'a> BulkFold<'a> {
     pub(crate) fn flush(&mut self) {
         if let Some(account) = self.current.take() {
             let s = status(&self.events, self.scope, self.at, self.policy);
-            self.done
-                .insert(account, AccountApproval { account_id: AccountId(account), state: s.state, usable: s.usable });
+            self.done.insert(
+                account,
+                AccountApproval { account_id: AccountId(account), state: s.state, usable: s.usable, basis: s.basis },
+            );
             self.events.clear();
         }
     }
@@ -228,7 +230,7 @@ impl<'a> BulkFold<'a> {
     pub(crate) fn approval(&self, account: Uuid) -> AccountApproval {
         self.done.get(&account).copied().unwrap_or_else(|| {
             let s = status(&[], self.scope, self.at, self.policy);
-            AccountApproval { account_id: AccountId(account), state: s.state, usable: s.usable }
+            AccountApproval { account_id: AccountId(account), state: s.state, usable: s.usable, basis: s.basis }
         })
     }
 }

@@ -13,6 +13,7 @@ pub(crate) mod auth;
 pub(crate) mod breach;
 pub(crate) mod calls;
 pub(crate) mod complaints;
+pub(crate) mod campaigns;
 pub(crate) mod consent;
 pub(crate) mod invoices;
 pub(crate) mod notices;

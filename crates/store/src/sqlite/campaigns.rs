@@ -1,5 +1,12 @@
-//! Marketing campaigns under supervisory review, audience snapshots and their records on SQLite.
+//! Marketing campaigns under supervisory review, audience snapshots and their records on
+//! SQLite: the shared implementation, with writes under `BEGIN IMMEDIATE`.
 
-use super::SqliteStore;
+use super::{SqliteStore, begin_write};
 
-impl crate::CampaignStore for SqliteStore {}
+crate::shared::campaigns::campaigns_backend!(
+    SqliteStore,
+    sqlx::SqlitePool,
+    sqlx::Sqlite,
+    sqlx::SqliteConnection,
+    begin_write
+);
