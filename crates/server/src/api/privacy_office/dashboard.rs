@@ -72,11 +72,6 @@ fn opt_out_failure_incidents() -> u64 {
     0
 }
 
-/// Campaigns submitted and not yet reviewed.
-fn campaigns_awaiting_review() -> u64 {
-    // TODO(merge): CampaignStore — campaigns awaiting supervisory review.
-    0
-}
 
 pub(crate) async fn compute(state: &AppState) -> ApiResult<DashboardView> {
     let today = today(state)?;
@@ -95,7 +90,7 @@ pub(crate) async fn compute(state: &AppState) -> ApiResult<DashboardView> {
         abandoned_notices: abandoned.iter().find(|(s, _)| *s == NoticeStatus::Abandoned).map_or(0, |(_, n)| *n),
         open_privacy_tasks: state.store.list_privacy_tasks(true).await?.len() as u64,
         lapsing_training: lapsing(state, today).await?,
-        campaigns_awaiting_review: campaigns_awaiting_review(),
+        campaigns_awaiting_review: state.store.campaigns_awaiting_review_count().await?,
         next_certification: next_certification(state, today).await?,
     })
 }

@@ -282,10 +282,13 @@ async fn complaint_figures(
 }
 
 /// Campaigns reviewed (approved or rejected) over the year.
-async fn campaign_review_counts(_state: &AppState, _p: &Period) -> ApiResult<CampaignSection> {
-    // TODO(merge): CampaignStore — `campaign_review_counts(p.from, p.to)` from the
-    // campaigns work. Until it is merged there are no campaign records.
-    Ok(CampaignSection::default())
+async fn campaign_review_counts(state: &AppState, p: &Period) -> ApiResult<CampaignSection> {
+    let counts = state.store.campaign_review_counts(p.from, p.to).await?;
+    Ok(CampaignSection {
+        reviewed: counts.approved + counts.rejected,
+        approved: counts.approved,
+        rejected: counts.rejected,
+    })
 }
 
 /// The year's figures, for `officer` (name, title).
