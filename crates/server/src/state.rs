@@ -59,9 +59,10 @@ impl AppState {
         }
     }
 
-    /// A state whose audit chain is signed with a fresh key that is not kept: for tests
-    /// and benchmarks, which verify with the key they never see otherwise. Panics when
-    /// the configured policy set is invalid.
+    /// A state whose audit checkpoints would be signed with a fresh key that is not
+    /// kept: for tests and benchmarks, and for commands that disclose no CPNI (reports,
+    /// imports), which write no audit entry and so sign nothing. Panics when the
+    /// configured policy set is invalid.
     pub fn with_throwaway_key(store: Arc<dyn Store>, config: Config, clock: Arc<dyn Clock>) -> Self {
         let key = crate::audit_writer::keys::generate();
         let (gate, _writer) = Gate::start(store.clone(), &config, clock.clone(), key).expect("a valid policy set");

@@ -221,7 +221,7 @@ async fn a_certification_is_drafted_signed_and_filed_with_reminders_until_then()
     for s in servers().await {
         let y = year();
         seed(&s).await;
-        let state = AppState::new(s.store.clone(), Config::default(), Arc::new(SystemClock));
+        let state = AppState::with_throwaway_key(s.store.clone(), Config::default(), Arc::new(SystemClock));
 
         // Not drafted and past due (March 1 of this year) or within the lead time.
         let tick = cpniguard_server::privacy_jobs::run_once(&state, Utc::now()).await.unwrap();

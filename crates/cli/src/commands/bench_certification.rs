@@ -145,7 +145,7 @@ pub async fn run(args: CertificationBenchArgs) -> anyhow::Result<serde_json::Val
     let mut config = Config::default();
     config.certification.officer_name = "Bench Officer".to_owned();
     config.certification.officer_title = "Chief Privacy Officer".to_owned();
-    let state = AppState::new(store.clone(), config, Arc::new(SystemClock));
+    let state = AppState::with_throwaway_key(store.clone(), config, Arc::new(SystemClock));
     let period = cpniguard_server::api::privacy_office::certification::figures::period(&state, year)
         .map_err(|p| anyhow::anyhow!("{}", p.detail))?;
     let first_day = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();

@@ -46,7 +46,7 @@ pub async fn run(cmd: ReportCommand) -> anyhow::Result<()> {
     let ReportCommand::Certification { db, year, format, out, officer_name, officer_title } = cmd;
     let config = db.load_config()?;
     let store = open_store(&config).await?;
-    let state = AppState::new(store, config, Arc::new(SystemClock));
+    let state = AppState::with_throwaway_key(store, config, Arc::new(SystemClock));
     let (figures, filing) = produce(&state, year, officer_name, officer_title)
         .await
         .map_err(|p| anyhow::anyhow!("certification for {year}: {}", p.detail))?;

@@ -29,7 +29,7 @@ pub async fn run(cmd: TrainingCommand) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
     let config = db.load_config()?;
     let store = open_store(&config).await?;
-    let state = AppState::new(store.clone(), config, Arc::new(SystemClock));
+    let state = AppState::with_throwaway_key(store.clone(), config, Arc::new(SystemClock));
     let (records, rejects, import_id) =
         import_csv(&state, &text, &by).await.map_err(|p| anyhow::anyhow!("{}: {}", file.display(), p.detail))?;
     store.record_training(&records, &rejects).await?;
