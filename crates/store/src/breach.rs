@@ -97,6 +97,19 @@ pub struct AgencyNoticeMade {
     pub by: String,
 }
 
+/// The incident was included in an annual summary filed with the FCC (2023 regime):
+/// its annual-summary clock stops.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnualSummaryFiling {
+    /// The calendar year the summary covers.
+    pub year: i32,
+    /// The filing's reference (the FCC's confirmation number).
+    pub reference: String,
+    pub filed_on: NaiveDate,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
 /// A breach incident as recorded. Never holds CPNI: the categories name kinds of
 /// information, the accounts are ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +138,9 @@ pub struct BreachIncident {
     pub agency_notices: Vec<AgencyNoticeMade>,
     pub customers_notified_at: Option<DateTime<Utc>>,
     pub not_required_reason: Option<String>,
+    /// Records made before this field existed have none.
+    #[serde(default)]
+    pub annual_summary_filing: Option<AnnualSummaryFiling>,
     /// The record (with its events and notices) is kept through this day.
     pub retain_until: NaiveDate,
 }

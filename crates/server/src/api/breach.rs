@@ -6,6 +6,8 @@
 // The helpers return the handlers' own error type, `Problem`, so `?` needs no
 // conversion; boxing it would only be unboxed again at the response.
 #[allow(clippy::result_large_err)]
+mod annual_summary;
+#[allow(clippy::result_large_err)]
 mod clocks;
 #[allow(clippy::result_large_err)]
 mod handlers;
@@ -44,6 +46,7 @@ pub use handlers::{IncidentRequest, IncidentView};
         report::export,
         report::report,
         clocks::clocks,
+        annual_summary::annual_summary_filed,
     ),
     components(schemas(
         handlers::IncidentRequest,
@@ -57,6 +60,7 @@ pub use handlers::{IncidentRequest, IncidentView};
         handlers::ReasonRequest,
         clocks::ClockView,
         clocks::ClocksView,
+        annual_summary::AnnualSummaryRequest,
     )),
     tags((name = "breach", description = "Breach incidents (47 CFR 64.2011): facts, clocks, customer notices, records"))
 )]
@@ -77,6 +81,7 @@ pub fn routes(_state: AppState) -> Router<AppState> {
         .route("/breach/incidents/{id}/agency-notices", post(handlers::agency_notice))
         .route("/breach/incidents/{id}/not-required", post(handlers::not_required))
         .route("/breach/incidents/{id}/close", post(handlers::close))
+        .route("/breach/incidents/{id}/annual-summary-filed", post(annual_summary::annual_summary_filed))
         .route("/breach/incidents/{id}/notify-customers", post(notify::notify_customers))
         .route("/breach/incidents/{id}/export", get(report::export))
         .route("/breach/incidents/{id}/report", get(report::report));

@@ -34,6 +34,7 @@ fn incident(accounts: Vec<AccountId>) -> BreachIncident {
         agency_notices: Vec::new(),
         customers_notified_at: None,
         not_required_reason: None,
+        annual_summary_filing: None,
         retain_until: date("2028-01-02"),
     }
 }
