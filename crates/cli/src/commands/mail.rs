@@ -130,7 +130,19 @@ fn auth_failed(results: &[String], trusted: &str) -> Option<String> {
 }
 
 /// Apply or quarantine one message. `Err` only when the store fails (retry later).
+/// Each outcome is an observation of the mail opt-out mechanism's health.
 pub async fn process(
+    store: &dyn Store,
+    config: &Config,
+    raw: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Outcome, StoreError> {
+    let result = apply_or_quarantine(store, config, raw, now).await;
+    cpniguard_server::consent_jobs::observe_mail_ingest(store, &result, now).await;
+    result
+}
+
+async fn apply_or_quarantine(
     store: &dyn Store,
     config: &Config,
     raw: &[u8],

@@ -74,6 +74,7 @@ pub async fn serve_until_signal(
     on_listening(addr);
     let state = AppState::new(store, config, Arc::new(SystemClock));
     tokio::spawn(cpniguard_server::breach_jobs::run(state.clone(), stopped(stop.clone())));
+    tokio::spawn(cpniguard_server::consent_jobs::run(state.clone(), stopped(stop.clone())));
     serve(state, listener, stopped(stop)).await?;
     if let Some(worker) = worker {
         worker.await.context("the notice worker panicked")?;

@@ -24,6 +24,7 @@ use utoipa::OpenApi;
 pub(crate) use clocks::compute_at as clocks_at;
 pub use clocks::{ClockView, ClocksView};
 pub use handlers::{IncidentRequest, IncidentView};
+pub(crate) use report::escape as html_escape;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -38,7 +38,7 @@ pub async fn export(State(state): State<AppState>, ApiPath(id): ApiPath<Uuid>) -
 }
 
 /// Text made safe for HTML element content and attribute values.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
