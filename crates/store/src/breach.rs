@@ -97,6 +97,16 @@ pub struct AgencyNoticeMade {
     pub by: String,
 }
 
+/// A line of an imported affected-account list that names no account: kept on the
+/// incident for the privacy office, never dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownAffected {
+    /// The line in the import it was first seen on (1-based).
+    pub line: u64,
+    pub value: String,
+    pub imported_at: DateTime<Utc>,
+}
+
 /// The incident was included in an annual summary filed with the FCC (2023 regime):
 /// its annual-summary clock stops.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +151,9 @@ pub struct BreachIncident {
     /// Records made before this field existed have none.
     #[serde(default)]
     pub annual_summary_filing: Option<AnnualSummaryFiling>,
+    /// Imported affected-account lines that named no account.
+    #[serde(default)]
+    pub unknown_affected: Vec<UnknownAffected>,
     /// The record (with its events and notices) is kept through this day.
     pub retain_until: NaiveDate,
 }
@@ -207,4 +220,12 @@ pub trait BreachStore: Send + Sync {
     /// Delete the incident, its log and its notice links. `Invalid` (naming the date)
     /// while `today` is not after its retention date; `NotFound` when absent.
     async fn delete_breach_incident(&self, id: Uuid, today: NaiveDate) -> StoreResult<()>;
+
+    /// Which of `refs` name an account, by account number or by account id (a list
+    /// imported from elsewhere may use either): each ref found, with its account. At
+    /// most [`MAX_REFS`] refs per call.
+    async fn resolve_account_refs(&self, refs: &[String]) -> StoreResult<Vec<(String, AccountId)>>;
 }
+
+/// The most refs [`BreachStore::resolve_account_refs`] takes at once.
+pub const MAX_REFS: usize = 10_000;

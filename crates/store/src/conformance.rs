@@ -31,7 +31,10 @@ pub use auth::{
     auth_pretexting_signals, auth_recovery_tokens_sessions_and_email_lookup,
 };
 pub use billing::{invoices_with_lines, services_round_trip};
-pub use breach::{breach_incidents_versioned_with_their_log, breach_notices_linked_and_retention_enforced};
+pub use breach::{
+    breach_account_refs_resolved_by_number_or_id, breach_incidents_versioned_with_their_log,
+    breach_notices_linked_and_retention_enforced,
+};
 pub use calls::{
     calls_bulk_insert_counts_duplicates, calls_range_queries_and_paging, calls_refuse_invalid_records,
     calls_row_by_row_baseline,
@@ -121,6 +124,7 @@ macro_rules! conformance_suite {
             // breach incidents (issue 7)
             breach_incidents_versioned_with_their_log,
             breach_notices_linked_and_retention_enforced,
+            breach_account_refs_resolved_by_number_or_id,
             // campaigns below this line
             // training below this line
             // complaints below this line

@@ -12,18 +12,22 @@ mod clocks;
 #[allow(clippy::result_large_err)]
 mod handlers;
 #[allow(clippy::result_large_err)]
+mod import;
+#[allow(clippy::result_large_err)]
 mod notify;
 mod report;
 
 use crate::auth::roles::Capability;
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use utoipa::OpenApi;
 
 pub(crate) use clocks::compute_at as clocks_at;
 pub use clocks::{ClockView, ClocksView};
 pub use handlers::{IncidentRequest, IncidentView};
+pub use import::{AffectedImport, ImportReport};
 pub(crate) use report::escape as html_escape;
 
 #[derive(OpenApi)]
@@ -48,6 +52,7 @@ pub(crate) use report::escape as html_escape;
         report::report,
         clocks::clocks,
         annual_summary::annual_summary_filed,
+        import::import_affected,
     ),
     components(schemas(
         handlers::IncidentRequest,
@@ -62,6 +67,8 @@ pub(crate) use report::escape as html_escape;
         clocks::ClockView,
         clocks::ClocksView,
         annual_summary::AnnualSummaryRequest,
+        import::ImportReport,
+        import::UnknownLine,
     )),
     tags((name = "breach", description = "Breach incidents (47 CFR 64.2011): facts, clocks, customer notices, records"))
 )]
@@ -69,7 +76,10 @@ pub struct Doc;
 
 /// This module's routes, all behind the privacy office's capability.
 pub fn routes(_state: AppState) -> Router<AppState> {
+    // The list is streamed under its own limit, which the handler enforces.
+    let import = post(import::import_affected).layer(DefaultBodyLimit::disable());
     let routes = Router::new()
+        .route("/breach/incidents/{id}/affected-accounts", import)
         .route("/breach/clocks", get(clocks::clocks))
         .route("/breach/incidents", get(handlers::list).post(handlers::create))
         .route("/breach/incidents/{id}", get(handlers::get).put(handlers::replace).delete(handlers::delete))

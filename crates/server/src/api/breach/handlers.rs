@@ -205,6 +205,7 @@ pub async fn create(
         customers_notified_at: None,
         not_required_reason: None,
         annual_summary_filing: None,
+        unknown_affected: Vec::new(),
         retain_until: NaiveDate::MIN,
     };
     apply_facts(&mut incident, req);
