@@ -9,7 +9,9 @@
 //!
 //! Prints one JSON line with both rates and their ratio. N defaults to 2,000; set it
 //! with an argument (`cargo bench -p cpniguard-notify --bench smtp_outbox -- 500`) or
-//! `CPNIGUARD_BENCH_NOTICES`.
+//! `CPNIGUARD_BENCH_NOTICES`. The notice is an account-change notice; with `breach`
+//! among the arguments it is the breach notice (issue 7: the delivery half of the
+//! breach figure, whose queueing half is `cpniguard bench breach`).
 
 use chrono::Utc;
 use cpniguard_core::account::Language;
@@ -27,14 +29,24 @@ use std::time::{Duration, Instant};
 const DEFAULT_N: usize = 2_000;
 const WAIT: Duration = Duration::from_secs(600);
 
+/// The notice delivered: its kind, template and parameters.
+#[derive(Clone, Copy)]
+enum Kind {
+    AccountChange,
+    Breach,
+}
+
 fn main() {
-    let n = std::env::args()
-        .skip(1)
-        .find(|a| !a.starts_with('-'))
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let kind = if args.iter().any(|a| a == "breach") { Kind::Breach } else { Kind::AccountChange };
+    let n = args
+        .iter()
+        .find(|a| a.chars().all(|c| c.is_ascii_digit()))
+        .cloned()
         .or_else(|| std::env::var("CPNIGUARD_BENCH_NOTICES").ok())
         .map_or(DEFAULT_N, |a| a.parse().expect("the number of notices is a positive integer"));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a Tokio runtime");
-    runtime.block_on(bench(n));
+    runtime.block_on(bench(n, kind));
 }
 
 fn carrier() -> CarrierInfo {
@@ -47,15 +59,28 @@ fn carrier() -> CarrierInfo {
     }
 }
 
-fn params() -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("change".to_owned(), NoticeKind::PasswordChanged.as_str().to_owned()),
-        ("changed_at".to_owned(), Utc::now().to_rfc3339()),
-        ("name".to_owned(), "Rosa Díaz".to_owned()),
-    ])
+impl Kind {
+    fn notice(self) -> NoticeKind {
+        match self {
+            Kind::AccountChange => NoticeKind::PasswordChanged,
+            Kind::Breach => NoticeKind::BreachNotice,
+        }
+    }
+
+    fn params(self) -> BTreeMap<String, String> {
+        let mut params = BTreeMap::from([
+            ("change".to_owned(), self.notice().as_str().to_owned()),
+            ("changed_at".to_owned(), Utc::now().to_rfc3339()),
+            ("name".to_owned(), "Rosa Díaz".to_owned()),
+        ]);
+        if let Kind::Breach = self {
+            params.insert("categories".to_owned(), "records of your calls; your bills".to_owned());
+        }
+        params
+    }
 }
 
-async fn bench(n: usize) {
+async fn bench(n: usize, kind: Kind) {
     let sink = SmtpSink::start();
     let config = NotifyConfig { email: sink.email_config(), ..NotifyConfig::default() };
     let concurrency = config.worker.concurrency as usize;
@@ -69,12 +94,12 @@ async fn bench(n: usize) {
             NewNotice {
                 id,
                 account_id: None,
-                kind: NoticeKind::PasswordChanged,
+                kind: kind.notice(),
                 channel: Channel::Email,
                 destination: Destination::Email { address: EmailAddress::parse(&format!("c{i}@example.com")).unwrap() },
-                template: "account-change".into(),
+                template: kind.notice().template().into(),
                 language: if i % 2 == 0 { Language::En } else { Language::Es },
-                params: params(),
+                params: kind.params(),
                 idempotency_key: format!("bench:{id}"),
                 not_before: now,
             }
@@ -96,7 +121,7 @@ async fn bench(n: usize) {
     let worker_secs = started.elapsed().as_secs_f64();
 
     // (b) The same mail through lettre alone.
-    let rendered = Renderer::new().render("account-change", Language::En, &params(), &carrier()).unwrap();
+    let rendered = Renderer::new().render(kind.notice().template(), Language::En, &kind.params(), &carrier()).unwrap();
     let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(sink.addr().ip().to_string())
         .port(sink.addr().port())
         .pool_config(PoolConfig::new().max_size(config.email.pool_max))
@@ -123,6 +148,7 @@ async fn bench(n: usize) {
         "{}",
         serde_json::json!({
             "bench": "smtp_outbox",
+            "notice": kind.notice().as_str(),
             "n": n,
             "store": "sqlite",
             "concurrency": concurrency,

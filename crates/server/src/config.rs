@@ -20,7 +20,7 @@ pub use breach::BreachConfig;
 pub use campaigns::CampaignsConfig;
 pub use certification::CertificationConfig;
 pub use complaints::ComplaintsConfig;
-pub use consent::ConsentConfig;
+pub use consent::{ConsentConfig, OptOutHealthConfig};
 pub use customer_auth::CustomerAuthConfig;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};

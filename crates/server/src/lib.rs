@@ -8,6 +8,7 @@ pub mod audit_writer;
 pub mod auth;
 pub mod breach_jobs;
 pub mod config;
+pub mod consent_jobs;
 pub mod extract;
 pub mod gate;
 pub mod metrics;

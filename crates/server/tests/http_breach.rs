@@ -5,7 +5,7 @@
 
 mod common;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use common::{TestServer, servers, servers_with};
 use cpniguard_core::account::{
     AccountKind, AccountProfile, AccountStatus, DirectoryListing, Language, NewAccount, PicFreeze, PostalAddress,
@@ -375,5 +375,30 @@ async fn a_small_no_harm_incident_under_the_2023_order_has_an_annual_summary_clo
         assert_eq!(ours.len(), 1);
         let text = ours[0].text().unwrap();
         assert!(text.contains("inclusion in the annual summary to the FCC"), "{text}");
+
+        // Filing the summary that includes it stops the clock and the reminders.
+        let filed = determined.date_naive().succ_opt().unwrap();
+        let body = json!({"year": 2020, "reference": "FCC-AS-1", "filed_on": "2019-12-31"});
+        let (st, v) =
+            send(s.post(&format!("/api/v1/breach/incidents/{id}/annual-summary-filed"), &s.admin).json(&body)).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "filed before the year ends: {v}");
+        let body = json!({"year": filed.year(), "reference": "FCC-AS-1", "filed_on": filed});
+        let (st, v) =
+            send(s.post(&format!("/api/v1/breach/incidents/{id}/annual-summary-filed"), &s.admin).json(&body)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["incident"]["annual_summary_filing"]["reference"], "FCC-AS-1", "{v}");
+        let (st, v) =
+            send(s.post(&format!("/api/v1/breach/incidents/{id}/annual-summary-filed"), &s.admin).json(&body)).await;
+        assert_eq!((st, v["code"].as_str()), (StatusCode::CONFLICT, Some("already_filed")), "{v}");
+        let (_, v) = send(s.get("/api/v1/breach/clocks", &s.admin)).await;
+        assert!(v["overdue"].as_array().unwrap().iter().all(|c| c["incident_id"] != json!(id)), "{v}");
+        let tick = cpniguard_server::breach_jobs::run_once(&state, Utc::now() + Duration::days(1)).await.unwrap();
+        assert_eq!(tick.queued, 0, "no reminder once filed: {tick:?}");
+
+        // An incident customers are told about has no summary to file.
+        let other = incident(&s, 1, &[]).await;
+        let (st, v) =
+            send(s.post(&format!("/api/v1/breach/incidents/{other}/annual-summary-filed"), &s.admin).json(&body)).await;
+        assert_eq!((st, v["code"].as_str()), (StatusCode::CONFLICT, Some("no_annual_summary")), "{v}");
     }
 }

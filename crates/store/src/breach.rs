@@ -97,6 +97,29 @@ pub struct AgencyNoticeMade {
     pub by: String,
 }
 
+/// A line of an imported affected-account list that names no account: kept on the
+/// incident for the privacy office, never dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownAffected {
+    /// The line in the import it was first seen on (1-based).
+    pub line: u64,
+    pub value: String,
+    pub imported_at: DateTime<Utc>,
+}
+
+/// The incident was included in an annual summary filed with the FCC (2023 regime):
+/// its annual-summary clock stops.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnualSummaryFiling {
+    /// The calendar year the summary covers.
+    pub year: i32,
+    /// The filing's reference (the FCC's confirmation number).
+    pub reference: String,
+    pub filed_on: NaiveDate,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
 /// A breach incident as recorded. Never holds CPNI: the categories name kinds of
 /// information, the accounts are ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +148,12 @@ pub struct BreachIncident {
     pub agency_notices: Vec<AgencyNoticeMade>,
     pub customers_notified_at: Option<DateTime<Utc>>,
     pub not_required_reason: Option<String>,
+    /// Records made before this field existed have none.
+    #[serde(default)]
+    pub annual_summary_filing: Option<AnnualSummaryFiling>,
+    /// Imported affected-account lines that named no account.
+    #[serde(default)]
+    pub unknown_affected: Vec<UnknownAffected>,
     /// The record (with its events and notices) is kept through this day.
     pub retain_until: NaiveDate,
 }
@@ -191,4 +220,12 @@ pub trait BreachStore: Send + Sync {
     /// Delete the incident, its log and its notice links. `Invalid` (naming the date)
     /// while `today` is not after its retention date; `NotFound` when absent.
     async fn delete_breach_incident(&self, id: Uuid, today: NaiveDate) -> StoreResult<()>;
+
+    /// Which of `refs` name an account, by account number or by account id (a list
+    /// imported from elsewhere may use either): each ref found, with its account. At
+    /// most [`MAX_REFS`] refs per call.
+    async fn resolve_account_refs(&self, refs: &[String]) -> StoreResult<Vec<(String, AccountId)>>;
 }
+
+/// The most refs [`BreachStore::resolve_account_refs`] takes at once.
+pub const MAX_REFS: usize = 10_000;

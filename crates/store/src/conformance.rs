@@ -31,7 +31,10 @@ pub use auth::{
     auth_pretexting_signals, auth_recovery_tokens_sessions_and_email_lookup,
 };
 pub use billing::{invoices_with_lines, services_round_trip};
-pub use breach::{breach_incidents_versioned_with_their_log, breach_notices_linked_and_retention_enforced};
+pub use breach::{
+    breach_account_refs_resolved_by_number_or_id, breach_incidents_versioned_with_their_log,
+    breach_notices_linked_and_retention_enforced,
+};
 pub use calls::{
     calls_bulk_insert_counts_duplicates, calls_range_queries_and_paging, calls_refuse_invalid_records,
     calls_row_by_row_baseline,
@@ -45,6 +48,7 @@ pub use consent::{
     consent_accounts_matched_by_current_email, consent_bulk_approval_matches_per_account,
     consent_changes_are_all_or_nothing, consent_history_cannot_be_changed,
     consent_history_is_recorded_and_derives_status, consent_mail_quarantine_review,
+    consent_one_open_optout_incident_per_mechanism, consent_optout_health_observed,
 };
 pub use contacts::{contact_changes_serialize, contact_points_change_and_history};
 pub use notices::{
@@ -115,6 +119,8 @@ macro_rules! conformance_suite {
             consent_history_cannot_be_changed,
             consent_accounts_matched_by_current_email,
             consent_mail_quarantine_review,
+            consent_optout_health_observed,
+            consent_one_open_optout_incident_per_mechanism,
             // audit chain (issue 5) below this line
             audit_appends_form_a_verifiable_chain,
             audit_search_filters_and_pages,
@@ -122,6 +128,7 @@ macro_rules! conformance_suite {
             // breach incidents (issue 7)
             breach_incidents_versioned_with_their_log,
             breach_notices_linked_and_retention_enforced,
+            breach_account_refs_resolved_by_number_or_id,
             // campaigns below this line
             campaigns_versioned_with_their_trail,
             campaigns_audience_criteria_compile_to_sql,

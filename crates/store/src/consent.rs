@@ -7,7 +7,7 @@
 
 use crate::StoreResult;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use cpniguard_core::consent::{ApprovalState, ConsentEvent, ConsentPolicy, ScopeDef};
 use cpniguard_core::email::EmailAddress;
 use cpniguard_core::ids::AccountId;
@@ -78,6 +78,135 @@ pub struct AccountApproval {
     pub basis: Option<Uuid>,
 }
 
+/// An opt-out path the system watches (issue 6, item 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptOutMechanism {
+    /// Opt-out email piped or delivered to `cpniguard mail ingest|watch`.
+    MailIngest,
+    /// Opt-out email held in the quarantine until a privacy officer reviews it.
+    MailReview,
+    /// The customer's own opt-out on the portal.
+    Portal,
+}
+
+impl OptOutMechanism {
+    pub const ALL: [OptOutMechanism; 3] = [Self::MailIngest, Self::MailReview, Self::Portal];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MailIngest => "mail_ingest",
+            Self::MailReview => "mail_review",
+            Self::Portal => "portal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// One attempt through an opt-out path and whether the path worked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptOutObservation {
+    pub id: Uuid,
+    pub mechanism: OptOutMechanism,
+    pub at: DateTime<Utc>,
+    pub ok: bool,
+    /// What failed: an error kind, never a message body, an address or CPNI.
+    pub detail: String,
+}
+
+/// A mechanism's record as of a query: counts in a window, and the run of failures
+/// since it last worked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OptOutHealth {
+    pub ok_since: u64,
+    pub failed_since: u64,
+    pub last_ok_at: Option<DateTime<Utc>>,
+    /// The first failure after the last success (or ever, without one).
+    pub failing_since: Option<DateTime<Utc>>,
+    pub failures_since_last_ok: u64,
+}
+
+/// Opt-out mail waiting for a person: entries that may be a customer's opt-out not yet
+/// applied (unmatched, failed authentication, unparseable).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QuarantineBacklog {
+    pub open: u64,
+    pub oldest_received_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptOutIncidentStatus {
+    Open,
+    Closed,
+}
+
+impl OptOutIncidentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// The fix for the failure and when it was (or will be) in place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptOutRemedy {
+    pub description: String,
+    pub implemented_on: NaiveDate,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Whether the state commissions were told, and what they did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateCommissionsNotice {
+    pub notified: bool,
+    /// Which commissions, and when.
+    pub commissions: String,
+    /// Any action they have taken.
+    pub action_taken: String,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The letter to the Commission as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptOutLetterSent {
+    pub sent_on: NaiveDate,
+    /// The filing or mail reference.
+    pub reference: String,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// An opt-out failure incident (47 CFR 64.2009(f)): customers could not opt out through
+/// `mechanism` for more than an anomaly; the Commission is owed a letter by `due_on`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptOutIncident {
+    pub id: Uuid,
+    /// Incremented by every change; a change names the version it was made against.
+    pub version: u64,
+    pub mechanism: OptOutMechanism,
+    pub status: OptOutIncidentStatus,
+    pub detected_at: DateTime<Utc>,
+    /// The problem in words, as the check found it.
+    pub problem: String,
+    /// The figures behind it (counts, times, thresholds).
+    pub evidence: serde_json::Value,
+    /// Five federal business days after detection, in the carrier's time zone.
+    pub due_on: NaiveDate,
+    pub remedy: Option<OptOutRemedy>,
+    pub state_commissions: Option<StateCommissionsNotice>,
+    pub letter_sent: Option<OptOutLetterSent>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
+}
+
 #[async_trait]
 pub trait ConsentStore: Send + Sync {
     /// Record `change` in one transaction. `NotFound("account")` when an event's
@@ -121,4 +250,29 @@ pub trait ConsentStore: Send + Sync {
         note: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<QuarantinedMail>;
+
+    /// Remember one attempt through an opt-out path.
+    async fn record_optout_observation(&self, observation: &OptOutObservation) -> StoreResult<()>;
+
+    /// `mechanism`'s counts since `since`, its last success and the failures after it.
+    async fn optout_health(&self, mechanism: OptOutMechanism, since: DateTime<Utc>) -> StoreResult<OptOutHealth>;
+
+    /// Open quarantine entries that may hold a customer's opt-out.
+    async fn quarantine_backlog(&self) -> StoreResult<QuarantineBacklog>;
+
+    /// Store a new incident unless one is already open for its mechanism: `false` then,
+    /// and nothing is written.
+    async fn open_optout_incident(&self, incident: &OptOutIncident) -> StoreResult<bool>;
+
+    async fn get_optout_incident(&self, id: Uuid) -> StoreResult<Option<OptOutIncident>>;
+
+    /// Incidents, oldest first; only open ones when `open_only`.
+    async fn list_optout_incidents(&self, open_only: bool) -> StoreResult<Vec<OptOutIncident>>;
+
+    /// Replace the record (whose `version` is the new one) if the stored version is
+    /// still `expected_version`. `Conflict("opt-out incident version")`; `NotFound`.
+    async fn update_optout_incident(&self, incident: &OptOutIncident, expected_version: u64) -> StoreResult<()>;
+
+    /// How many incidents are open (the privacy-office dashboard).
+    async fn open_optout_incidents_count(&self) -> StoreResult<u64>;
 }

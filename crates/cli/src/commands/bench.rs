@@ -35,8 +35,9 @@ pub enum BenchCommand {
     /// Bulk consent approval status of the whole audience against `SELECT count(*)`
     /// over the same history table.
     Consent(super::bench_consent::ConsentBenchArgs),
-    /// Breach notices to N affected accounts queued and delivered to a local SMTP
-    /// sink by one worker, against a minimal lettre loop to the same sink (one line).
+    /// Breach notices to N affected accounts: the list imported and the notices queued,
+    /// against writing the same rows straight to the outbox (one line). Delivery:
+    /// `cargo bench -p cpniguard-notify --bench smtp_outbox -- breach N`.
     Breach(super::bench_breach::BreachBenchArgs),
     /// Audited call-detail reads over HTTP (decided and recorded by the disclosure gate)
     /// against a plain endpoint of the same server with a body of the same size.

@@ -1,15 +1,18 @@
-//! `cpniguard bench breach`: breach notices to N affected accounts, in one run against
-//! one in-process SMTP server (`cpniguard_notify::testing::SmtpSink`):
+//! `cpniguard bench breach`: queueing breach notices to N affected accounts, in one run:
 //!
-//! (a) queue: the incident's `notify-customers` action over HTTP (read every affected
+//! (a) import: the affected-account list streamed to `POST …/affected-accounts` as
+//!     text (one account number per line);
+//! (b) queue: the incident's `notify-customers` action over HTTP (read every affected
 //!     account, pick the email of record, queue one notice each through the outbox in
 //!     the incident's transaction);
-//! (b) deliver: one notice `Worker` (claim, render, send, record) until all are sent;
-//! (c) baseline: a minimal lettre loop sending N equivalent messages (the same
-//!     rendered breach notice, text and HTML parts) over one pooled transport with the
-//!     worker's concurrency.
+//! (c) baseline: the same N notices written straight to the outbox
+//!     (`enqueue_notices`), with no incident, account reads or HTTP.
 //!
 //! Prints one JSON line. Accounts are created first through the store (not timed).
+//! Delivery to an SMTP server is the other half of the figure and needs a test SMTP
+//! server, which is not built into the product:
+//! `cargo bench -p cpniguard-notify --bench smtp_outbox -- breach N` (outbox worker
+//! against a minimal lettre loop, same server, same run).
 
 use super::bench::{BenchTarget, open_target};
 use anyhow::{Context as _, bail, ensure};
@@ -21,24 +24,17 @@ use cpniguard_core::account::{
 };
 use cpniguard_core::email::EmailAddress;
 use cpniguard_core::ids::{AccountId, StaffId};
-use cpniguard_core::notice::NoticeKind;
+use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind};
 use cpniguard_core::phone::PhoneNumber;
 use cpniguard_core::staff::{NewStaff, Role, Username};
-use cpniguard_notify::testing::SmtpSink;
-use cpniguard_notify::{Renderer, Worker};
 use cpniguard_server::auth::tokens;
 use cpniguard_server::{AppState, Config, SystemClock};
 use cpniguard_store::Store;
-use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-const WAIT: std::time::Duration = std::time::Duration::from_secs(3600);
 
 #[derive(Args, Debug)]
 pub struct BreachBenchArgs {
@@ -102,16 +98,25 @@ async fn create_accounts(store: &Arc<dyn Store>, n: u32, tasks: u32) -> anyhow::
     Ok(ids)
 }
 
-/// One request over a fresh connection (the bench needs three; no HTTP client here).
+/// One request over a fresh connection (the bench needs four; no HTTP client here).
 async fn post(addr: SocketAddr, path: &str, token: &str, body: &serde_json::Value) -> anyhow::Result<String> {
-    let body = serde_json::to_vec(body)?;
+    post_bytes(addr, path, token, "application/json", &serde_json::to_vec(body)?).await
+}
+
+async fn post_bytes(
+    addr: SocketAddr,
+    path: &str,
+    token: &str,
+    content_type: &str,
+    body: &[u8],
+) -> anyhow::Result<String> {
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).await?;
-    stream.write_all(&body).await?;
+    stream.write_all(body).await?;
     let mut out = Vec::new();
     stream.read_to_end(&mut out).await?;
     let text = String::from_utf8_lossy(&out).into_owned();
@@ -121,16 +126,41 @@ async fn post(addr: SocketAddr, path: &str, token: &str, body: &serde_json::Valu
     Ok(text)
 }
 
+/// The outbox rows `notify-customers` writes, without it: the baseline.
+fn equivalent_notices(accounts: &[AccountId], determined: chrono::DateTime<Utc>) -> anyhow::Result<Vec<NewNotice>> {
+    let now = Utc::now();
+    accounts
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            Ok(NewNotice {
+                id: NoticeId::new(),
+                account_id: Some(*id),
+                kind: NoticeKind::BreachNotice,
+                channel: Channel::Email,
+                destination: Destination::Email { address: EmailAddress::parse(&format!("c{i}@example.com"))? },
+                template: NoticeKind::BreachNotice.template().to_owned(),
+                language: if i % 2 == 0 { Language::En } else { Language::Es },
+                params: BTreeMap::from([
+                    ("change".to_owned(), NoticeKind::BreachNotice.as_str().to_owned()),
+                    ("changed_at".to_owned(), determined.to_rfc3339()),
+                    ("name".to_owned(), format!("Customer {i}")),
+                    ("categories".to_owned(), "records of your calls; your bills".to_owned()),
+                ]),
+                idempotency_key: format!("bench-baseline:{id}"),
+                not_before: now,
+            })
+        })
+        .collect()
+}
+
 pub async fn run(args: BreachBenchArgs) -> anyhow::Result<serde_json::Value> {
     let n = args.accounts;
     ensure!(n > 0, "--accounts must be at least 1");
     let (_dir, store, backend) = open_target(&args.target).await?;
-    let sink = SmtpSink::start();
     let mut config = Config::default();
-    config.notices.email = sink.email_config();
-    config.server.max_body_bytes = 1 << 30;
     config.server.request_timeout_secs = 3600;
-    let concurrency = config.notices.worker.concurrency as usize;
+    config.breach.max_import_bytes = u64::MAX;
 
     let started = Instant::now();
     let accounts = create_accounts(&store, n, args.tasks).await?;
@@ -160,7 +190,6 @@ pub async fn run(args: BreachBenchArgs) -> anyhow::Result<serde_json::Value> {
         "determined_at": determined,
         "description": "bench: an employee read accounts without a customer's request",
         "categories": ["call_detail", "billing"],
-        "affected_accounts": accounts,
         "harm": "likely",
     });
     let created = post(addr, "/api/v1/breach/incidents", &token, &body).await?;
@@ -173,73 +202,47 @@ pub async fn run(args: BreachBenchArgs) -> anyhow::Result<serde_json::Value> {
     let urgent = serde_json::json!({"agency": "usss", "consulted": "Agent Roe", "reason": "bench"});
     post(addr, &format!("/api/v1/breach/incidents/{id}/urgent-need"), &token, &urgent).await?;
 
-    // (a) Queue.
+    // (a) Import the list.
+    let list: String = (0..n).map(|i| format!("BRB-{i:07}\n")).collect();
+    let started = Instant::now();
+    post_bytes(
+        addr,
+        &format!("/api/v1/breach/incidents/{id}/affected-accounts"),
+        &token,
+        "text/plain",
+        list.as_bytes(),
+    )
+    .await?;
+    let import_secs = started.elapsed().as_secs_f64();
+
+    // (b) Queue.
     let started = Instant::now();
     post(addr, &format!("/api/v1/breach/incidents/{id}/notify-customers"), &token, &serde_json::json!({})).await?;
     let queue_secs = started.elapsed().as_secs_f64();
     let _ = stop.send(());
     server.await??;
+    let queued = store.breach_notice_progress(id.parse()?).await?.len();
+    ensure!(queued == n as usize, "{queued} notices queued for {n} accounts");
 
-    // (b) Deliver with one worker.
-    let worker = Worker::new(store.clone(), config.notices.clone(), config.carrier_info())?;
+    // (c) The same rows straight into the outbox.
+    let baseline = equivalent_notices(&accounts, determined)?;
     let started = Instant::now();
-    let mut sent = 0usize;
-    while sent < n as usize {
-        let tick = worker.run_once(Utc::now()).await?;
-        ensure!(tick.claimed > 0 && tick.sent == tick.claimed, "undelivered notices: {tick:?}");
-        sent += tick.sent as usize;
+    for chunk in baseline.chunks(10_000) {
+        store.enqueue_notices(chunk, Utc::now()).await?;
     }
-    sink.wait_for(n as usize, WAIT).await;
-    let deliver_secs = started.elapsed().as_secs_f64();
-
-    // (c) The same messages through lettre alone.
-    let params = BTreeMap::from([
-        ("change".to_owned(), NoticeKind::BreachNotice.as_str().to_owned()),
-        ("changed_at".to_owned(), determined.to_rfc3339()),
-        ("name".to_owned(), "Customer 0".to_owned()),
-        ("categories".to_owned(), "records of your calls; your bills".to_owned()),
-    ]);
-    let rendered = Renderer::new().render("breach-notice", Language::En, &params, &config.carrier_info())?;
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(sink.addr().ip().to_string())
-        .port(sink.addr().port())
-        .pool_config(PoolConfig::new().max_size(config.notices.email.pool_max))
-        .build();
-    let from: Mailbox = "Example Carrier <notices@carrier.example>".parse()?;
-    let started = Instant::now();
-    let mut set = tokio::task::JoinSet::new();
-    for t in 0..concurrency {
-        let (transport, from, rendered) = (transport.clone(), from.clone(), rendered.clone());
-        set.spawn(async move {
-            for i in (t..n as usize).step_by(concurrency) {
-                let message = Message::builder()
-                    .from(from.clone())
-                    .to(format!("c{i}@example.com").parse()?)
-                    .subject(rendered.subject.as_str())
-                    .multipart(MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone()))?;
-                transport.send(message).await?;
-            }
-            anyhow::Ok(())
-        });
-    }
-    while let Some(r) = set.join_next().await {
-        r??;
-    }
-    sink.wait_for(2 * n as usize, WAIT).await;
-    let lettre_secs = started.elapsed().as_secs_f64();
+    let enqueue_secs = started.elapsed().as_secs_f64();
 
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
     Ok(serde_json::json!({
-        "bench": "breach-notices",
+        "bench": "breach-notices-queue",
         "backend": backend,
         "accounts": n,
-        "concurrency": concurrency,
         "create_accounts_s": round(create_secs),
+        "import_list_s": round(import_secs),
         "queue_s": round(queue_secs),
-        "deliver_s": round(deliver_secs),
-        "queue_and_deliver_s": round(queue_secs + deliver_secs),
-        "lettre_s": round(lettre_secs),
-        "deliver_per_s": (n as f64 / deliver_secs).round(),
-        "lettre_per_s": (n as f64 / lettre_secs).round(),
-        "ratio_queue_and_deliver_to_lettre": round((queue_secs + deliver_secs) / lettre_secs),
+        "queue_per_s": (f64::from(n) / queue_secs).round(),
+        "bare_enqueue_s": round(enqueue_secs),
+        "ratio_queue_to_bare_enqueue": round(queue_secs / enqueue_secs),
+        "delivery": "cargo bench -p cpniguard-notify --bench smtp_outbox -- breach N",
     }))
 }

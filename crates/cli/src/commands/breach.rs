@@ -1,17 +1,69 @@
 //! `breach deadlines` and `calendar add-business-days`: the deadline engine of the core
-//! on the command line, so anyone can check the arithmetic without a database.
+//! on the command line, so anyone can check the arithmetic without a database. And
+//! `breach import-affected`: an affected-account list of any size read from a file
+//! into an incident, by the same import as `POST …/affected-accounts`.
 
+use crate::context::{DbArgs, open_store};
+use anyhow::Context as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use cpniguard_core::ValidationError;
 use cpniguard_core::breach::{Deadlines, Harm, IncidentFacts, Regime, deadlines};
 use cpniguard_core::calendar::{FederalCalendar, check_supported};
+use cpniguard_server::api::breach::AffectedImport;
+use cpniguard_server::{AppState, SystemClock};
 use serde::Serialize;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+use uuid::Uuid;
 
 #[derive(Subcommand)]
 pub enum BreachCommand {
     /// Print an incident's notification deadlines as one JSON object (dates YYYY-MM-DD).
     Deadlines(DeadlinesArgs),
+    /// Add the accounts listed in FILE (one account number or id per line, or CSV whose
+    /// first column is one) to an incident; prints the import report as JSON.
+    ImportAffected(ImportArgs),
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The incident's id.
+    #[arg(long, value_name = "ID")]
+    incident: Uuid,
+    /// The list ("-" for standard input).
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+}
+
+/// Who the incident's log names for an import from the command line.
+const CLI_ACTOR: &str = "cli:import-affected";
+
+async fn import_affected(args: ImportArgs) -> anyhow::Result<()> {
+    let config = args.db.load_config()?;
+    let store = open_store(&config).await?;
+    let state = AppState::new(store, config, Arc::new(SystemClock));
+    let reader: Box<dyn BufRead> = if args.file.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let file = std::fs::File::open(&args.file).with_context(|| format!("{}", args.file.display()))?;
+        Box::new(std::io::BufReader::with_capacity(1 << 20, file))
+    };
+    let problem = |p: cpniguard_server::problem::Problem| anyhow::anyhow!("{}: {}", p.code, p.detail);
+    let mut import = AffectedImport::new(&state);
+    for line in reader.lines() {
+        import.push_line(line?.trim_end_matches('\r')).await.map_err(problem)?;
+    }
+    let report = import.finish(args.incident, CLI_ACTOR).await.map_err(problem)?;
+    let summary = serde_json::json!({
+        "incident": args.incident, "lines": report.lines, "resolved": report.resolved, "added": report.added,
+        "unknown": report.unknown, "unknown_first": report.unknown_first, "affected_total": report.affected_total,
+    });
+    println!("{summary}");
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -87,7 +139,13 @@ struct Output {
 }
 
 pub fn run_breach(cmd: BreachCommand) -> anyhow::Result<()> {
-    let BreachCommand::Deadlines(args) = cmd;
+    let args = match cmd {
+        BreachCommand::Deadlines(args) => args,
+        // Called inside the command runtime (multi-threaded), synchronously.
+        BreachCommand::ImportAffected(args) => {
+            return tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(import_affected(args)));
+        }
+    };
     let calendar = args.time_zone;
     let on = |when: Option<When>| when.map(|w| w.on(&calendar));
     let facts = IncidentFacts {

@@ -286,6 +286,7 @@ fn quarantined(reason: &str, quarantine_id: Option<Uuid>, unparseable: bool) -> 
 }
 
 /// Apply, file or quarantine one message. `Err` only when the store fails (retry later).
+/// Each opt-out outcome is an observation of the mail opt-out mechanism's health.
 pub async fn process(
     store: &dyn Store,
     config: &Config,
@@ -294,7 +295,11 @@ pub async fn process(
     now: DateTime<Utc>,
 ) -> Result<Outcome, StoreError> {
     match mailbox {
-        Mailbox::Optout => opt_out(store, config, raw, now).await,
+        Mailbox::Optout => {
+            let result = opt_out(store, config, raw, now).await;
+            cpniguard_server::consent_jobs::observe_mail_ingest(store, &result, now).await;
+            result
+        }
         Mailbox::Privacy => complaint(store, config, raw, now).await,
     }
 }

@@ -83,6 +83,7 @@ pub async fn serve_until_signal(
     let state = AppState::new(store, config, clock, gate);
     let jobs = tokio::spawn(cpniguard_server::breach_jobs::run(state.clone(), stopped(stop.clone())));
     let privacy_jobs = tokio::spawn(cpniguard_server::privacy_jobs::run(state.clone(), stopped(stop.clone())));
+    let consent_jobs = tokio::spawn(cpniguard_server::consent_jobs::run(state.clone(), stopped(stop.clone())));
     serve(state, listener, stopped(stop)).await?;
     if let Some(worker) = worker {
         worker.await.context("the notice worker panicked")?;
@@ -90,6 +91,7 @@ pub async fn serve_until_signal(
     // The audit writer ends, with a last checkpoint, once every state handle is gone.
     jobs.await.context("the breach job panicked")?;
     privacy_jobs.await.context("the privacy-office job panicked")?;
+    consent_jobs.await.context("the opt-out health job panicked")?;
     audit_writer.await.context("the audit writer panicked")?;
     Ok(())
 }

@@ -6,9 +6,13 @@
 // The helpers return the handlers' own error type, `Problem`, so `?` needs no
 // conversion; boxing it would only be unboxed again at the response.
 #[allow(clippy::result_large_err)]
+mod annual_summary;
+#[allow(clippy::result_large_err)]
 mod clocks;
 #[allow(clippy::result_large_err)]
 mod handlers;
+#[allow(clippy::result_large_err)]
+mod import;
 #[allow(clippy::result_large_err)]
 mod notify;
 mod report;
@@ -16,12 +20,14 @@ mod report;
 use crate::auth::roles::Capability;
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use utoipa::OpenApi;
 
 pub(crate) use clocks::compute_at as clocks_at;
 pub use clocks::{ClockView, ClocksView};
 pub use handlers::{IncidentRequest, IncidentView};
+pub use import::{AffectedImport, ImportReport};
 pub(crate) use report::escape as escape_html;
 
 #[derive(OpenApi)]
@@ -45,6 +51,8 @@ pub(crate) use report::escape as escape_html;
         report::export,
         report::report,
         clocks::clocks,
+        annual_summary::annual_summary_filed,
+        import::import_affected,
     ),
     components(schemas(
         handlers::IncidentRequest,
@@ -58,6 +66,9 @@ pub(crate) use report::escape as escape_html;
         handlers::ReasonRequest,
         clocks::ClockView,
         clocks::ClocksView,
+        annual_summary::AnnualSummaryRequest,
+        import::ImportReport,
+        import::UnknownLine,
     )),
     tags((name = "breach", description = "Breach incidents (47 CFR 64.2011): facts, clocks, customer notices, records"))
 )]
@@ -65,7 +76,10 @@ pub struct Doc;
 
 /// This module's routes, all behind the privacy office's capability.
 pub fn routes(_state: AppState) -> Router<AppState> {
+    // The list is streamed under its own limit, which the handler enforces.
+    let import = post(import::import_affected).layer(DefaultBodyLimit::disable());
     let routes = Router::new()
+        .route("/breach/incidents/{id}/affected-accounts", import)
         .route("/breach/clocks", get(clocks::clocks))
         .route("/breach/incidents", get(handlers::list).post(handlers::create))
         .route("/breach/incidents/{id}", get(handlers::get).put(handlers::replace).delete(handlers::delete))
@@ -78,6 +92,7 @@ pub fn routes(_state: AppState) -> Router<AppState> {
         .route("/breach/incidents/{id}/agency-notices", post(handlers::agency_notice))
         .route("/breach/incidents/{id}/not-required", post(handlers::not_required))
         .route("/breach/incidents/{id}/close", post(handlers::close))
+        .route("/breach/incidents/{id}/annual-summary-filed", post(annual_summary::annual_summary_filed))
         .route("/breach/incidents/{id}/notify-customers", post(notify::notify_customers))
         .route("/breach/incidents/{id}/export", get(report::export))
         .route("/breach/incidents/{id}/report", get(report::report));

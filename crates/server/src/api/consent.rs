@@ -4,12 +4,21 @@
 pub mod campaigns;
 pub mod change;
 mod handlers;
+// The helpers return the handlers' own error type, `Problem`, so `?` needs no
+// conversion; boxing it would only be unboxed again at the response.
+#[allow(clippy::result_large_err)]
+pub mod optout_incidents;
+pub mod optout_letter;
 
 use crate::auth::guarded;
 use crate::auth::roles::Capability;
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::{get, post};
+use cpniguard_store::consent::OptOutMechanism;
 use utoipa::OpenApi;
 
 pub use handlers::*;
@@ -31,6 +40,12 @@ pub use handlers::*;
         handlers::portal_record,
         campaigns::list_due,
         campaigns::campaign,
+        optout_incidents::list,
+        optout_incidents::get,
+        optout_incidents::remedy,
+        optout_incidents::state_commissions,
+        optout_incidents::letter_sent,
+        optout_incidents::close,
     ),
     components(schemas(
         handlers::StatusView,
@@ -52,6 +67,11 @@ pub use handlers::*;
         campaigns::SkipReason,
         campaigns::CampaignItem,
         campaigns::CampaignView,
+        optout_incidents::OptOutIncidentView,
+        optout_incidents::RemedyRequest,
+        optout_incidents::StateCommissionsRequest,
+        optout_incidents::LetterSentRequest,
+        optout_letter::LetterDraft,
     ))
 )]
 pub struct Doc;
@@ -80,12 +100,36 @@ pub fn routes(_state: AppState) -> Router<AppState> {
                 .route("/consent/mail-quarantine", get(handlers::quarantine_list))
                 .route("/consent/mail-quarantine/{qid}", get(handlers::quarantine_get))
                 .route("/consent/mail-quarantine/{qid}/apply", post(handlers::quarantine_apply))
-                .route("/consent/mail-quarantine/{qid}/dismiss", post(handlers::quarantine_dismiss)),
+                .route("/consent/mail-quarantine/{qid}/dismiss", post(handlers::quarantine_dismiss))
+                .route("/consent/optout-incidents", get(optout_incidents::list))
+                .route("/consent/optout-incidents/{id}", get(optout_incidents::get))
+                .route("/consent/optout-incidents/{id}/remedy", post(optout_incidents::remedy))
+                .route("/consent/optout-incidents/{id}/state-commissions", post(optout_incidents::state_commissions))
+                .route("/consent/optout-incidents/{id}/letter-sent", post(optout_incidents::letter_sent))
+                .route("/consent/optout-incidents/{id}/close", post(optout_incidents::close)),
         ))
 }
 
 /// Routes that are not behind the staff bearer token: the customer's own choice on
-/// the portal (session cookie).
-pub fn portal_routes(_state: AppState) -> Router<AppState> {
-    Router::new().route("/portal/consent", get(handlers::portal_status).post(handlers::portal_record))
+/// the portal (session cookie). Each change request is an observation of the portal
+/// opt-out mechanism's health.
+pub fn portal_routes(state: AppState) -> Router<AppState> {
+    let record = post(handlers::portal_record).layer(middleware::from_fn_with_state(state, observe_portal));
+    Router::new().route("/portal/consent", get(handlers::portal_status).merge(record))
+}
+
+/// A server-side failure (5xx) is the mechanism failing; a refusal (401, 422) is it
+/// working.
+async fn observe_portal(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    crate::consent_jobs::observe(
+        &*state.store,
+        OptOutMechanism::Portal,
+        !status.is_server_error(),
+        status.as_str(),
+        state.now(),
+    )
+    .await;
+    response
 }

@@ -12,6 +12,9 @@ pub struct BreachConfig {
     pub regime: Regime,
     /// A clock ending within this many days is listed as due soon.
     pub due_soon_days: u32,
+    /// The largest affected-account list `POST …/affected-accounts` accepts, in bytes
+    /// (larger lists: `cpniguard breach import-affected`).
+    pub max_import_bytes: u64,
     /// Every parameter of the regime, replacing its federal values (a rule change
     /// before the software knows it). Absent: the regime's own values.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -20,7 +23,7 @@ pub struct BreachConfig {
 
 impl Default for BreachConfig {
     fn default() -> Self {
-        Self { regime: Regime::Fcc2007, due_soon_days: 3, params: None }
+        Self { regime: Regime::Fcc2007, due_soon_days: 3, max_import_bytes: 128 << 20, params: None }
     }
 }
 

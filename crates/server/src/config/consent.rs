@@ -30,6 +30,54 @@ pub struct ConsentConfig {
     pub renotice_horizon_days: u32,
     /// Scopes and their tiers: `opt_out`, `opt_in`, `one_time`.
     pub scopes: Vec<ScopeDef>,
+    /// When a failing opt-out path is "more than an anomaly" (47 CFR 64.2009(f)).
+    pub optout_health: OptOutHealthConfig,
+}
+
+/// Thresholds of the opt-out health check: crossing one opens an opt-out failure
+/// incident for that mechanism.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OptOutHealthConfig {
+    /// How often the check runs.
+    pub check_interval_minutes: u32,
+    /// Opt-out mail failing to be processed, with no success in between, for longer
+    /// than this.
+    pub mail_ingest_failing_hours: u32,
+    /// An opt-out message held for review (unmatched sender, failed authentication,
+    /// unparseable) older than this.
+    pub mail_review_max_age_hours: u32,
+    /// Portal opt-outs are judged over this window...
+    pub portal_window_minutes: u32,
+    /// ...once it holds at least this many attempts...
+    pub portal_min_attempts: u32,
+    /// ...by the share of them that failed, in percent.
+    pub portal_max_failure_percent: u32,
+}
+
+impl Default for OptOutHealthConfig {
+    fn default() -> Self {
+        Self {
+            check_interval_minutes: 15,
+            mail_ingest_failing_hours: 4,
+            mail_review_max_age_hours: 72,
+            portal_window_minutes: 60,
+            portal_min_attempts: 10,
+            portal_max_failure_percent: 20,
+        }
+    }
+}
+
+impl OptOutHealthConfig {
+    fn validate(&self) -> Result<(), String> {
+        if self.check_interval_minutes == 0 || self.portal_window_minutes == 0 || self.portal_min_attempts == 0 {
+            return Err("optout_health: intervals, windows and attempts are at least 1".to_owned());
+        }
+        if self.portal_max_failure_percent > 100 {
+            return Err("optout_health.portal_max_failure_percent: at most 100".to_owned());
+        }
+        Ok(())
+    }
 }
 
 impl Default for ConsentConfig {
@@ -46,6 +94,7 @@ impl Default for ConsentConfig {
             notice_version: "2026-01".to_owned(),
             renotice_horizon_days: 60,
             scopes: p.scopes,
+            optout_health: OptOutHealthConfig::default(),
         }
     }
 }
@@ -59,6 +108,7 @@ impl ConsentConfig {
         if self.notice_version.trim().is_empty() {
             return Err("notice_version: the version of the opt-out notice text".to_owned());
         }
+        self.optout_health.validate()?;
         let policy = self.policy();
         policy.validate().map_err(|e| e.to_string())?;
         if !policy.scopes.iter().any(|s| s.tier == ConsentTier::OptOut) {

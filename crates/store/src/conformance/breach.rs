@@ -34,6 +34,8 @@ fn incident(accounts: Vec<AccountId>) -> BreachIncident {
         agency_notices: Vec::new(),
         customers_notified_at: None,
         not_required_reason: None,
+        annual_summary_filing: None,
+        unknown_affected: Vec::new(),
         retain_until: date("2028-01-02"),
     }
 }
@@ -115,4 +117,26 @@ pub async fn breach_notices_linked_and_retention_enforced(store: &dyn Store) {
     assert!(matches!(store.delete_breach_incident(i.id, date("2030-01-01")).await, Err(StoreError::NotFound(_))));
     // The notices themselves stay in the outbox's own history.
     assert!(store.get_notice(notices[0].id).await.unwrap().is_some());
+}
+
+pub async fn breach_account_refs_resolved_by_number_or_id(store: &dyn Store) {
+    let a = create(store, "BR-3001", "Ana Import", &["+18015550301"]).await;
+    let b = create(store, "BR-3002", "Bea Import", &["+18015550302"]).await;
+    let refs: Vec<String> = vec![
+        "BR-3001".into(),
+        b.id.0.to_string(),
+        "BR-9999".into(),
+        Uuid::now_v7().to_string(),
+        "not an account".into(),
+    ];
+    let mut found = store.resolve_account_refs(&refs).await.unwrap();
+    found.sort();
+    let mut expected = vec![("BR-3001".to_owned(), a.id), (b.id.0.to_string(), b.id)];
+    expected.sort();
+    assert_eq!(found, expected);
+    // Many at once, over several statements.
+    let many: Vec<String> = (0..2_500).map(|i| if i == 2_400 { "BR-3002".into() } else { format!("X-{i}") }).collect();
+    assert_eq!(store.resolve_account_refs(&many).await.unwrap(), [("BR-3002".to_owned(), b.id)]);
+    let too_many = vec![String::new(); crate::breach::MAX_REFS + 1];
+    assert!(matches!(store.resolve_account_refs(&too_many).await, Err(StoreError::Invalid(_))));
 }

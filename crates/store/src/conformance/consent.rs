@@ -2,7 +2,10 @@
 //! and the opt-out mail quarantine.
 
 use super::fixtures::{DAY, at, email, new_account};
-use crate::consent::{ConsentChange, QuarantineResolution, QuarantinedMail};
+use crate::consent::{
+    ConsentChange, OptOutHealth, OptOutIncident, OptOutIncidentStatus, OptOutMechanism, OptOutObservation,
+    QuarantineBacklog, QuarantineResolution, QuarantinedMail,
+};
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use cpniguard_core::account::Language;
@@ -238,4 +241,86 @@ pub async fn consent_mail_quarantine_review(store: &dyn Store) {
     assert!(matches!(missing, Err(StoreError::NotFound(_))));
     assert!(store.list_quarantine(true).await.unwrap().is_empty());
     assert_eq!(store.list_quarantine(false).await.unwrap().len(), 2);
+}
+
+fn observation(mechanism: OptOutMechanism, secs: i64, ok: bool) -> OptOutObservation {
+    OptOutObservation { id: Uuid::now_v7(), mechanism, at: at(secs), ok, detail: if ok { "" } else { "store" }.into() }
+}
+
+pub async fn consent_optout_health_observed(store: &dyn Store) {
+    let none = store.optout_health(OptOutMechanism::MailIngest, at(0)).await.unwrap();
+    assert_eq!(none, OptOutHealth::default());
+    // ok at 100, failures at 200 and 300, a portal failure that is not mail's.
+    for (secs, ok) in [(50, false), (100, true), (200, false), (300, false)] {
+        store.record_optout_observation(&observation(OptOutMechanism::MailIngest, secs, ok)).await.unwrap();
+    }
+    store.record_optout_observation(&observation(OptOutMechanism::Portal, 150, false)).await.unwrap();
+    let h = store.optout_health(OptOutMechanism::MailIngest, at(100)).await.unwrap();
+    assert_eq!((h.ok_since, h.failed_since), (1, 2), "{h:?}");
+    assert_eq!(h.last_ok_at, Some(at(100)));
+    assert_eq!((h.failing_since, h.failures_since_last_ok), (Some(at(200)), 2), "{h:?}");
+    let portal = store.optout_health(OptOutMechanism::Portal, at(0)).await.unwrap();
+    assert_eq!((portal.ok_since, portal.failed_since, portal.last_ok_at), (0, 1, None));
+    assert_eq!(portal.failing_since, Some(at(150)), "without a success, from the first failure");
+
+    // Only entries that may hide an opt-out make the backlog.
+    assert_eq!(store.quarantine_backlog().await.unwrap(), QuarantineBacklog::default());
+    let mut bounce = quarantined("cc33", vec![]);
+    bounce.reason = "bounce".into();
+    bounce.received_at = at(10);
+    let unmatched = quarantined("dd44", vec![]);
+    for q in [bounce, unmatched] {
+        store.record_consent(&ConsentChange { quarantine: Some(q), ..Default::default() }, at(DAY)).await.unwrap();
+    }
+    let backlog = store.quarantine_backlog().await.unwrap();
+    assert_eq!((backlog.open, backlog.oldest_received_at), (1, Some(at(DAY))));
+}
+
+fn optout_incident(mechanism: OptOutMechanism, secs: i64) -> OptOutIncident {
+    OptOutIncident {
+        id: Uuid::now_v7(),
+        version: 1,
+        mechanism,
+        status: OptOutIncidentStatus::Open,
+        detected_at: at(secs),
+        problem: "ingest failing".into(),
+        evidence: serde_json::json!({"failures": 3}),
+        due_on: at(secs + 7 * DAY).date_naive(),
+        remedy: None,
+        state_commissions: None,
+        letter_sent: None,
+        closed_at: None,
+        closed_by: None,
+    }
+}
+
+pub async fn consent_one_open_optout_incident_per_mechanism(store: &dyn Store) {
+    let first = optout_incident(OptOutMechanism::MailIngest, 100);
+    assert!(store.open_optout_incident(&first).await.unwrap());
+    assert!(!store.open_optout_incident(&optout_incident(OptOutMechanism::MailIngest, 200)).await.unwrap());
+    let portal = optout_incident(OptOutMechanism::Portal, 150);
+    assert!(store.open_optout_incident(&portal).await.unwrap());
+    assert_eq!(store.open_optout_incidents_count().await.unwrap(), 2);
+    assert_eq!(store.get_optout_incident(first.id).await.unwrap(), Some(first.clone()));
+
+    let mut closed = OptOutIncident {
+        version: 2,
+        status: OptOutIncidentStatus::Closed,
+        closed_at: Some(at(500)),
+        closed_by: Some("po".into()),
+        ..first.clone()
+    };
+    store.update_optout_incident(&closed, 1).await.unwrap();
+    closed.version = 3;
+    assert!(matches!(store.update_optout_incident(&closed, 1).await, Err(StoreError::Conflict(_))));
+    let missing = optout_incident(OptOutMechanism::Portal, 1);
+    assert!(matches!(store.update_optout_incident(&missing, 1).await, Err(StoreError::NotFound(_))));
+    assert_eq!(store.open_optout_incidents_count().await.unwrap(), 1);
+    // Closed, the mechanism may have a new one.
+    let again = optout_incident(OptOutMechanism::MailIngest, 600);
+    assert!(store.open_optout_incident(&again).await.unwrap());
+    let all: Vec<Uuid> = store.list_optout_incidents(false).await.unwrap().iter().map(|i| i.id).collect();
+    assert_eq!(all, [first.id, portal.id, again.id]);
+    let open: Vec<Uuid> = store.list_optout_incidents(true).await.unwrap().iter().map(|i| i.id).collect();
+    assert_eq!(open, [portal.id, again.id]);
 }

@@ -29,6 +29,11 @@ pub(crate) const DELETE_LINKS: &str = "DELETE FROM breach_notices WHERE incident
 pub(crate) const DELETE_EVENTS: &str = "DELETE FROM breach_events WHERE incident_id = $1";
 pub(crate) const DELETE: &str = "DELETE FROM breach_incidents WHERE id = $1";
 
+pub(crate) const REFS_BY_NUMBER: &str = "SELECT account_number, id FROM accounts WHERE account_number IN (";
+pub(crate) const REFS_BY_ID: &str = "SELECT id FROM accounts WHERE id IN (";
+/// Binds per statement of a ref lookup (well under both backends' limits).
+pub(crate) const REFS_PER_STATEMENT: usize = 1_000;
+
 const TABLE: &str = "breach_incidents";
 
 pub(crate) fn db_version(v: u64) -> StoreResult<i64> {
@@ -113,6 +118,7 @@ macro_rules! breach_backend {
         use crate::{StoreError, StoreResult};
         use async_trait::async_trait;
         use chrono::{DateTime, NaiveDate, Utc};
+        use cpniguard_core::ids::AccountId;
         use cpniguard_core::notice::NewNotice;
         use sqlx::types::Json;
         use uuid::Uuid;
@@ -245,6 +251,42 @@ macro_rules! breach_backend {
                     .await
                     .map_err(reading("breach_notices"))?;
                 rows.into_iter().map(ProgressRow::into_progress).collect()
+            }
+
+            async fn resolve_account_refs(&self, refs: &[String]) -> StoreResult<Vec<(String, AccountId)>> {
+                if refs.len() > crate::breach::MAX_REFS {
+                    return Err(cpniguard_core::ValidationError::new("refs", "too many at once").into());
+                }
+                let mut found = Vec::new();
+                for chunk in refs.chunks(sql::REFS_PER_STATEMENT) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(sql::REFS_BY_NUMBER);
+                    let mut list = q.separated(", ");
+                    for r in chunk {
+                        list.push_bind(r.as_str());
+                    }
+                    q.push(")");
+                    let rows: Vec<(String, Uuid)> =
+                        q.build_query_as().fetch_all(&self.pool).await.map_err(reading("accounts"))?;
+                    found.extend(rows.into_iter().map(|(number, id)| (number, AccountId(id))));
+                    let ids: Vec<(&String, Uuid)> =
+                        chunk.iter().filter_map(|r| Uuid::parse_str(r).ok().map(|id| (r, id))).collect();
+                    if ids.is_empty() {
+                        continue;
+                    }
+                    let mut q = sqlx::QueryBuilder::<$db>::new(sql::REFS_BY_ID);
+                    let mut list = q.separated(", ");
+                    for (_, id) in &ids {
+                        list.push_bind(*id);
+                    }
+                    q.push(")");
+                    let known: Vec<Uuid> =
+                        q.build_query_scalar().fetch_all(&self.pool).await.map_err(reading("accounts"))?;
+                    let known: std::collections::HashSet<Uuid> = known.into_iter().collect();
+                    found.extend(
+                        ids.into_iter().filter(|(_, id)| known.contains(id)).map(|(r, id)| (r.clone(), AccountId(id))),
+                    );
+                }
+                Ok(found)
             }
 
             async fn delete_breach_incident(&self, id: Uuid, today: NaiveDate) -> StoreResult<()> {

@@ -3,6 +3,8 @@
 //! whole implementation as a macro each backend expands with its pool type and its
 //! way of beginning a write transaction.
 
+pub(crate) mod optout_health;
+
 use super::DbTime;
 use crate::consent::{AccountApproval, QuarantinedMail};
 use crate::{StoreError, StoreResult};
@@ -292,6 +294,8 @@ macro_rules! consent_backend {
         use sqlx::types::Json;
         use uuid::Uuid;
 
+        crate::shared::consent::optout_health::optout_health_fns!($pool);
+
         async fn write_change(
             conn: &mut $conn,
             change: &ConsentChange,
@@ -526,6 +530,46 @@ macro_rules! consent_backend {
                     .map_err(reading("mail_quarantine"))?;
                 tx.commit().await?;
                 Ok(row.into_mail())
+            }
+
+            async fn record_optout_observation(&self, observation: &OptOutObservation) -> StoreResult<()> {
+                health_record(&self.pool, observation).await
+            }
+
+            async fn optout_health(
+                &self,
+                mechanism: OptOutMechanism,
+                since: DateTime<Utc>,
+            ) -> StoreResult<OptOutHealth> {
+                health_of(&self.pool, mechanism, since).await
+            }
+
+            async fn quarantine_backlog(&self) -> StoreResult<QuarantineBacklog> {
+                health_backlog(&self.pool).await
+            }
+
+            async fn open_optout_incident(&self, incident: &OptOutIncident) -> StoreResult<bool> {
+                health_open_incident(&self.pool, incident).await
+            }
+
+            async fn get_optout_incident(&self, id: Uuid) -> StoreResult<Option<OptOutIncident>> {
+                health_get_incident(&self.pool, id).await
+            }
+
+            async fn list_optout_incidents(&self, open_only: bool) -> StoreResult<Vec<OptOutIncident>> {
+                health_list_incidents(&self.pool, open_only).await
+            }
+
+            async fn update_optout_incident(
+                &self,
+                incident: &OptOutIncident,
+                expected_version: u64,
+            ) -> StoreResult<()> {
+                health_update_incident(&self.pool, incident, expected_version).await
+            }
+
+            async fn open_optout_incidents_count(&self) -> StoreResult<u64> {
+                health_open_count(&self.pool).await
             }
         }
     };

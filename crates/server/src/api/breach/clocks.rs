@@ -106,7 +106,9 @@ fn running(incident: &BreachIncident, clocks: &Clocks) -> Vec<(&'static str, Nai
     if customers_open && let Some(due) = clocks.deadlines.customer_notice_due {
         out.push(("customer_notice", due));
     }
-    if let Some(due) = clocks.deadlines.annual_summary {
+    if incident.annual_summary_filing.is_none()
+        && let Some(due) = clocks.deadlines.annual_summary
+    {
         out.push(("annual_summary", due));
     }
     out

@@ -114,7 +114,7 @@ pub(super) fn prepare(state: &AppState, incident: &mut BreachIncident) -> ApiRes
 
 /// Load, apply `f`, and write the new version with an event of `kind` whose detail is
 /// what `f` returns.
-async fn change(
+pub(super) async fn change(
     state: &AppState,
     staff: &CurrentStaff,
     id: Uuid,
@@ -204,6 +204,8 @@ pub async fn create(
         agency_notices: Vec::new(),
         customers_notified_at: None,
         not_required_reason: None,
+        annual_summary_filing: None,
+        unknown_affected: Vec::new(),
         retain_until: NaiveDate::MIN,
     };
     apply_facts(&mut incident, req);

@@ -65,12 +65,6 @@ pub(crate) async fn next_certification(state: &AppState, today: NaiveDate) -> Ap
     Ok(NextCertification { year, due_on: due, status: status.to_owned(), days_left: (due - today).num_days() })
 }
 
-/// Opt-out failures (issue 6, item 7).
-fn opt_out_failure_incidents() -> u64 {
-    // TODO(merge): the opt-out failure incidents of issue 6 item 7 (another helper);
-    // count the open ones here once merged.
-    0
-}
 
 
 pub(crate) async fn compute(state: &AppState) -> ApiResult<DashboardView> {
@@ -85,7 +79,7 @@ pub(crate) async fn compute(state: &AppState) -> ApiResult<DashboardView> {
             overdue: clocks.overdue.len() as u64,
             due_soon: clocks.due_soon.len() as u64,
         },
-        opt_out_failure_incidents: opt_out_failure_incidents(),
+        opt_out_failure_incidents: state.store.open_optout_incidents_count().await?,
         quarantined_mail: state.store.open_quarantine_count().await?,
         abandoned_notices: abandoned.iter().find(|(s, _)| *s == NoticeStatus::Abandoned).map_or(0, |(_, n)| *n),
         open_privacy_tasks: state.store.list_privacy_tasks(true).await?.len() as u64,

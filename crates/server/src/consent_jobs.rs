@@ -1,0 +1,185 @@
+//! Opt-out mechanism health (issue 6, item 7; 47 CFR 64.2009(f)). The opt-out paths
+//! record what happens to them ([`observe`]: `mail ingest|watch` per message, the
+//! portal per opt-out request); a periodic check inside `serve` compares them with the
+//! `[consent.optout_health]` thresholds and, when customers could not opt out through
+//! a mechanism for more than an anomaly, opens an opt-out failure incident for it —
+//! one open incident per mechanism — due to the Commission 5 federal business days
+//! after detection. Observations and incidents carry counts, times and error kinds,
+//! never a message, an address or CPNI.
+
+use crate::config::OptOutHealthConfig;
+use crate::state::AppState;
+use chrono::{DateTime, Duration, Utc};
+use cpniguard_core::calendar::FederalCalendar;
+use cpniguard_store::consent::{OptOutIncident, OptOutIncidentStatus, OptOutMechanism, OptOutObservation};
+use cpniguard_store::{Store, StoreError};
+use std::future::Future;
+use uuid::Uuid;
+
+/// Business days the rule gives for the letter to the Commission.
+pub const LETTER_BUSINESS_DAYS: u32 = 5;
+
+/// Record one attempt through an opt-out path. Never fails the path itself: when the
+/// observation cannot be stored (the database is what failed), it is logged.
+pub async fn observe(store: &dyn Store, mechanism: OptOutMechanism, ok: bool, detail: &str, at: DateTime<Utc>) {
+    let observation =
+        OptOutObservation { id: Uuid::now_v7(), mechanism, at, ok, detail: if ok { "" } else { detail }.to_owned() };
+    if let Err(e) = store.record_optout_observation(&observation).await {
+        tracing::warn!(mechanism = mechanism.as_str(), ok, error = %e, "opt-out health observation not stored");
+    }
+}
+
+/// Record how one opt-out message fared in `mail ingest|watch`: processed (applied or
+/// quarantined) is the mechanism working; a store failure is it failing, recorded by
+/// the kind of error only.
+pub async fn observe_mail_ingest<T>(store: &dyn Store, result: &Result<T, StoreError>, at: DateTime<Utc>) {
+    let kind = match result {
+        Ok(_) => "",
+        Err(StoreError::Unavailable(_)) => "database_unavailable",
+        Err(StoreError::Database(_)) => "database_error",
+        Err(StoreError::Corrupt { .. }) => "corrupt_row",
+        Err(_) => "refused",
+    };
+    observe(store, OptOutMechanism::MailIngest, result.is_ok(), kind, at).await;
+}
+
+/// A mechanism found failing beyond the thresholds: the problem in words and the
+/// figures behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub mechanism: OptOutMechanism,
+    pub problem: String,
+    pub evidence: serde_json::Value,
+}
+
+/// What one check found and opened.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HealthTick {
+    pub failing: Vec<Failure>,
+    /// Incidents newly opened (a mechanism with one already open gets none).
+    pub opened: Vec<Uuid>,
+}
+
+fn hours(n: u32) -> Duration {
+    Duration::hours(i64::from(n))
+}
+
+/// Every mechanism failing beyond `limits` as of `now`.
+pub async fn failures(
+    store: &dyn Store,
+    limits: &OptOutHealthConfig,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Failure>> {
+    let mut out = Vec::new();
+    let mail = store.optout_health(OptOutMechanism::MailIngest, now).await?;
+    if let Some(since) = mail.failing_since.filter(|t| now - *t > hours(limits.mail_ingest_failing_hours)) {
+        let last = mail.last_ok_at.map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
+        out.push(Failure {
+            mechanism: OptOutMechanism::MailIngest,
+            problem: format!(
+                "Opt-out email could not be processed: {} consecutive messages failed since {} (last success: {last}), \
+                 more than {} hours without a working mail opt-out.",
+                mail.failures_since_last_ok,
+                since.to_rfc3339(),
+                limits.mail_ingest_failing_hours
+            ),
+            evidence: serde_json::json!({
+                "failing_since": since, "failures": mail.failures_since_last_ok, "last_ok_at": mail.last_ok_at,
+                "threshold_hours": limits.mail_ingest_failing_hours,
+            }),
+        });
+    }
+    let backlog = store.quarantine_backlog().await?;
+    if let Some(oldest) = backlog.oldest_received_at.filter(|t| now - *t > hours(limits.mail_review_max_age_hours)) {
+        out.push(Failure {
+            mechanism: OptOutMechanism::MailReview,
+            problem: format!(
+                "Opt-out email held for review was not applied in time: {} message(s) waiting, the oldest received \
+                 {}, more than {} hours ago.",
+                backlog.open,
+                oldest.to_rfc3339(),
+                limits.mail_review_max_age_hours
+            ),
+            evidence: serde_json::json!({
+                "waiting": backlog.open, "oldest_received_at": oldest,
+                "threshold_hours": limits.mail_review_max_age_hours,
+            }),
+        });
+    }
+    let window = Duration::minutes(i64::from(limits.portal_window_minutes));
+    let portal = store.optout_health(OptOutMechanism::Portal, now - window).await?;
+    let attempts = portal.ok_since + portal.failed_since;
+    if attempts >= u64::from(limits.portal_min_attempts)
+        && portal.failed_since * 100 > attempts * u64::from(limits.portal_max_failure_percent)
+    {
+        out.push(Failure {
+            mechanism: OptOutMechanism::Portal,
+            problem: format!(
+                "Portal opt-out requests failed: {} of {attempts} in the {} minutes before {} (more than {}%).",
+                portal.failed_since,
+                limits.portal_window_minutes,
+                now.to_rfc3339(),
+                limits.portal_max_failure_percent
+            ),
+            evidence: serde_json::json!({
+                "failed": portal.failed_since, "attempts": attempts, "window_minutes": limits.portal_window_minutes,
+                "threshold_percent": limits.portal_max_failure_percent,
+            }),
+        });
+    }
+    Ok(out)
+}
+
+/// One check as of `now`: open an incident for each failing mechanism without one.
+pub async fn check_once(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<HealthTick> {
+    let cal = FederalCalendar::for_time_zone(&state.config.carrier.time_zone)?;
+    let due_on = cal.add_business_days(cal.local_date(now), LETTER_BUSINESS_DAYS);
+    let failing = failures(&*state.store, &state.config.consent.optout_health, now).await?;
+    let mut tick = HealthTick { failing, opened: Vec::new() };
+    for f in &tick.failing {
+        let incident = OptOutIncident {
+            id: Uuid::now_v7(),
+            version: 1,
+            mechanism: f.mechanism,
+            status: OptOutIncidentStatus::Open,
+            detected_at: now,
+            problem: f.problem.clone(),
+            evidence: f.evidence.clone(),
+            due_on,
+            remedy: None,
+            state_commissions: None,
+            letter_sent: None,
+            closed_at: None,
+            closed_by: None,
+        };
+        if state.store.open_optout_incident(&incident).await? {
+            tracing::error!(
+                mechanism = f.mechanism.as_str(),
+                incident = %incident.id,
+                %due_on,
+                "opt-out mechanism failing: incident opened, letter to the FCC due"
+            );
+            tick.opened.push(incident.id);
+        }
+    }
+    let open = state.store.open_optout_incidents_count().await?;
+    metrics::gauge!("cpniguard_optout_incidents_open").set(open as f64);
+    Ok(tick)
+}
+
+/// Check at start and then every `check_interval_minutes` until `shutdown`. A failed
+/// check is logged and retried on the next tick.
+pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
+    let every =
+        std::time::Duration::from_secs(60 * u64::from(state.config.consent.optout_health.check_interval_minutes));
+    tokio::pin!(shutdown);
+    loop {
+        if let Err(e) = check_once(&state, state.now()).await {
+            tracing::error!(error = %e, "opt-out health check failed");
+        }
+        tokio::select! {
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(every) => {}
+        }
+    }
+}
