@@ -15,6 +15,7 @@ pub(crate) mod calls;
 pub(crate) mod consent;
 pub(crate) mod invoices;
 pub(crate) mod notices;
+pub(crate) mod publication;
 pub(crate) mod services;
 pub(crate) mod staff;
 mod time;
