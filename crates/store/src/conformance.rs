@@ -52,7 +52,6 @@ pub use notices::{
     notices_queued_with_a_contact_change, notices_reclaimed_after_the_lease, notices_requeue,
     privacy_tasks_oldest_first,
 };
-#[allow(unused_imports)] // until its first conformance function
 pub use publication::*;
 pub use search::{search_by_name, search_by_number_prefix, search_by_telephone_number};
 #[allow(unused_imports)] // until its first conformance function
@@ -122,6 +121,8 @@ macro_rules! conformance_suite {
             // training below this line
             // complaints below this line
             // publication below this line
+            policy_versions_need_both_languages_and_are_immutable_once_published,
+            policy_mailing_reaches_each_email_of_record_once,
             // special_purposes below this line
         );
         $crate::conformance_suite!(@shared_tests $fresh;
