@@ -38,6 +38,9 @@ pub enum BenchCommand {
     /// Breach notices to N affected accounts queued and delivered to a local SMTP
     /// sink by one worker, against a minimal lettre loop to the same sink (one line).
     Breach(super::bench_breach::BreachBenchArgs),
+    /// The material-change email queued to every customer of the demo carrier, against
+    /// a plain bulk insert of the same number of outbox rows.
+    Publication(super::bench_publication::PublicationBenchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -87,6 +90,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Audit(args) => super::bench_audit::run(args).await?,
         BenchCommand::Auth(args) => super::bench_auth::run(args).await?,
         BenchCommand::Consent(args) => super::bench_consent::run(args).await?,
+        BenchCommand::Publication(args) => super::bench_publication::run(args).await?,
         BenchCommand::Breach(args) => {
             println!("{}", super::bench_breach::run(args).await?);
             return Ok(());

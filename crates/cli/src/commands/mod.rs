@@ -4,6 +4,7 @@ pub mod bench_audit;
 pub mod bench_auth;
 pub mod bench_breach;
 pub mod bench_consent;
+pub mod bench_publication;
 pub mod breach;
 pub mod config;
 pub mod demo;
