@@ -26,6 +26,11 @@ fn params(change: NoticeKind) -> BTreeMap<String, String> {
         ("incident".to_owned(), "0192f0c4-0000-7000-8000-000000000001".to_owned()),
         ("clock".to_owned(), "agency_notice".to_owned()),
         ("due".to_owned(), "2026-06-10".to_owned()),
+        // Declared by the policy-change template: the version, its date, summary and page.
+        ("version".to_owned(), "2".to_owned()),
+        ("effective_on".to_owned(), "2026-07-01".to_owned()),
+        ("summary".to_owned(), "We now keep call records for 18 months.".to_owned()),
+        ("url".to_owned(), "https://carrier.example/privacy".to_owned()),
     ])
 }
 

@@ -22,7 +22,7 @@ body =
     { $carrier }
     { $website }
 
-sms = { $carrier }: our CPNI privacy policy changes on { $effective_on }. Read it at { $url }
+sms = { $carrier }: our CPNI privacy policy changes on { $effective_on }. Read it at { $url } or call { $support_phone }.
 
 voice =
     Hello, this is { $carrier } with a message for { $name }.

@@ -22,7 +22,7 @@ body =
     { $carrier }
     { $website }
 
-sms = { $carrier }: nuestra política de privacidad de CPNI cambia el { $effective_on }. Léala en { $url }
+sms = { $carrier }: nuestra política de privacidad de CPNI cambia el { $effective_on }. Léala en { $url } o llame al { $support_phone }.
 
 voice =
     Hola, le llama { $carrier } con un mensaje para { $name }.
