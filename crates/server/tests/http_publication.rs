@@ -59,7 +59,11 @@ async fn publish(s: &TestServer, version: u64) -> reqwest::Response {
     s.post(&format!("/api/v1/policy/versions/{version}/publish"), &s.admin).send().await.unwrap()
 }
 
-async fn public_page(s: &TestServer, path: &str, accept_language: Option<&str>) -> (reqwest::header::HeaderMap, String) {
+async fn public_page(
+    s: &TestServer,
+    path: &str,
+    accept_language: Option<&str>,
+) -> (reqwest::header::HeaderMap, String) {
     let mut req = s.http.get(s.url(path));
     if let Some(l) = accept_language {
         req = req.header("accept-language", l);
@@ -199,7 +203,8 @@ async fn a_material_change_mails_each_customer_once_in_their_language_and_shows_
     let sink = SmtpSink::start();
     for s in servers_with(|| config_for(&sink)).await {
         let b = s.backend;
-        let addresses = [format!("ana.{b}@example.com"), format!("luis.{b}@example.com"), format!("eve.{b}@example.com")];
+        let addresses =
+            [format!("ana.{b}@example.com"), format!("luis.{b}@example.com"), format!("eve.{b}@example.com")];
         account(&s, 1, "en", Some(&addresses[0])).await;
         account(&s, 2, "es", Some(&addresses[1])).await;
         account(&s, 3, "en", Some(&addresses[2])).await;
@@ -235,7 +240,11 @@ async fn a_material_change_mails_each_customer_once_in_their_language_and_shows_
         }
         assert_eq!(by_address.len(), 3, "{b}: {by_address:?}");
         assert_eq!(by_address[&addresses[0]], ["We are changing our CPNI privacy policy - Example Carrier"], "{b}");
-        assert_eq!(by_address[&addresses[1]], ["Cambiamos nuestra política de privacidad de CPNI - Example Carrier"], "{b}");
+        assert_eq!(
+            by_address[&addresses[1]],
+            ["Cambiamos nuestra política de privacidad de CPNI - Example Carrier"],
+            "{b}"
+        );
         assert_eq!(by_address[&addresses[2]].len(), 1, "{b}");
         let es = mail[before..].iter().find(|m| m.to == [addresses[1].clone()]).unwrap();
         let es_text = es.text().unwrap();
@@ -246,7 +255,13 @@ async fn a_material_change_mails_each_customer_once_in_their_language_and_shows_
 
         // The home page announces the change, in either language, with a link to it.
         let (_, home) = public_page(&s, "/", None).await;
-        assert!(home.contains(&format!("We changed our CPNI policy on {} — <a href=\"/privacy?lang=en\">read it</a>", today())), "{b}: {home}");
+        assert!(
+            home.contains(&format!(
+                "We changed our CPNI policy on {} — <a href=\"/privacy?lang=en\">read it</a>",
+                today()
+            )),
+            "{b}: {home}"
+        );
         let (_, inicio) = public_page(&s, "/", Some("es")).await;
         assert!(inicio.contains(&format!("Cambiamos nuestra política de CPNI el {}", today())), "{b}: {inicio}");
     }

@@ -103,8 +103,12 @@ pub(crate) fn policy_notice_key_prefix(version: u32) -> String {
 #[async_trait]
 pub trait PublicationStore: Send + Sync {
     /// Store a new draft numbered one more than the highest version.
-    async fn create_policy_draft(&self, draft: &PolicyDraft, by: &str, now: DateTime<Utc>)
-    -> StoreResult<PolicyVersion>;
+    async fn create_policy_draft(
+        &self,
+        draft: &PolicyDraft,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PolicyVersion>;
 
     /// Replace a draft's content. `NotFound("policy version")`;
     /// `Conflict("published policy version")` once it is published.

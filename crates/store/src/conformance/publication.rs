@@ -46,7 +46,10 @@ pub async fn policy_versions_need_both_languages_and_are_immutable_once_publishe
 
     let v2 = store.create_policy_draft(&draft(true, true, true), "privacy.officer", at(50)).await.unwrap();
     assert_eq!(v2.version, 2);
-    assert!(matches!(store.update_policy_draft(9, &draft(true, true, true), at(0)).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.update_policy_draft(9, &draft(true, true, true), at(0)).await,
+        Err(StoreError::NotFound(_))
+    ));
     assert!(matches!(store.publish_policy_version(9, "x", at(0), at(0)).await, Err(StoreError::NotFound(_))));
     assert_eq!(store.get_policy_version(9).await.unwrap(), None);
     let all = store.list_policy_versions().await.unwrap();
@@ -79,7 +82,10 @@ pub async fn policy_mailing_reaches_each_email_of_record_once(store: &dyn Store)
         new.email = Some(email(&format!("holder{n}@example.com")));
         with_email.push(store.create_account(AccountId::new(), &new, at(0)).await.unwrap().id);
     }
-    store.create_account(AccountId::new(), &new_account("PM-2001", "No Email", &["+18015550611"]), at(0)).await.unwrap();
+    store
+        .create_account(AccountId::new(), &new_account("PM-2001", "No Email", &["+18015550611"]), at(0))
+        .await
+        .unwrap();
     let mut closed = new_account("PM-3001", "Closed", &["+18015550612"]);
     closed.profile.status = AccountStatus::Closed;
     closed.email = Some(email("closed@example.com"));

@@ -39,8 +39,7 @@ macro_rules! has_email_of_record {
     };
 }
 
-pub(crate) const COUNT_RECIPIENTS: &str =
-    concat!("SELECT COUNT(*) FROM accounts a WHERE ", has_email_of_record!());
+pub(crate) const COUNT_RECIPIENTS: &str = concat!("SELECT COUNT(*) FROM accounts a WHERE ", has_email_of_record!());
 /// Binds: cut-off, after (account id), limit. The email is the longest-held one.
 pub(crate) const RECIPIENTS: &str = concat!(
     "SELECT a.id, a.language, a.name, (SELECT e.value FROM contact_points e WHERE e.account_id = a.id \
@@ -76,17 +75,26 @@ pub(crate) fn key_range(version: u32) -> (String, String) {
 }
 
 /// The values bound for a draft's content, in statement order (`$2`..`$7`).
-pub(crate) fn draft_columns(
-    d: &crate::publication::PolicyDraft,
-) -> (String, bool, Option<&str>, Option<&str>, Option<&str>, Option<&str>) {
-    (
-        d.effective_on.format("%Y-%m-%d").to_string(),
-        d.material,
-        d.en.as_ref().map(|t| t.summary.as_str()),
-        d.en.as_ref().map(|t| t.body.as_str()),
-        d.es.as_ref().map(|t| t.summary.as_str()),
-        d.es.as_ref().map(|t| t.body.as_str()),
-    )
+pub(crate) struct DraftColumns<'a> {
+    pub(crate) effective_on: String,
+    pub(crate) material: bool,
+    pub(crate) summary_en: Option<&'a str>,
+    pub(crate) body_en: Option<&'a str>,
+    pub(crate) summary_es: Option<&'a str>,
+    pub(crate) body_es: Option<&'a str>,
+}
+
+impl<'a> DraftColumns<'a> {
+    pub(crate) fn of(d: &'a crate::publication::PolicyDraft) -> Self {
+        Self {
+            effective_on: d.effective_on.format("%Y-%m-%d").to_string(),
+            material: d.material,
+            summary_en: d.en.as_ref().map(|t| t.summary.as_str()),
+            body_en: d.en.as_ref().map(|t| t.body.as_str()),
+            summary_es: d.es.as_ref().map(|t| t.summary.as_str()),
+            body_es: d.es.as_ref().map(|t| t.body.as_str()),
+        }
+    }
 }
 
 /// The refusal to publish a version that lacks a language.
@@ -193,9 +201,7 @@ impl RecipientRow {
 macro_rules! publication_backend {
     ($store:ty, $pool:ty, $db:ty, $conn:ty, $begin:path) => {
         use crate::error::{reading, writing};
-        use crate::publication::{
-            PolicyDraft, PolicyMailing, PolicyRecipient, PolicyVersion, PublicationStore,
-        };
+        use crate::publication::{PolicyDraft, PolicyMailing, PolicyRecipient, PolicyVersion, PublicationStore};
         use crate::shared::publication::{self as sql, MailingRow, RecipientRow, VersionRow};
         use crate::shared::{DbTime, notices as nsql};
         use crate::{StoreError, StoreResult};
@@ -241,15 +247,15 @@ macro_rules! publication_backend {
             ) -> StoreResult<PolicyVersion> {
                 let mut tx = $begin(&self.pool).await?;
                 let next: i64 = sqlx::query_scalar(sql::NEXT_VERSION).fetch_one(&mut *tx).await?;
-                let (effective_on, material, se, be, ss, bs) = sql::draft_columns(draft);
+                let c = sql::DraftColumns::of(draft);
                 sqlx::query(sql::INSERT)
                     .bind(next)
-                    .bind(effective_on)
-                    .bind(material)
-                    .bind(se)
-                    .bind(be)
-                    .bind(ss)
-                    .bind(bs)
+                    .bind(c.effective_on)
+                    .bind(c.material)
+                    .bind(c.summary_en)
+                    .bind(c.body_en)
+                    .bind(c.summary_es)
+                    .bind(c.body_es)
                     .bind(by)
                     .bind(DbTime::from(now))
                     .execute(&mut *tx)
@@ -272,18 +278,23 @@ macro_rules! publication_backend {
                 if current.is_published() {
                     return Err(StoreError::Conflict("published policy version"));
                 }
-                let (effective_on, material, se, be, ss, bs) = sql::draft_columns(draft);
-                sqlx::query(sql::UPDATE_DRAFT)
+                let c = sql::DraftColumns::of(draft);
+                let done = sqlx::query(sql::UPDATE_DRAFT)
                     .bind(sql::db_version(version))
-                    .bind(effective_on)
-                    .bind(material)
-                    .bind(se)
-                    .bind(be)
-                    .bind(ss)
-                    .bind(bs)
+                    .bind(c.effective_on)
+                    .bind(c.material)
+                    .bind(c.summary_en)
+                    .bind(c.body_en)
+                    .bind(c.summary_es)
+                    .bind(c.body_es)
                     .bind(DbTime::from(now))
                     .execute(&mut *tx)
                     .await?;
+                // Published meanwhile (PostgreSQL re-checks the condition after a
+                // concurrent publish commits).
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Conflict("published policy version"));
+                }
                 let stored = version_in(&mut tx, version).await?.ok_or(StoreError::NotFound("policy version"))?;
                 tx.commit().await?;
                 Ok(stored)

@@ -75,8 +75,7 @@ pub async fn run_policy_mailing(
     let mut after = mailing.after_account;
     let mut queued = 0;
     loop {
-        let recipients =
-            store.policy_mailing_recipients(after, cut_off, config.publication.mailing_batch).await?;
+        let recipients = store.policy_mailing_recipients(after, cut_off, config.publication.mailing_batch).await?;
         let Some(last) = recipients.last().map(|r| r.account_id) else { break };
         let at = now();
         let notices: Vec<NewNotice> = recipients.iter().map(|r| notice_for(config, &policy, r, at)).collect();

@@ -62,7 +62,8 @@ mod tests {
 
     #[test]
     fn only_safe_link_targets_survive() {
-        let html = markdown_to_html("[a](javascript:alert(1)) [b](https://x.example/p) [c](/privacy) [d](DATA:text/html,x)");
+        let html =
+            markdown_to_html("[a](javascript:alert(1)) [b](https://x.example/p) [c](/privacy) [d](DATA:text/html,x)");
         assert!(!html.to_ascii_lowercase().contains("javascript:"), "{html}");
         assert!(!html.to_ascii_lowercase().contains("data:"), "{html}");
         assert!(html.contains("href=\"https://x.example/p\""), "{html}");

@@ -36,10 +36,7 @@ pub(crate) fn choose_language(query: Option<&str>, headers: &HeaderMap) -> Langu
         let tag = parts.next().unwrap_or("");
         let primary = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
         let Some(language) = Language::parse(&primary) else { continue };
-        let q = parts
-            .find_map(|p| p.strip_prefix("q="))
-            .and_then(|q| q.parse::<f32>().ok())
-            .unwrap_or(1.0);
+        let q = parts.find_map(|p| p.strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
         if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
             best = Some((q, language));
         }
@@ -131,9 +128,8 @@ fn page(language: Language, title: &str, path: &str, main: &str) -> Response {
 /// Published versions in effect by `today` (a version published ahead of its date is
 /// not shown yet), highest number first: the first is the current one.
 fn in_effect(all: Vec<PolicyVersion>, today: NaiveDate) -> Vec<PolicyVersion> {
-    let mut v: Vec<PolicyVersion> =
-        all.into_iter().filter(|v| v.is_published() && v.effective_on <= today).collect();
-    v.sort_by(|a, b| b.version.cmp(&a.version));
+    let mut v: Vec<PolicyVersion> = all.into_iter().filter(|v| v.is_published() && v.effective_on <= today).collect();
+    v.sort_by_key(|v| std::cmp::Reverse(v.version));
     v
 }
 

@@ -209,8 +209,11 @@ pub async fn update(
     ApiJson(req): ApiJson<PolicyVersionRequest>,
 ) -> ApiResult<Json<PolicyVersionView>> {
     let draft = req.into_draft(carrier_today(&state)?)?;
-    let stored =
-        state.store.update_policy_draft(version, &draft, state.now()).await.map_err(|e| published_refusal(e, version))?;
+    let stored = state
+        .store
+        .update_policy_draft(version, &draft, state.now())
+        .await
+        .map_err(|e| published_refusal(e, version))?;
     Ok(Json(view(&state, stored).await?))
 }
 
