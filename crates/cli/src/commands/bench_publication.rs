@@ -40,6 +40,14 @@ pub async fn run(args: PublicationBenchArgs) -> anyhow::Result<serde_json::Value
     let started = Instant::now();
     seed(store.as_ref(), &spec, &|_| {}).await?;
     let seed_s = started.elapsed().as_secs_f64();
+    // A live PostgreSQL has planner statistics (autovacuum gathers them after bulk
+    // changes); a just-seeded one has none, and guesses a plan that scans every email
+    // per account. Measure the steady state.
+    if let Some(url) = args.target.database_url.as_deref().filter(|u| u.starts_with("postgres")) {
+        let pool = sqlx::PgPool::connect(url).await?;
+        sqlx::query("ANALYZE").execute(&pool).await?;
+        pool.close().await;
+    }
 
     let config = Config::default();
     let batch = config.publication.mailing_batch as usize;
