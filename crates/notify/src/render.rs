@@ -130,6 +130,20 @@ const TEMPLATES: &[TemplateSource] = &[
             Language::Es => include_str!("../templates/es/certification-reminder.ftl"),
         },
     },
+    TemplateSource {
+        name: "policy-change",
+        params: &[
+            ("name", Param::Text),
+            ("version", Param::Text),
+            ("effective_on", Param::Text),
+            ("summary", Param::Text),
+            ("url", Param::Text),
+        ],
+        ftl: |language| match language {
+            Language::En => include_str!("../templates/en/policy-change.ftl"),
+            Language::Es => include_str!("../templates/es/policy-change.ftl"),
+        },
+    },
 ];
 
 /// A notice in every form a channel needs.

@@ -57,7 +57,6 @@ pub use notices::{
     notices_queued_with_a_contact_change, notices_reclaimed_after_the_lease, notices_requeue,
     privacy_tasks_oldest_first,
 };
-#[allow(unused_imports)] // until its first conformance function
 pub use publication::*;
 pub use search::{search_by_name, search_by_number_prefix, search_by_telephone_number};
 pub use special_purposes::{
@@ -143,6 +142,8 @@ macro_rules! conformance_suite {
             complaints_privacy_mail_quarantine_review,
             complaints_broker_actions_linked_and_listed_by_day,
             // publication below this line
+            policy_versions_need_both_languages_and_are_immutable_once_published,
+            policy_mailing_reaches_each_email_of_record_once,
             // special_purposes below this line
             special_legal_processes_recorded_and_listed,
             special_fraud_cases_open_and_close,

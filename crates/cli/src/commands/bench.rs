@@ -48,6 +48,9 @@ pub enum BenchCommand {
     /// A campaign audience with consent filtering against the plain SQL query for the
     /// same criteria.
     Audience(super::bench_audience::AudienceBenchArgs),
+    /// The material-change email queued to every customer of the demo carrier, against
+    /// a plain bulk insert of the same number of outbox rows.
+    Publication(super::bench_publication::PublicationBenchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -100,6 +103,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Gate(args) => super::bench_gate::run(args).await?,
         BenchCommand::Certification(args) => super::bench_certification::run(args).await?,
         BenchCommand::Audience(args) => super::bench_audience::run(args).await?,
+        BenchCommand::Publication(args) => super::bench_publication::run(args).await?,
         BenchCommand::Breach(args) => {
             println!("{}", super::bench_breach::run(args).await?);
             return Ok(());

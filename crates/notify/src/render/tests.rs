@@ -34,6 +34,11 @@ fn params(change: NoticeKind) -> BTreeMap<String, String> {
         // Declared by the certification-reminder template.
         ("year".to_owned(), "2025".to_owned()),
         ("status".to_owned(), "draft".to_owned()),
+        // Declared by the policy-change template: the version, its date, summary and page.
+        ("version".to_owned(), "2".to_owned()),
+        ("effective_on".to_owned(), "2026-07-01".to_owned()),
+        ("summary".to_owned(), "We now keep call records for 18 months.".to_owned()),
+        ("url".to_owned(), "https://carrier.example/privacy".to_owned()),
     ])
 }
 

@@ -1,5 +1,12 @@
-//! Published CPNI policy versions in English and Spanish, and material-change mailings on SQLite.
+//! Published CPNI policy versions in English and Spanish, and material-change mailings on
+//! SQLite: the shared implementation, with writes under `BEGIN IMMEDIATE`.
 
-use super::SqliteStore;
+use super::{SqliteStore, begin_write};
 
-impl crate::PublicationStore for SqliteStore {}
+crate::shared::publication::publication_backend!(
+    SqliteStore,
+    sqlx::SqlitePool,
+    sqlx::Sqlite,
+    sqlx::SqliteConnection,
+    begin_write
+);
