@@ -11,7 +11,7 @@ use cpniguard_server::auth::tokens;
 use cpniguard_store::auth::{Evidence, Interaction};
 use cpniguard_store::postgres::PgStore;
 use cpniguard_store::testing::create_fresh_postgres_database;
-use cpniguard_store::{AccountQuery, Store, StoreOptions};
+use cpniguard_store::{AccountQuery, AuditStore, CustomerAuthStore, Store, StoreOptions};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -172,14 +172,18 @@ pub async fn check_once(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<
 pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
     let every =
         std::time::Duration::from_secs(60 * u64::from(state.config.consent.optout_health.check_interval_minutes));
-    tokio::pin!(shutdown);
-    loop {
-        if let Err(e) = check_once(&state, state.now()).await {
-            tracing::error!(error = %e, "opt-out health check failed");
-        }
-        tokio::select! {
-            () = &mut shutdown => return,
-            () = tokio::time::sleep(every) => {}
-        }
+    crate::jobs::every(every, "opt-out health check", shutdown, || check_once(&state, state.now())).await;
+}
+
+/// Serve the opt-out notice once a day to every account whose individual notice is due
+/// (never served, or its biennial re-notice within the horizon), when
+/// `[consent] serve_due_notices` is on.
+pub async fn run_due_notices(state: AppState, shutdown: impl Future<Output = ()>) {
+    if !state.config.consent.serve_due_notices {
+        return;
     }
+    let serve = || async {
+        crate::api::consent::campaigns::consent_notices_due(&state, state.now()).await.map_err(|p| p.detail)
+    };
+    crate::jobs::every(crate::jobs::DAY, "opt-out notices due", shutdown, serve).await;
 }

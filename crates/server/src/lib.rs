@@ -11,6 +11,7 @@ pub mod config;
 pub mod consent_jobs;
 pub mod extract;
 pub mod gate;
+pub mod jobs;
 pub mod metrics;
 pub mod privacy_jobs;
 pub mod problem;

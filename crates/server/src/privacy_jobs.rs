@@ -21,7 +21,6 @@ use cpniguard_core::email::EmailAddress;
 use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind};
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::Duration;
 
 /// What one run found and did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -110,15 +109,5 @@ pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Pr
 /// Run at start and then once a day until `shutdown` (alongside the breach job in
 /// `serve`). A failed run is logged and retried on the next tick.
 pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
-    const DAY: Duration = Duration::from_secs(24 * 60 * 60);
-    tokio::pin!(shutdown);
-    loop {
-        if let Err(e) = run_once(&state, state.now()).await {
-            tracing::error!(error = %e, "privacy office reminder run failed");
-        }
-        tokio::select! {
-            () = &mut shutdown => return,
-            () = tokio::time::sleep(DAY) => {}
-        }
-    }
+    crate::jobs::every(crate::jobs::DAY, "privacy office reminders", shutdown, || run_once(&state, state.now())).await;
 }

@@ -59,7 +59,7 @@ async fn incident_of(s: &TestServer, mechanism: &str) -> Value {
 #[tokio::test]
 async fn failing_optout_paths_open_incidents_with_the_fcc_letter_due_in_five_business_days() {
     for s in servers_with(config).await {
-        let state = AppState::new(s.store.clone(), config(), Arc::new(SystemClock));
+        let state = AppState::with_throwaway_key(s.store.clone(), config(), Arc::new(SystemClock));
         // Tuesday before Thanksgiving (Thursday 2026-11-26), 10:00 in New York.
         let now: DateTime<Utc> = "2026-11-24T15:00:00Z".parse().unwrap();
         let tick = check_once(&state, now).await.unwrap();

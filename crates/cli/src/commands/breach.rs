@@ -45,7 +45,7 @@ const CLI_ACTOR: &str = "cli:import-affected";
 async fn import_affected(args: ImportArgs) -> anyhow::Result<()> {
     let config = args.db.load_config()?;
     let store = open_store(&config).await?;
-    let state = AppState::new(store, config, Arc::new(SystemClock));
+    let state = AppState::with_throwaway_key(store, config, Arc::new(SystemClock));
     let reader: Box<dyn BufRead> = if args.file.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {

@@ -77,6 +77,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         c.notices.postal.enabled = true;
         c.notices.postal.spool_dir = dir.join("postal-spool").display().to_string();
         c.notices.routing.default_channels = vec![Channel::Postal];
+        // Serving the opt-out notice to every demo customer would fill the letter spool
+        // on the first start; `POST /api/v1/consent/notice-campaigns` shows it instead.
+        c.consent.serve_due_notices = false;
         c.audit.signing_key_file = dir.join("audit-signing.key");
         c.audit.public_key_file = dir.join("audit-signing.pub");
         c

@@ -84,6 +84,8 @@ pub async fn serve_until_signal(
     let jobs = tokio::spawn(cpniguard_server::breach_jobs::run(state.clone(), stopped(stop.clone())));
     let privacy_jobs = tokio::spawn(cpniguard_server::privacy_jobs::run(state.clone(), stopped(stop.clone())));
     let consent_jobs = tokio::spawn(cpniguard_server::consent_jobs::run(state.clone(), stopped(stop.clone())));
+    let due_notices =
+        tokio::spawn(cpniguard_server::consent_jobs::run_due_notices(state.clone(), stopped(stop.clone())));
     serve(state, listener, stopped(stop)).await?;
     if let Some(worker) = worker {
         worker.await.context("the notice worker panicked")?;
@@ -92,6 +94,7 @@ pub async fn serve_until_signal(
     jobs.await.context("the breach job panicked")?;
     privacy_jobs.await.context("the privacy-office job panicked")?;
     consent_jobs.await.context("the opt-out health job panicked")?;
+    due_notices.await.context("the opt-out notices job panicked")?;
     audit_writer.await.context("the audit writer panicked")?;
     Ok(())
 }

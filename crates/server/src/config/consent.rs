@@ -28,6 +28,8 @@ pub struct ConsentConfig {
     /// A notice campaign over the accounts due also takes those whose biennial
     /// re-notice date falls within this many days.
     pub renotice_horizon_days: u32,
+    /// `serve` serves the opt-out notice once a day to every account it is due to.
+    pub serve_due_notices: bool,
     /// Scopes and their tiers: `opt_out`, `opt_in`, `one_time`.
     pub scopes: Vec<ScopeDef>,
     /// When a failing opt-out path is "more than an anomaly" (47 CFR 64.2009(f)).
@@ -93,6 +95,7 @@ impl Default for ConsentConfig {
             trusted_authserv_id: String::new(),
             notice_version: "2026-01".to_owned(),
             renotice_horizon_days: 60,
+            serve_due_notices: true,
             scopes: p.scopes,
             optout_health: OptOutHealthConfig::default(),
         }

@@ -242,8 +242,8 @@ pub async fn run_campaign(
     Ok(view)
 }
 
-/// The daily job: serve the opt-out notice to every account due at `now`. The server
-/// does not schedule it yet; a deployment runs it once a day.
+/// The daily job (`consent_jobs::run_due_notices`): serve the opt-out notice to every
+/// account due at `now`.
 pub async fn consent_notices_due(state: &AppState, now: DateTime<Utc>) -> ApiResult<CampaignView> {
     let view = run_campaign(state.store.as_ref(), &state.config, None, now, "job:consent-notices-due").await?;
     tracing::info!(queued = view.queued, skipped = view.skipped, "consent notices due served");

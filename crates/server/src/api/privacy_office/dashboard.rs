@@ -65,8 +65,6 @@ pub(crate) async fn next_certification(state: &AppState, today: NaiveDate) -> Ap
     Ok(NextCertification { year, due_on: due, status: status.to_owned(), days_left: (due - today).num_days() })
 }
 
-
-
 pub(crate) async fn compute(state: &AppState) -> ApiResult<DashboardView> {
     let today = today(state)?;
     let clocks = crate::api::breach::clocks_at(state, state.now()).await?;
