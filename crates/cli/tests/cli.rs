@@ -89,6 +89,12 @@ async fn demo_serves_answers_and_stops_cleanly_without_leaking_secrets() {
     );
 
     let http = reqwest::Client::new();
+    // The demo carrier's CPNI policy is published on the public page, in both languages.
+    let site = api.trim_end_matches("/api/v1");
+    for (lang, revised) in [("en", "Last revised"), ("es", "Última revisión")] {
+        let page = http.get(format!("{site}/privacy?lang={lang}")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains(revised), "{lang}: {page}");
+    }
     let accounts: serde_json::Value =
         http.get(format!("{api}/accounts?limit=5")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
     let list = accounts["accounts"].as_array().unwrap();

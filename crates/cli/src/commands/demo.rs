@@ -8,6 +8,7 @@ use crate::context::{open_store, scheme};
 use anyhow::Context as _;
 use chrono::{Days, Months, NaiveDate, Utc};
 use clap::Args;
+use cpniguard_core::account::TimeZoneName;
 use cpniguard_core::ids::StaffId;
 use cpniguard_core::notice::Channel;
 use cpniguard_core::staff::{NewStaff, Role, Staff, Username};
@@ -16,6 +17,7 @@ use cpniguard_server::Config;
 use cpniguard_server::audit_writer::keys;
 use cpniguard_server::serve::init_logging;
 use cpniguard_store::Store;
+use cpniguard_store::publication::{PolicyDraft, PolicyText};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -102,6 +104,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     let report = seed_with_progress(store.as_ref(), &args).await?;
     let staff = ensure_demo_staff(store.as_ref()).await?;
+    ensure_published_policy(store.as_ref(), &config).await?;
     let counts = store.counts().await?;
     let summary = format!(
         "  Data:     {} ({}) — {} accounts, {} services, {} calls, {} invoices{}\n  Config:   {} (pass with --config)\n  Letters:  account-change notices are spooled as PDF letters under {}",
@@ -176,6 +179,26 @@ async fn seed_with_progress(store: &dyn Store, args: &DemoArgs) -> anyhow::Resul
 
 /// Create the demo staff if missing; revoke their old tokens and issue new ones, so
 /// tokens are never kept in plain text anywhere between runs.
+/// The demo carrier's CPNI policy, version 1, published (not material: nobody is
+/// mailed) so `/privacy` has a page to show. A reused demo keeps what it has.
+async fn ensure_published_policy(store: &dyn Store, config: &Config) -> anyhow::Result<()> {
+    if !store.list_policy_versions().await?.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let tz = TimeZoneName::parse(&config.carrier.time_zone).context("[carrier].time_zone")?;
+    let text = |summary: &str, body: &str| PolicyText { summary: summary.to_owned(), body: body.to_owned() };
+    let draft = PolicyDraft {
+        effective_on: now.with_timezone(&tz.tz()).date_naive(),
+        material: false,
+        en: Some(text("Our first published CPNI policy.", include_str!("demo_policy/en.md"))),
+        es: Some(text("Nuestra primera política de CPNI publicada.", include_str!("demo_policy/es.md"))),
+    };
+    let version = store.create_policy_draft(&draft, "demo", now).await?;
+    store.publish_policy_version(version.version, "demo", now, now).await?;
+    Ok(())
+}
+
 async fn ensure_demo_staff(store: &dyn Store) -> anyhow::Result<Vec<(Staff, String)>> {
     let now = Utc::now();
     let mut out = Vec::new();
