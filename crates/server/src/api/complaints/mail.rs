@@ -4,67 +4,34 @@
 
 use super::handlers::{IntakeView, by};
 use super::intake::{self, Intake, MAX_DESCRIPTION, MAX_SUBJECT, required_text};
+use crate::api::consent::{QuarantineParams, QuarantineView};
 use crate::auth::CurrentStaff;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use chrono::{DateTime, Utc};
 use cpniguard_core::ids::AccountId;
 use cpniguard_store::complaints::{ComplaintCategory, ComplaintChannel, PrivacyMail, PrivacyMailResolution};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// A privacy-mail quarantine entry: the opt-out quarantine's view of the message
+/// (`status` is `open`, `filed` or `dismissed` here; `account_ids` are the sender's
+/// candidate accounts), and the complaint it was filed as.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PrivacyMailView {
-    pub id: Uuid,
-    pub received_at: DateTime<Utc>,
-    /// `automated`, `bounce`, `auth_failed`, `unparseable`, `own_address`.
-    pub reason: String,
-    pub detail: String,
-    pub message_id: Option<String>,
-    pub sha256: String,
-    pub sender: Option<String>,
-    /// `open`, `filed` or `dismissed`.
-    pub status: String,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub resolved_by: Option<String>,
-    pub resolution_note: Option<String>,
+    #[serde(flatten)]
+    pub mail: QuarantineView,
     /// The complaint it was filed as.
     pub complaint_id: Option<Uuid>,
-    /// The raw message (lossy UTF-8), only when one entry is read.
-    pub raw: Option<String>,
 }
 
 impl PrivacyMailView {
     fn new(entry: PrivacyMail, with_raw: bool) -> Self {
-        let q = entry.mail;
-        PrivacyMailView {
-            raw: with_raw.then(|| String::from_utf8_lossy(&q.raw).into_owned()),
-            id: q.id,
-            received_at: q.received_at,
-            reason: q.reason,
-            detail: q.detail,
-            message_id: q.message_id,
-            sha256: q.sha256,
-            sender: q.sender,
-            status: q.status,
-            resolved_at: q.resolved_at,
-            resolved_by: q.resolved_by,
-            resolution_note: q.resolution_note,
-            complaint_id: entry.complaint_id,
-        }
+        PrivacyMailView { mail: QuarantineView::new(entry.mail, with_raw), complaint_id: entry.complaint_id }
     }
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct QuarantineParams {
-    /// Include closed entries (default: open ones only).
-    pub all: Option<bool>,
 }
 
 #[utoipa::path(

@@ -374,7 +374,7 @@ pub struct QuarantineView {
 }
 
 impl QuarantineView {
-    fn new(q: QuarantinedMail, with_raw: bool) -> Self {
+    pub(crate) fn new(q: QuarantinedMail, with_raw: bool) -> Self {
         let raw = with_raw.then(|| String::from_utf8_lossy(&q.raw).into_owned());
         Self {
             id: q.id,
@@ -398,7 +398,7 @@ impl QuarantineView {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct QuarantineParams {
-    /// Include resolved entries.
+    /// Include resolved (filed, dismissed) entries; default: open ones only.
     pub all: Option<bool>,
 }
 
