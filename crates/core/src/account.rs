@@ -201,6 +201,14 @@ pub(crate) fn text_field(field: &str, value: &str, min: usize, max: usize) -> Re
     Ok(())
 }
 
+/// `value` trimmed: one line of text entered by staff, 1 to `max` characters, no
+/// control characters.
+pub fn one_line_text(field: &str, value: &str, max: usize) -> Result<String, ValidationError> {
+    let value = value.trim();
+    text_field(field, value, 1, max)?;
+    Ok(value.to_owned())
+}
+
 /// An IANA time zone name such as `America/Chicago`, checked against the tz database.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,6 +14,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use cpniguard_core::ValidationError;
+use cpniguard_core::account::one_line_text;
 use cpniguard_core::calendar::FederalCalendar;
 use cpniguard_core::ids::StaffId;
 use cpniguard_core::staff::{Staff, Username};
@@ -163,11 +164,7 @@ pub(crate) async fn lapsing(state: &AppState, today: NaiveDate) -> ApiResult<Vec
 }
 
 fn check_text(field: &str, text: &str) -> Result<String, String> {
-    let text = text.trim();
-    if text.is_empty() || text.chars().count() > MAX_TEXT || text.chars().any(char::is_control) {
-        return Err(format!("{field}: 1 to {MAX_TEXT} characters on one line"));
-    }
-    Ok(text.to_owned())
+    one_line_text(field, text, MAX_TEXT).map_err(|e| format!("{field}: {}", e.reason))
 }
 
 /// A training record checked against the staff list, or why it is refused.

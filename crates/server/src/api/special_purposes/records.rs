@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use cpniguard_core::ValidationError;
+use cpniguard_core::account::one_line_text;
 use cpniguard_core::ids::{AccountId, StaffId};
 use cpniguard_store::special_purposes::{FraudCase, LegalProcess, LegalProcessKind};
 use serde::{Deserialize, Serialize};
@@ -20,20 +21,6 @@ use uuid::Uuid;
 
 /// The most accounts one fraud case may name: a bigger investigation is several cases.
 const MAX_CASE_ACCOUNTS: usize = 1000;
-
-/// Free text entered by the privacy office: trimmed, 1 to `max` characters, no
-/// control characters.
-fn text(field: &str, value: &str, max: usize) -> Result<String, ValidationError> {
-    let value = value.trim();
-    let len = value.chars().count();
-    if len == 0 || len > max {
-        return Err(ValidationError::new(field, format!("must be 1 to {max} characters")));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(ValidationError::new(field, "must not contain control characters"));
-    }
-    Ok(value.to_owned())
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -108,8 +95,8 @@ fn legal_process(
     Ok(LegalProcess {
         id: Uuid::now_v7(),
         kind,
-        issuing_authority: text("issuing_authority", &req.issuing_authority, 200)?,
-        reference: text("reference", &req.reference, 200)?,
+        issuing_authority: one_line_text("issuing_authority", &req.issuing_authority, 200)?,
+        reference: one_line_text("reference", &req.reference, 200)?,
         issued_on: req.issued_on,
         account_id: req.account_id,
         scope_from: req.scope_from,
@@ -235,8 +222,8 @@ pub async fn open_fraud_case(
     }
     let case = FraudCase {
         id: Uuid::now_v7(),
-        reference: text("reference", &req.reference, 200)?,
-        reason: text("reason", &req.reason, 2000)?,
+        reference: one_line_text("reference", &req.reference, 200)?,
+        reason: one_line_text("reason", &req.reason, 2000)?,
         account_ids: accounts.into_iter().collect(),
         opened_by: staff.id,
         opened_at: state.now(),
