@@ -61,6 +61,13 @@ async fn begin_read(pool: &PgPool) -> StoreResult<Transaction<'static, Postgres>
     Ok(pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?)
 }
 
+/// A write transaction. PostgreSQL needs nothing special: the statements inside take
+/// the row locks they need. (The backends' shared implementations call it by this name,
+/// as SQLite's, which must take the write lock up front.)
+async fn begin_write(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    pool.begin().await
+}
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> Backend {
