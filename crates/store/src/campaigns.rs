@@ -11,11 +11,11 @@ mod criteria;
 
 pub use criteria::{AudienceCriteria, InvoiceTotalRange, MinutesOver, Period, ResolvedCriteria};
 
-use crate::consent::ConsentStore;
+use crate::consent::AccountApproval;
 use crate::{StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use cpniguard_core::consent::{ApprovalState, CARRIER_MARKETING, ConsentPolicy, PARTNER_SHARING};
+use cpniguard_core::consent::{ApprovalState, CARRIER_MARKETING, ConsentPolicy, PARTNER_SHARING, ScopeDef};
 use cpniguard_core::ids::AccountId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -242,6 +242,18 @@ pub trait CampaignStore: Send + Sync {
     /// How many accounts match, by the same query (the baseline of the audience figure).
     async fn count_audience_candidates(&self, criteria: &ResolvedCriteria) -> StoreResult<u64>;
 
+    /// Every account matching the criteria, by id, with its approval for `scope` at
+    /// `at`: the criteria and the consent history in one query (the candidates left
+    /// joined to their events), folded as they stream in. The audience's cost is then
+    /// one pass over the candidates' events on top of the criteria themselves.
+    async fn audience_approvals(
+        &self,
+        criteria: &ResolvedCriteria,
+        scope: &ScopeDef,
+        policy: &ConsentPolicy,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<AccountApproval>>;
+
     /// Store a snapshot with its members and log `event`, in one transaction.
     /// `NotFound("campaign")`; `Conflict("campaign version")` when the campaign is no
     /// longer at the snapshot's version.
@@ -290,7 +302,7 @@ pub struct ComputedAudience {
 /// the criteria, each with its approval for the sponsor's consent scope (the bulk
 /// form); only accounts whose approval is usable are included, the others are kept
 /// with their state and counted by it. One function for the API and the benchmark.
-pub async fn compute_audience<S: CampaignStore + ConsentStore + ?Sized>(
+pub async fn compute_audience<S: CampaignStore + ?Sized>(
     store: &S,
     criteria: &ResolvedCriteria,
     sponsor: Sponsor,
@@ -303,12 +315,8 @@ pub async fn compute_audience<S: CampaignStore + ConsentStore + ?Sized>(
             format!("no consent scope {} is configured", sponsor.consent_scope()),
         ))
     })?;
-    let candidates = store.audience_candidates(criteria).await?;
-    let approvals = if candidates.is_empty() {
-        Vec::new()
-    } else {
-        store.bulk_approval(scope, policy, at, Some(&candidates)).await?
-    };
+    let approvals = store.audience_approvals(criteria, scope, policy, at).await?;
+    let candidates = approvals.len() as u64;
     let mut excluded = BTreeMap::new();
     let members: Vec<AudienceMember> = approvals
         .into_iter()
@@ -326,5 +334,5 @@ pub async fn compute_audience<S: CampaignStore + ConsentStore + ?Sized>(
         })
         .collect();
     let included = members.iter().filter(|m| m.included).count() as u64;
-    Ok(ComputedAudience { scope: scope.name.clone(), candidates: candidates.len() as u64, included, excluded, members })
+    Ok(ComputedAudience { scope: scope.name.clone(), candidates, included, excluded, members })
 }

@@ -162,6 +162,36 @@ pub(crate) struct SlimRow {
     interaction_id: Option<String>,
 }
 
+/// One row of an audience's single query: a candidate account and, when it has any,
+/// one of its consent events for the scope (the `LEFT JOIN` leaves the event columns
+/// empty for an account with none).
+#[derive(sqlx::FromRow)]
+pub(crate) struct CandidateRow {
+    pub(crate) candidate: Uuid,
+    id: Option<Uuid>,
+    kind: Option<String>,
+    at: Option<DbTime>,
+    notice_medium: Option<String>,
+    refers_to: Option<Uuid>,
+    interaction_id: Option<String>,
+}
+
+impl CandidateRow {
+    /// The event, when the row carries one.
+    pub(crate) fn event(self) -> Option<SlimRow> {
+        let (id, kind, at) = (self.id?, self.kind?, self.at?);
+        Some(SlimRow {
+            account_id: self.candidate,
+            id,
+            kind,
+            at,
+            notice_medium: self.notice_medium,
+            refers_to: self.refers_to,
+            interaction_id: self.interaction_id,
+        })
+    }
+}
+
 impl SlimRow {
     pub(crate) fn key(&self) -> (Uuid, DbTime, Uuid) {
         (self.account_id, self.at, self.id)
