@@ -12,11 +12,19 @@
 //! `CPNIGUARD_BENCH_NOTICES`. The notice is an account-change notice; with `breach`
 //! among the arguments it is the breach notice (issue 7: the delivery half of the
 //! breach figure, whose queueing half is `cpniguard bench breach`).
+//!
+//! `connections=C` sets the SMTP connections both sides hold open and the deliveries
+//! in flight (default: the worker's defaults, `email.pool_max` connections and
+//! `worker.concurrency` in flight). Each message costs a connection a round trip
+//! held up by delayed acknowledgement (lettre writes the terminating dot separately),
+//! so throughput grows with connections on both sides alike. The server only counts
+//! what it receives, so a million messages fit in memory.
 
 use chrono::Utc;
 use cpniguard_core::account::Language;
 use cpniguard_core::email::EmailAddress;
 use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind};
+use cpniguard_notify::config::EmailConfig;
 use cpniguard_notify::testing::SmtpSink;
 use cpniguard_notify::{CarrierInfo, NotifyConfig, Renderer, Worker};
 use futures::StreamExt;
@@ -45,8 +53,12 @@ fn main() {
         .cloned()
         .or_else(|| std::env::var("CPNIGUARD_BENCH_NOTICES").ok())
         .map_or(DEFAULT_N, |a| a.parse().expect("the number of notices is a positive integer"));
+    let connections = args
+        .iter()
+        .find_map(|a| a.strip_prefix("connections="))
+        .map(|c| c.parse::<u32>().expect("connections=C takes a positive integer"));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a Tokio runtime");
-    runtime.block_on(bench(n, kind));
+    runtime.block_on(bench(n, kind, connections));
 }
 
 fn carrier() -> CarrierInfo {
@@ -80,33 +92,39 @@ impl Kind {
     }
 }
 
-async fn bench(n: usize, kind: Kind) {
-    let sink = SmtpSink::start();
-    let config = NotifyConfig { email: sink.email_config(), ..NotifyConfig::default() };
+fn notice(kind: Kind, i: usize, now: chrono::DateTime<Utc>) -> NewNotice {
+    let id = NoticeId::new();
+    NewNotice {
+        id,
+        account_id: None,
+        kind: kind.notice(),
+        channel: Channel::Email,
+        destination: Destination::Email { address: EmailAddress::parse(&format!("c{i}@example.com")).unwrap() },
+        template: kind.notice().template().into(),
+        language: if i % 2 == 0 { Language::En } else { Language::Es },
+        params: kind.params(),
+        idempotency_key: format!("bench:{id}"),
+        not_before: now,
+    }
+}
+
+async fn bench(n: usize, kind: Kind, connections: Option<u32>) {
+    let mut config = NotifyConfig::default();
+    if let Some(c) = connections {
+        config.worker.concurrency = c.max(1);
+        config.worker.batch_size = config.worker.batch_size.max(4 * c);
+    }
+    let pool_max = connections.map_or(config.email.pool_max, |c| c.max(1));
+    let sink = SmtpSink::start_counting(pool_max.max(config.worker.concurrency) + 4);
+    config.email = EmailConfig { pool_max, ..sink.email_config() };
     let concurrency = config.worker.concurrency as usize;
 
     // (a) The outbox worker.
     let (_dir, store) = cpniguard_store::testing::fresh_sqlite().await;
     let now = Utc::now();
-    let notices: Vec<NewNotice> = (0..n)
-        .map(|i| {
-            let id = NoticeId::new();
-            NewNotice {
-                id,
-                account_id: None,
-                kind: kind.notice(),
-                channel: Channel::Email,
-                destination: Destination::Email { address: EmailAddress::parse(&format!("c{i}@example.com")).unwrap() },
-                template: kind.notice().template().into(),
-                language: if i % 2 == 0 { Language::En } else { Language::Es },
-                params: kind.params(),
-                idempotency_key: format!("bench:{id}"),
-                not_before: now,
-            }
-        })
-        .collect();
-    for chunk in notices.chunks(500) {
-        store.enqueue_notices(chunk, now).await.expect("queue the notices");
+    for start in (0..n).step_by(500) {
+        let chunk: Vec<NewNotice> = (start..(start + 500).min(n)).map(|i| notice(kind, i, now)).collect();
+        store.enqueue_notices(&chunk, now).await.expect("queue the notices");
     }
     let worker = Worker::new(store.clone(), config.clone(), carrier()).expect("a worker");
     let started = Instant::now();
@@ -117,7 +135,7 @@ async fn bench(n: usize, kind: Kind) {
         assert!(tick.claimed > 0, "notices left undelivered");
         sent += tick.sent as usize;
     }
-    sink.wait_for(n, WAIT).await;
+    sink.wait_for_count(n, WAIT).await;
     let worker_secs = started.elapsed().as_secs_f64();
 
     // (b) The same mail through lettre alone.
@@ -139,7 +157,7 @@ async fn bench(n: usize, kind: Kind) {
         async move { transport.send(message).await.expect("lettre sends") }
     });
     sends.buffer_unordered(concurrency).collect::<Vec<_>>().await;
-    sink.wait_for(2 * n, WAIT).await;
+    sink.wait_for_count(2 * n, WAIT).await;
     let lettre_secs = started.elapsed().as_secs_f64();
 
     let worker_rate = n as f64 / worker_secs;
@@ -152,6 +170,7 @@ async fn bench(n: usize, kind: Kind) {
             "n": n,
             "store": "sqlite",
             "concurrency": concurrency,
+            "connections": config.email.pool_max,
             "worker_notices_per_s": (worker_rate * 10.0).round() / 10.0,
             "lettre_messages_per_s": (lettre_rate * 10.0).round() / 10.0,
             "ratio_worker_to_lettre": (worker_rate / lettre_rate * 1000.0).round() / 1000.0,

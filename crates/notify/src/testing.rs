@@ -5,6 +5,7 @@
 use crate::config::{EmailConfig, SmtpTls};
 use mailin_embedded::{Handler, Response, Server, SslConfig, response};
 use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -54,12 +55,28 @@ impl ReceivedMail {
     }
 }
 
-type Inbox = Arc<Mutex<Vec<ReceivedMail>>>;
+/// What the sink has received: every message, or (a counting sink, for volumes that
+/// would not fit in memory) only how many.
+#[derive(Default)]
+struct Inbox {
+    keep: bool,
+    messages: Mutex<Vec<ReceivedMail>>,
+    count: AtomicUsize,
+}
+
+impl Inbox {
+    fn push(&self, mail: ReceivedMail) {
+        if self.keep {
+            self.messages.lock().unwrap_or_else(|p| p.into_inner()).push(mail);
+        }
+        self.count.fetch_add(1, Ordering::SeqCst);
+    }
+}
 
 /// Collects one session's message; `mailin_embedded` clones it per connection.
 #[derive(Clone)]
 struct Collector {
-    inbox: Inbox,
+    inbox: Arc<Inbox>,
     current: Option<ReceivedMail>,
 }
 
@@ -78,7 +95,7 @@ impl Handler for Collector {
 
     fn data_end(&mut self) -> Response {
         if let Some(mail) = self.current.take() {
-            self.inbox.lock().unwrap_or_else(|p| p.into_inner()).push(mail);
+            self.inbox.push(mail);
         }
         response::OK
     }
@@ -88,21 +105,34 @@ impl Handler for Collector {
 /// on its own threads until the test process ends.
 pub struct SmtpSink {
     addr: SocketAddr,
-    inbox: Inbox,
+    inbox: Arc<Inbox>,
 }
 
 /// Sessions served at once (each pooled client connection holds one while open).
 const SESSIONS: u32 = 32;
 
 impl SmtpSink {
+    /// A sink that keeps every message it receives.
     pub fn start() -> SmtpSink {
+        Self::serve(Inbox { keep: true, ..Inbox::default() }, SESSIONS)
+    }
+
+    /// A sink that only counts what it receives, serving up to `sessions` connections
+    /// at once: for benchmarks whose volume would not fit in memory.
+    /// [`SmtpSink::received`] and [`SmtpSink::wait_for_count`] see the count;
+    /// [`SmtpSink::messages`] is always empty.
+    pub fn start_counting(sessions: u32) -> SmtpSink {
+        Self::serve(Inbox::default(), sessions.max(1))
+    }
+
+    fn serve(inbox: Inbox, sessions: u32) -> SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port for the SMTP sink");
         let addr = listener.local_addr().expect("the SMTP sink's address");
-        let inbox = Inbox::default();
+        let inbox = Arc::new(inbox);
         let mut server = Server::new(Collector { inbox: Arc::clone(&inbox), current: None });
         server
             .with_name("smtp-sink.test")
-            .with_num_threads(SESSIONS)
+            .with_num_threads(sessions)
             .with_ssl(SslConfig::None)
             .expect("no TLS needs no setup")
             .with_tcp_listener(listener);
@@ -136,7 +166,28 @@ impl SmtpSink {
 
     /// Every message received so far, in order of arrival.
     pub fn messages(&self) -> Vec<ReceivedMail> {
-        self.inbox.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.inbox.messages.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// How many messages have arrived so far.
+    pub fn received(&self) -> usize {
+        self.inbox.count.load(Ordering::SeqCst)
+    }
+
+    /// Waits until at least `count` messages have arrived, without copying them.
+    ///
+    /// # Panics
+    /// When they have not arrived within `timeout`.
+    pub async fn wait_for_count(&self, count: usize, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.received() < count {
+            assert!(
+                Instant::now() < deadline,
+                "the SMTP sink received {} of {count} messages within {timeout:?}",
+                self.received()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// Waits until at least `count` messages have arrived and returns them all.
@@ -144,18 +195,7 @@ impl SmtpSink {
     /// # Panics
     /// When they have not arrived within `timeout`.
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<ReceivedMail> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let messages = self.messages();
-            if messages.len() >= count {
-                return messages;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the SMTP sink received {} of {count} messages within {timeout:?}",
-                messages.len()
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        self.wait_for_count(count, timeout).await;
+        self.messages()
     }
 }
