@@ -3,8 +3,11 @@
 //! store in large batches, which is what makes millions of calls load in seconds.
 
 use crate::{DemoAccount, DemoSpec, generate_account};
+use chrono::{DateTime, Utc};
+use cpniguard_core::contact::ContactChange;
 use cpniguard_core::cpni::{CallDetailRecord, Invoice};
-use cpniguard_store::{Store, StoreError};
+use cpniguard_core::ids::AccountId;
+use cpniguard_store::{AccountLoad, Store, StoreError};
 use serde::Serialize;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -33,6 +36,8 @@ pub struct SeedReport {
 /// vanish, small enough to keep memory flat.
 pub(crate) const CALL_BATCH: usize = 25_000;
 const INVOICE_BATCH: usize = 2_000;
+/// Accounts per bulk load.
+const ACCOUNT_BATCH: usize = 500;
 /// Accounts per unit of work for a generator thread.
 const CHUNK: u32 = 32;
 
@@ -71,6 +76,7 @@ pub async fn seed(
         }
         progress(report(&loader));
     }
+    loader.flush_accounts().await?;
     loader.flush_calls().await?;
     loader.flush_invoices().await?;
     progress(report(&loader));
@@ -143,9 +149,11 @@ impl Generator {
     }
 }
 
-/// Creates accounts one by one and buffers their calls and invoices for bulk inserts.
+/// Buffers accounts for bulk loads, and their calls and invoices for bulk inserts.
 struct Loader<'a> {
     store: &'a dyn Store,
+    pending: Vec<AccountLoad>,
+    contact_changes: Vec<(AccountId, DateTime<Utc>, ContactChange)>,
     calls: Vec<CallDetailRecord>,
     invoices: Vec<Invoice>,
     accounts: u64,
@@ -158,6 +166,8 @@ impl<'a> Loader<'a> {
     fn new(store: &'a dyn Store) -> Self {
         Loader {
             store,
+            pending: Vec::with_capacity(ACCOUNT_BATCH),
+            contact_changes: Vec::new(),
             calls: Vec::with_capacity(CALL_BATCH * 2),
             invoices: Vec::with_capacity(INVOICE_BATCH * 2),
             accounts: 0,
@@ -168,19 +178,35 @@ impl<'a> Loader<'a> {
     }
 
     async fn add(&mut self, account: DemoAccount) -> Result<(), StoreError> {
-        let store = self.store;
-        store.create_account(account.id, &account.new_account, account.opened_at).await?;
-        if let Some((at, change)) = &account.recent_contact_change {
-            store.change_contact_points(account.id, change, *at, &cpniguard_store::no_effects).await?;
+        if let Some((at, change)) = account.recent_contact_change {
+            self.contact_changes.push((account.id, at, change));
         }
-        for service in &account.services {
-            store.add_service(service).await?;
-        }
-        self.accounts += 1;
-        self.services += account.services.len() as u64;
-        // Calls and invoices refer to the account, so they are inserted after it.
         self.calls.extend(account.calls);
         self.invoices.extend(account.invoices);
+        self.pending.push(AccountLoad {
+            id: account.id,
+            new: account.new_account,
+            opened_at: account.opened_at,
+            services: account.services,
+        });
+        if self.pending.len() >= ACCOUNT_BATCH {
+            self.flush_accounts().await?;
+        }
+        Ok(())
+    }
+
+    /// Load the buffered accounts, make their recent contact changes, then insert
+    /// call detail and invoices (which refer to the accounts) once a batch is full.
+    async fn flush_accounts(&mut self) -> Result<(), StoreError> {
+        if !self.pending.is_empty() {
+            self.store.load_accounts(&self.pending).await?;
+            self.accounts += self.pending.len() as u64;
+            self.services += self.pending.iter().map(|a| a.services.len() as u64).sum::<u64>();
+            self.pending.clear();
+        }
+        for (id, at, change) in self.contact_changes.drain(..) {
+            self.store.change_contact_points(id, &change, at, &cpniguard_store::no_effects).await?;
+        }
         if self.calls.len() >= CALL_BATCH {
             self.flush_calls().await?;
         }

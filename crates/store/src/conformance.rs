@@ -21,7 +21,10 @@ mod special_purposes;
 mod staff;
 mod training;
 
-pub use accounts::{accounts_create_and_read, accounts_refuse_invalid_and_duplicate, accounts_update_profile};
+pub use accounts::{
+    accounts_bulk_load_and_read, accounts_create_and_read, accounts_refuse_invalid_and_duplicate,
+    accounts_update_profile,
+};
 pub use audit::{
     audit_appends_form_a_verifiable_chain, audit_checkpoints_and_retention, audit_concurrent_appends_keep_one_chain,
     audit_record, audit_search_filters_and_pages, audit_test_key,
@@ -83,6 +86,7 @@ macro_rules! conformance_suite {
             accounts_create_and_read,
             accounts_refuse_invalid_and_duplicate,
             accounts_update_profile,
+            accounts_bulk_load_and_read,
             contact_points_change_and_history,
             contact_changes_serialize,
             search_by_number_prefix,

@@ -96,9 +96,20 @@ pub trait Store:
     /// `StoreError::Conflict` when the account number is taken.
     async fn create_account(&self, id: AccountId, new: &NewAccount, now: DateTime<Utc>) -> StoreResult<Account>;
 
+    /// Open many accounts at once, each as [`Store::create_account`] would at its
+    /// `opened_at`, with its services: one transaction and a few multi-row inserts
+    /// per call, for billing-system loads and the demo carrier. Nothing is written
+    /// when any account is invalid or its number is taken (`Conflict`).
+    async fn load_accounts(&self, accounts: &[AccountLoad]) -> StoreResult<()>;
+
     async fn get_account(&self, id: AccountId) -> StoreResult<Option<Account>>;
 
     async fn get_account_by_number(&self, number: &AccountNumber) -> StoreResult<Option<Account>>;
+
+    /// The accounts among `ids` that exist, with their current contact points, by id
+    /// (read a page at a time, each page one snapshot): the bulk form of
+    /// [`Store::get_account`] for actions over many accounts, such as breach notices.
+    async fn get_accounts(&self, ids: &[AccountId]) -> StoreResult<Vec<Account>>;
 
     /// Replace the non-contact attributes. The account number may change if unused.
     async fn update_profile(&self, id: AccountId, profile: &AccountProfile, now: DateTime<Utc>)

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
-use cpniguard_core::account::{Account, AccountNumber};
-use cpniguard_core::cpni::{CallDetailRecord, TimeRange};
+use cpniguard_core::account::{Account, AccountNumber, NewAccount};
+use cpniguard_core::cpni::{CallDetailRecord, Service, TimeRange};
 use cpniguard_core::ids::{AccountId, CallId};
 use cpniguard_core::phone::PhoneNumber;
 use serde::Serialize;
@@ -132,4 +132,14 @@ pub struct NoticeQuery {
 pub struct NoticePage {
     pub notices: Vec<cpniguard_core::notice::Notice>,
     pub next_after: Option<cpniguard_core::notice::NoticeId>,
+}
+
+/// One account of a bulk load ([`crate::Store::load_accounts`]): what opening it
+/// needs, when it opened, and the services it takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountLoad {
+    pub id: AccountId,
+    pub new: NewAccount,
+    pub opened_at: DateTime<Utc>,
+    pub services: Vec<Service>,
 }

@@ -1,5 +1,5 @@
-use super::fixtures::{at, create, email, new_account, number, phone, postal};
-use crate::{AccountQuery, Store, StoreError};
+use super::fixtures::{at, create, email, new_account, number, phone, postal, service};
+use crate::{AccountLoad, AccountQuery, Store, StoreError};
 use chrono::Duration;
 use cpniguard_core::account::{
     AccountKind, AccountStatus, BusinessExemption, DirectoryListing, Language, PicFreeze, TimeZoneName,
@@ -109,4 +109,62 @@ pub async fn accounts_update_profile(store: &dyn Store) {
 
     assert_eq!(store.get_account(a.id).await.unwrap().as_ref(), Some(&updated));
     assert_eq!(store.get_account(b.id).await.unwrap().as_ref(), Some(&b));
+}
+
+/// A bulk load opens each account as `create_account` would at its opening time,
+/// with its services; the bulk read returns the existing ones among the ids asked
+/// for, by id, across pages. A batch with an invalid account or a taken number is
+/// refused whole.
+pub async fn accounts_bulk_load_and_read(store: &dyn Store) {
+    let loads: Vec<AccountLoad> = (0..1_200)
+        .map(|i| {
+            let id = AccountId::new();
+            let mut new = new_account(&format!("BLK-{i:05}"), &format!("Bulk Customer {i}"), &["+18015558000"]);
+            new.email = (i % 3 != 0).then(|| email(&format!("bulk{i}@example.com")));
+            let services = if i % 100 == 0 { vec![service(id, "voip_line", "2024-01-01")] } else { vec![] };
+            AccountLoad { id, new, opened_at: at(i64::from(i)), services }
+        })
+        .collect();
+    store.load_accounts(&loads).await.unwrap();
+    assert_eq!(store.counts().await.unwrap().accounts, 1_200);
+
+    let one = &loads[7];
+    let reference_account = new_account("BLK-X", "Reference", &["+18015558000"]);
+    let reference = store.create_account(AccountId::new(), &reference_account, one.opened_at).await.unwrap();
+    let loaded = store.get_account(one.id).await.unwrap().unwrap();
+    assert_eq!(loaded.profile, one.new.profile);
+    assert_eq!((loaded.created_at, loaded.updated_at), (reference.created_at, reference.updated_at));
+    let values: Vec<ContactValue> = loaded.contact_points.iter().map(|c| c.value.clone()).collect();
+    assert_eq!(values, one.new.initial_contact_points());
+    assert!(loaded.contact_points.iter().all(|c| c.associated_at == reference.created_at));
+    assert_eq!(store.list_services(loads[100].id).await.unwrap(), loads[100].services);
+
+    let mut asked: Vec<AccountId> = loads.iter().map(|a| a.id).collect();
+    asked.push(AccountId::new());
+    asked.reverse();
+    let read = store.get_accounts(&asked).await.unwrap();
+    assert_eq!(read.len(), 1_200, "every existing account, none for the unknown id");
+    assert!(read.windows(2).all(|w| w[0].id < w[1].id), "by id");
+    let seven = read.iter().find(|a| a.id == one.id).unwrap();
+    assert_eq!(seven, &loaded);
+    assert!(store.get_accounts(&[]).await.unwrap().is_empty());
+
+    let taken = AccountLoad {
+        id: AccountId::new(),
+        new: new_account("BLK-00001", "Taken", &["+18015558001"]),
+        ..loads[1].clone()
+    };
+    let fresh = AccountLoad {
+        id: AccountId::new(),
+        new: new_account("BLK-NEW", "Fresh", &["+18015558002"]),
+        ..loads[2].clone()
+    };
+    let refused = store.load_accounts(&[fresh.clone(), taken]).await;
+    assert!(matches!(refused, Err(StoreError::Conflict("account number"))), "{refused:?}");
+    let mut invalid = fresh.clone();
+    invalid.new.telephone_numbers.clear();
+    let refused = store.load_accounts(&[fresh.clone(), invalid]).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
+    assert_eq!(store.get_account(fresh.id).await.unwrap(), None, "nothing of a refused batch is written");
+    assert_eq!(store.counts().await.unwrap().accounts, 1_201);
 }

@@ -1,24 +1,9 @@
-use super::fixtures::{create, date, invoice, phone};
+use super::fixtures::{create, date, invoice, service};
 use crate::{Store, StoreError};
 use cpniguard_core::cpni::Service;
-use cpniguard_core::ids::{AccountId, InvoiceId, ServiceId};
+use cpniguard_core::ids::{AccountId, InvoiceId};
 use cpniguard_core::money::Cents;
 use serde_json::json;
-
-fn service(account: AccountId, service_type: &str, since: &str) -> Service {
-    Service {
-        id: ServiceId::new(),
-        account_id: account,
-        service_type: service_type.to_owned(),
-        service_number: Some(phone("+18015557001")),
-        quantity: 1,
-        configuration: json!({}),
-        rate_plan: "Basic".to_owned(),
-        monthly_rate: Cents(2_999),
-        since: date(since),
-        until: None,
-    }
-}
 
 /// Services come back as added, configuration JSON included, in `(since, id)` order;
 /// an invalid service, a duplicate id or an unknown account is refused.

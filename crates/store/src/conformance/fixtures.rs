@@ -6,11 +6,12 @@ use cpniguard_core::account::{
     Account, AccountKind, AccountNumber, AccountProfile, AccountStatus, DirectoryListing, Language, NewAccount,
     PicFreeze, PostalAddress, TimeZoneName,
 };
-use cpniguard_core::cpni::{CallDetailRecord, CallType, Direction, Invoice, InvoiceLine, LineCategory};
+use cpniguard_core::cpni::{CallDetailRecord, CallType, Direction, Invoice, InvoiceLine, LineCategory, Service};
 use cpniguard_core::email::EmailAddress;
-use cpniguard_core::ids::{AccountId, InvoiceId};
+use cpniguard_core::ids::{AccountId, InvoiceId, ServiceId};
 use cpniguard_core::money::Cents;
 use cpniguard_core::phone::PhoneNumber;
+use serde_json::json;
 
 /// `secs` seconds after the suite's reference time, 2025-01-15 12:00:00 UTC.
 pub(super) fn at(secs: i64) -> DateTime<Utc> {
@@ -131,5 +132,21 @@ pub(super) fn invoice(account: AccountId, period_start: &str, amounts: &[i64]) -
         due_on: end + Duration::days(21),
         total: lines.iter().map(|l| l.amount).sum(),
         lines,
+    }
+}
+
+/// A service of `account` from `since`.
+pub(super) fn service(account: AccountId, service_type: &str, since: &str) -> Service {
+    Service {
+        id: ServiceId::new(),
+        account_id: account,
+        service_type: service_type.to_owned(),
+        service_number: Some(phone("+18015557001")),
+        quantity: 1,
+        configuration: json!({}),
+        rate_plan: "Basic".to_owned(),
+        monthly_rate: Cents(2_999),
+        since: date(since),
+        until: None,
     }
 }

@@ -21,9 +21,9 @@ mod training;
 
 use crate::shared::{self, DbTime};
 use crate::{
-    AccountPage, AccountQuery, Backend, BulkInsertOutcome, CallPage, CallQuery, ContactChangeOutcome, ContactEffects,
-    DeliveryOutcome, NoticeClaim, NoticePage, NoticeQuery, Store, StoreCounts, StoreError, StoreOptions, StoreResult,
-    TokenHash,
+    AccountLoad, AccountPage, AccountQuery, Backend, BulkInsertOutcome, CallPage, CallQuery, ContactChangeOutcome,
+    ContactEffects, DeliveryOutcome, NoticeClaim, NoticePage, NoticeQuery, Store, StoreCounts, StoreError,
+    StoreOptions, StoreResult, TokenHash,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -91,12 +91,20 @@ impl Store for PgStore {
         accounts::create(&self.pool, id, new, DbTime::from(now)).await
     }
 
+    async fn load_accounts(&self, accounts: &[AccountLoad]) -> StoreResult<()> {
+        accounts::load_many(&self.pool, accounts).await
+    }
+
     async fn get_account(&self, id: AccountId) -> StoreResult<Option<Account>> {
         accounts::get(&self.pool, id).await
     }
 
     async fn get_account_by_number(&self, number: &AccountNumber) -> StoreResult<Option<Account>> {
         accounts::get_by_number(&self.pool, number).await
+    }
+
+    async fn get_accounts(&self, ids: &[AccountId]) -> StoreResult<Vec<Account>> {
+        accounts::get_many(&self.pool, ids).await
     }
 
     async fn update_profile(

@@ -2,7 +2,8 @@
 //! both backends alike.
 
 use super::{DbTime, fetch_limit, like_literal, split_page};
-use crate::{AccountQuery, StoreError, StoreResult};
+use crate::error::{unique_is, writing};
+use crate::{AccountLoad, AccountQuery, StoreError, StoreResult};
 use cpniguard_core::account::{
     Account, AccountKind, AccountNumber, AccountProfile, AccountStatus, BusinessExemption, DirectoryListing, Language,
     PicFreeze, TimeZoneName,
@@ -119,6 +120,125 @@ where
         .bind(p.business_exemption.as_ref().map(|e| e.contract_reference.as_str()))
 }
 
+/// Accounts per multi-row `INSERT` of a bulk load (15 parameters each).
+pub(crate) const ACCOUNTS_PER_INSERT: usize = 1_000;
+
+/// Contact points per multi-row `INSERT` of a bulk load (4 parameters each).
+pub(crate) const POINTS_PER_INSERT: usize = 4_000;
+
+/// One multi-row `INSERT` of new accounts, each created and updated when it opened.
+pub(crate) fn insert_many<'q, DB>(accounts: &'q [AccountLoad]) -> QueryBuilder<DB>
+where
+    DB: Database,
+    for<'a> Uuid: Encode<'a, DB> + Type<DB>,
+    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
+    for<'a> String: Encode<'a, DB> + Type<DB>,
+    for<'a> bool: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    for<'a> DbTime: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(
+        "INSERT INTO accounts (id, account_number, kind, name, name_search, language, time_zone, status, \
+         pic_freeze_local, pic_freeze_intralata, pic_freeze_interlata, directory_listing, \
+         business_exemption_contract, created_at, updated_at) ",
+    );
+    qb.push_values(accounts, |mut row, a| {
+        let p = &a.new.profile;
+        row.push_bind(a.id.0)
+            .push_bind(p.account_number.as_str())
+            .push_bind(p.kind.as_str())
+            .push_bind(p.name.as_str())
+            .push_bind(fold_case(&p.name))
+            .push_bind(p.language.as_str())
+            .push_bind(p.time_zone.as_str())
+            .push_bind(p.status.as_str())
+            .push_bind(p.pic_freeze.local)
+            .push_bind(p.pic_freeze.intralata)
+            .push_bind(p.pic_freeze.interlata)
+            .push_bind(p.directory_listing.as_str())
+            .push_bind(p.business_exemption.as_ref().map(|e| e.contract_reference.as_str()))
+            .push_bind(DbTime::from(a.opened_at))
+            .push_bind(DbTime::from(a.opened_at));
+    });
+    qb
+}
+
+/// The first contact points of accounts being loaded, each associated when its
+/// account opened.
+pub(crate) fn initial_points(accounts: &[AccountLoad]) -> Vec<(AccountId, ContactValue, DbTime)> {
+    accounts
+        .iter()
+        .flat_map(|a| {
+            let at = DbTime::from(a.opened_at);
+            a.new.initial_contact_points().into_iter().map(move |value| (a.id, value, at))
+        })
+        .collect()
+}
+
+/// One multi-row `INSERT` of contact points.
+pub(crate) fn insert_points<'q, DB>(points: &'q [(AccountId, ContactValue, DbTime)]) -> QueryBuilder<DB>
+where
+    DB: Database,
+    for<'a> Uuid: Encode<'a, DB> + Type<DB>,
+    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
+    for<'a> String: Encode<'a, DB> + Type<DB>,
+    for<'a> DbTime: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new("INSERT INTO contact_points (account_id, kind, value, associated_at) ");
+    qb.push_values(points, |mut row, (account, value, at)| {
+        row.push_bind(account.0).push_bind(value.kind().as_str()).push_bind(value.storage_text()).push_bind(*at);
+    });
+    qb
+}
+
+/// Write a bulk load inside the caller's transaction: accounts, then their first
+/// contact points, then their services, each in multi-row inserts.
+pub(crate) async fn load_into<DB>(conn: &mut DB::Connection, accounts: &[AccountLoad]) -> StoreResult<()>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'a> Uuid: Encode<'a, DB> + Type<DB>,
+    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
+    for<'a> String: Encode<'a, DB> + Type<DB>,
+    for<'a> bool: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    for<'a> DbTime: Encode<'a, DB> + Type<DB>,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
+    for<'a> sqlx::types::Json<&'a serde_json::Value>: Encode<'a, DB> + Type<DB>,
+    for<'a> chrono::NaiveDate: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<chrono::NaiveDate>: Encode<'a, DB> + Type<DB>,
+{
+    for a in accounts {
+        a.new.validate()?;
+        for service in &a.services {
+            if service.account_id != a.id {
+                return Err(StoreError::Invalid(cpniguard_core::ValidationError::new(
+                    "services",
+                    "a loaded account's services must belong to it",
+                )));
+            }
+            service.validate()?;
+        }
+    }
+    for rows in accounts.chunks(ACCOUNTS_PER_INSERT) {
+        insert_many::<DB>(rows).build().execute(&mut *conn).await.map_err(unique_is("account number"))?;
+    }
+    let points = initial_points(accounts);
+    for rows in points.chunks(POINTS_PER_INSERT) {
+        insert_points::<DB>(rows).build().execute(&mut *conn).await?;
+    }
+    let services: Vec<&cpniguard_core::cpni::Service> = accounts.iter().flat_map(|a| &a.services).collect();
+    for rows in services.chunks(super::services::PER_INSERT) {
+        super::services::insert_many::<DB>(rows)
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(writing("service", "account"))?;
+    }
+    Ok(())
+}
+
 /// A contact point associated with the account at `now`.
 pub(crate) fn insert_point<'q, DB>(
     account: AccountId,
@@ -184,6 +304,24 @@ where
 
 /// The current contact points of several accounts (a page of search results);
 /// `None` when there are no accounts.
+/// Account ids per page of [`by_ids`] (well within both backends' bind limits).
+pub(crate) const IDS_PER_PAGE: usize = 1_000;
+
+/// The accounts among `ids`, by id.
+pub(crate) fn by_ids<DB>(ids: &[AccountId]) -> QueryBuilder<DB>
+where
+    DB: Database,
+    for<'a> Uuid: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(concat!("SELECT ", account_columns!(), " FROM accounts WHERE id IN ("));
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(id.0);
+    }
+    qb.push(") ORDER BY id");
+    qb
+}
+
 pub(crate) fn current_points_of<DB>(accounts: &[AccountRow]) -> Option<QueryBuilder<DB>>
 where
     DB: Database,

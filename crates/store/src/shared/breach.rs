@@ -20,8 +20,9 @@ pub(crate) const INSERT_EVENT: &str =
     "INSERT INTO breach_events (id, incident_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)";
 pub(crate) const EVENTS: &str =
     "SELECT id, incident_id, at, actor, kind, detail FROM breach_events WHERE incident_id = $1 ORDER BY at, id";
-pub(crate) const LINK_NOTICE: &str = "INSERT INTO breach_notices (incident_id, account_id, notice_id) \
-     VALUES ($1, $2, $3) ON CONFLICT (incident_id, account_id) DO NOTHING";
+/// Links notices to an incident's accounts: `VALUES` rows follow, then [`LINK_NOTICES_END`].
+pub(crate) const LINK_NOTICES: &str = "INSERT INTO breach_notices (incident_id, account_id, notice_id) ";
+pub(crate) const LINK_NOTICES_END: &str = " ON CONFLICT (incident_id, account_id) DO NOTHING";
 pub(crate) const PROGRESS: &str = "SELECT b.account_id, b.notice_id, n.status FROM breach_notices b \
      JOIN notices n ON n.id = b.notice_id WHERE b.incident_id = $1 ORDER BY b.account_id";
 pub(crate) const RETAIN_UNTIL: &str = "SELECT retain_until FROM breach_incidents WHERE id = $1";
@@ -224,10 +225,20 @@ macro_rules! breach_backend {
                         .fetch_all(&mut *tx)
                         .await
                         .map_err(writing("notice", "account"))?;
-                    let inserted = nsql::inserted_ids(chunk, &returned);
-                    for n in chunk.iter().filter(|n| inserted.contains(&n.id)) {
-                        let Some(account) = n.account_id else { continue };
-                        sqlx::query(sql::LINK_NOTICE).bind(i.id).bind(account.0).bind(n.id.0).execute(&mut *tx).await?;
+                    // The notices this statement inserted (the others were queued before).
+                    let inserted: std::collections::HashSet<Uuid> = returned.into_iter().collect();
+                    let links: Vec<(Uuid, Uuid)> = chunk
+                        .iter()
+                        .filter(|n| inserted.contains(&n.id.0))
+                        .filter_map(|n| n.account_id.map(|a| (a.0, n.id.0)))
+                        .collect();
+                    if !links.is_empty() {
+                        let mut link = sqlx::QueryBuilder::<$db>::new(sql::LINK_NOTICES);
+                        link.push_values(&links, |mut row, (account, notice)| {
+                            row.push_bind(i.id).push_bind(*account).push_bind(*notice);
+                        });
+                        link.push(sql::LINK_NOTICES_END);
+                        link.build().execute(&mut *tx).await?;
                     }
                     queued += inserted.len() as u64;
                 }

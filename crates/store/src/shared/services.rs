@@ -43,6 +43,40 @@ where
     .bind(s.until)
 }
 
+/// Services per multi-row `INSERT` of a bulk load (10 parameters each).
+pub(crate) const PER_INSERT: usize = 2_000;
+
+/// One multi-row `INSERT` of services.
+pub(crate) fn insert_many<'q, DB>(services: &'q [&'q Service]) -> sqlx::QueryBuilder<DB>
+where
+    DB: Database,
+    for<'a> Uuid: Encode<'a, DB> + Type<DB>,
+    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
+    for<'a> Json<&'a serde_json::Value>: Encode<'a, DB> + Type<DB>,
+    for<'a> NaiveDate: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<NaiveDate>: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = sqlx::QueryBuilder::new(
+        "INSERT INTO services (id, account_id, service_type, service_number, quantity, configuration, \
+         rate_plan, monthly_rate_cents, since, until) ",
+    );
+    qb.push_values(services, |mut row, s| {
+        row.push_bind(s.id.0)
+            .push_bind(s.account_id.0)
+            .push_bind(s.service_type.as_str())
+            .push_bind(s.service_number.as_ref().map(PhoneNumber::as_str))
+            .push_bind(i64::from(s.quantity))
+            .push_bind(Json(&s.configuration))
+            .push_bind(s.rate_plan.as_str())
+            .push_bind(s.monthly_rate.0)
+            .push_bind(s.since)
+            .push_bind(s.until);
+    });
+    qb
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct ServiceRow {
     id: Uuid,

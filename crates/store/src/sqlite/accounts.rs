@@ -2,7 +2,7 @@ use super::begin_write;
 use crate::error::{reading, unique_is};
 use crate::shared::accounts::{self as sql, AccountRow, ContactRow};
 use crate::shared::{DbTime, page_limit};
-use crate::{AccountPage, AccountQuery, ContactChangeOutcome, ContactEffects, StoreError, StoreResult};
+use crate::{AccountLoad, AccountPage, AccountQuery, ContactChangeOutcome, ContactEffects, StoreError, StoreResult};
 use cpniguard_core::account::{Account, AccountNumber, AccountProfile, NewAccount};
 use cpniguard_core::contact::{ContactChange, ContactPoint};
 use cpniguard_core::ids::AccountId;
@@ -19,6 +19,13 @@ pub(super) async fn create(pool: &SqlitePool, id: AccountId, new: &NewAccount, n
     let account = load(&mut tx, id).await?.ok_or(StoreError::NotFound("account"))?;
     tx.commit().await?;
     Ok(account)
+}
+
+pub(super) async fn load_many(pool: &SqlitePool, accounts: &[AccountLoad]) -> StoreResult<()> {
+    let mut tx = begin_write(pool).await?;
+    sql::load_into::<Sqlite>(&mut tx, accounts).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub(super) async fn get(pool: &SqlitePool, id: AccountId) -> StoreResult<Option<Account>> {
@@ -114,14 +121,38 @@ pub(super) async fn search(pool: &SqlitePool, query: &AccountQuery) -> StoreResu
         .await
         .map_err(reading("accounts"))?;
     let (rows, next_after) = sql::split(rows, limit)?;
+    let accounts = with_current_points(&mut tx, rows).await?;
+    tx.commit().await?;
+    Ok(AccountPage { accounts, next_after })
+}
+
+pub(super) async fn get_many(pool: &SqlitePool, ids: &[AccountId]) -> StoreResult<Vec<Account>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut accounts = Vec::with_capacity(ids.len());
+    for page in ids.chunks(sql::IDS_PER_PAGE) {
+        let mut tx = pool.begin().await?;
+        let rows = sql::by_ids::<Sqlite>(page)
+            .build_query_as::<AccountRow>()
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(reading("accounts"))?;
+        accounts.extend(with_current_points(&mut tx, rows).await?);
+        tx.commit().await?;
+    }
+    Ok(accounts)
+}
+
+/// The accounts of `rows` with their current contact points, read in one query.
+async fn with_current_points(conn: &mut SqliteConnection, rows: Vec<AccountRow>) -> StoreResult<Vec<Account>> {
     let points = match sql::current_points_of::<Sqlite>(&rows) {
         Some(mut points) => {
-            points.build_query_as::<ContactRow>().fetch_all(&mut *tx).await.map_err(reading("contact_points"))?
+            points.build_query_as::<ContactRow>().fetch_all(&mut *conn).await.map_err(reading("contact_points"))?
         }
         None => Vec::new(),
     };
-    tx.commit().await?;
-    Ok(AccountPage { accounts: sql::assemble(rows, points)?, next_after })
+    sql::assemble(rows, points)
 }
 
 async fn load(conn: &mut SqliteConnection, id: AccountId) -> StoreResult<Option<Account>> {

@@ -15,9 +15,10 @@ use axum::extract::State;
 use cpniguard_core::ValidationError;
 use cpniguard_core::account::{Account, Language};
 use cpniguard_core::contact::ContactValue;
+use cpniguard_core::ids::AccountId;
 use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind};
 use cpniguard_store::breach::{BreachEvent, BreachIncident, IncidentState};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// The kinds of information, in the customer's language.
@@ -91,6 +92,9 @@ fn notice_for(state: &AppState, incident: &BreachIncident, account: &Account) ->
     })
 }
 
+/// Affected accounts read per store call.
+const ACCOUNTS_PER_READ: usize = 1_000;
+
 #[utoipa::path(
     post, path = "/api/v1/breach/incidents/{id}/notify-customers", tag = "breach",
     params(("id" = Uuid, Path, description = "Incident id")),
@@ -124,14 +128,15 @@ pub async fn notify_customers(
     }
     let mut notices = Vec::with_capacity(incident.affected_accounts.len());
     let mut unreachable = Vec::new();
-    for account_id in &incident.affected_accounts {
-        let notice = match state.store.get_account(*account_id).await? {
-            Some(account) => notice_for(&state, &incident, &account),
-            None => None,
-        };
-        match notice {
-            Some(n) => notices.push(n),
-            None => unreachable.push(*account_id),
+    // Read a page of accounts at a time: one query per page, not one per account.
+    for page in incident.affected_accounts.chunks(ACCOUNTS_PER_READ) {
+        let accounts: HashMap<AccountId, Account> =
+            state.store.get_accounts(page).await?.into_iter().map(|a| (a.id, a)).collect();
+        for account_id in page {
+            match accounts.get(account_id).and_then(|account| notice_for(&state, &incident, account)) {
+                Some(n) => notices.push(n),
+                None => unreachable.push(*account_id),
+            }
         }
     }
     let expected = incident.version;
