@@ -55,7 +55,7 @@ fn incident() -> BreachIncident {
         description: "a lost backup tape".to_owned(),
         circumstances: String::new(),
         categories: vec![],
-        affected_accounts: vec![],
+        affected_count: 0,
         approximate_affected: None,
         harm: Harm::Unknown,
         harm_reasoning: String::new(),
@@ -104,7 +104,7 @@ async fn a_large_list_is_imported_from_a_file_once() {
         kind: "created".into(),
         detail: Value::Null,
     };
-    store.create_breach_incident(&i, &created).await.unwrap();
+    store.create_breach_incident(&i, &created, &[]).await.unwrap();
 
     // 30 known accounts among 20,000 unknown lines: more than one batch.
     let mut list = String::from("account_number\n");
@@ -123,7 +123,8 @@ async fn a_large_list_is_imported_from_a_file_once() {
     assert_eq!((again["added"].as_u64(), again["affected_total"].as_u64()), (Some(0), Some(29)), "{again}");
 
     let stored = store.get_breach_incident(i.id).await.unwrap().unwrap();
-    assert_eq!(stored.affected_accounts.len(), 29);
+    assert_eq!(stored.affected_count, 29);
+    assert_eq!(store.breach_affected_accounts(i.id, None, 100).await.unwrap().len(), 29);
     assert_eq!(stored.unknown_affected.len(), 20_000, "kept once, not dropped");
     let events = store.breach_events(i.id).await.unwrap();
     assert_eq!(events.iter().filter(|e| e.kind == "affected_imported" && e.actor == "cli:import-affected").count(), 2);

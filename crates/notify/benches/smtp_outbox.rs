@@ -101,7 +101,7 @@ fn notice(kind: Kind, i: usize, now: chrono::DateTime<Utc>) -> NewNotice {
         channel: Channel::Email,
         destination: Destination::Email { address: EmailAddress::parse(&format!("c{i}@example.com")).unwrap() },
         template: kind.notice().template().into(),
-        language: if i % 2 == 0 { Language::En } else { Language::Es },
+        language: if i.is_multiple_of(2) { Language::En } else { Language::Es },
         params: kind.params(),
         idempotency_key: format!("bench:{id}"),
         not_before: now,

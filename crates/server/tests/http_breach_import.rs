@@ -87,8 +87,10 @@ async fn an_affected_list_is_streamed_in_batches_and_unknown_lines_are_kept() {
         assert_eq!((v["added"].as_u64(), v["unknown"].as_u64()), (Some(1), Some(25_000)));
         assert_eq!(v["unknown_first"].as_array().unwrap().len(), 100);
         assert_eq!(v["unknown_first"][99], json!({"line": 100, "value": "X-99"}));
-        let affected = v["incident"]["incident"]["affected_accounts"].as_array().unwrap();
-        assert!(affected.contains(&json!(c)) && affected.len() == 3);
+        assert_eq!(v["incident"]["incident"]["affected_count"], 3, "{v}");
+        let (_, listed) = send(s.get(&format!("/api/v1/breach/incidents/{id}/affected-accounts"), &s.admin)).await;
+        let affected = listed["accounts"].as_array().unwrap();
+        assert!(affected.contains(&json!(c)) && affected.len() == 3, "{listed}");
         assert_eq!(v["incident"]["incident"]["unknown_affected"].as_array().unwrap().len(), 25_002);
 
         // Over the route's own limit (1 MiB here), and an unknown incident.
@@ -101,5 +103,18 @@ async fn an_affected_list_is_streamed_in_batches_and_unknown_lines_are_kept() {
         let (_, events) = send(s.get(&format!("/api/v1/breach/incidents/{id}/events"), &s.admin)).await;
         let imports = events.as_array().unwrap().iter().filter(|e| e["kind"] == "affected_imported").count();
         assert_eq!(imports, 3, "{events}");
+
+        // Replacing the facts without a list keeps the imported accounts; with one, it
+        // lists exactly those.
+        let path = format!("/api/v1/breach/incidents/{id}");
+        let mut facts = body.clone();
+        facts["description"] = json!("a lost laptop held billing exports for three customers");
+        let (st, v) = send(s.http.put(s.url(&path)).bearer_auth(&s.admin).json(&facts)).await;
+        assert_eq!((st, v["incident"]["affected_count"].as_u64()), (StatusCode::OK, Some(3)), "{v}");
+        facts["affected_accounts"] = json!([c, c]);
+        let (st, v) = send(s.http.put(s.url(&path)).bearer_auth(&s.admin).json(&facts)).await;
+        assert_eq!((st, v["incident"]["affected_count"].as_u64()), (StatusCode::OK, Some(1)), "{v}");
+        let (_, listed) = send(s.get(&format!("{path}/affected-accounts"), &s.admin)).await;
+        assert_eq!(listed["accounts"], json!([c]), "{listed}");
     }
 }

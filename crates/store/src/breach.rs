@@ -136,7 +136,11 @@ pub struct BreachIncident {
     pub circumstances: String,
     /// `CpniCategory` names.
     pub categories: Vec<String>,
-    pub affected_accounts: Vec<AccountId>,
+    /// How many accounts the incident lists as affected (the accounts themselves are
+    /// rows of their own: [`BreachStore::breach_affected_accounts`]). Every write
+    /// states the count it leaves, and the store checks it.
+    #[serde(default)]
+    pub affected_count: u64,
     /// When the accounts are not known one by one.
     pub approximate_affected: Option<u64>,
     pub harm: Harm,
@@ -179,10 +183,31 @@ pub struct BreachNoticeProgress {
     pub status: NoticeStatus,
 }
 
+/// What a write does to an incident's affected accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AffectedChange<'a> {
+    Keep,
+    /// List these too (already listed ones are no change).
+    Add(&'a [AccountId]),
+    /// List exactly these.
+    Replace(&'a [AccountId]),
+}
+
+/// The most rows one page of [`BreachStore::breach_affected_accounts`] or
+/// [`BreachStore::breach_notice_progress`] returns.
+pub const MAX_ROWS_PAGE: usize = 10_000;
+
 #[async_trait]
 pub trait BreachStore: Send + Sync {
-    /// `Conflict("breach incident")` when the id is taken.
-    async fn create_breach_incident(&self, incident: &BreachIncident, event: &BreachEvent) -> StoreResult<()>;
+    /// Record a new incident listing `affected` accounts. `Conflict("breach
+    /// incident")` when the id is taken; `Conflict("breach affected accounts")` when
+    /// the record's `affected_count` is not how many distinct accounts it lists.
+    async fn create_breach_incident(
+        &self,
+        incident: &BreachIncident,
+        event: &BreachEvent,
+        affected: &[AccountId],
+    ) -> StoreResult<()>;
 
     async fn get_breach_incident(&self, id: Uuid) -> StoreResult<Option<BreachIncident>>;
 
@@ -190,15 +215,27 @@ pub trait BreachStore: Send + Sync {
     async fn list_breach_incidents(&self) -> StoreResult<Vec<BreachIncident>>;
 
     /// Replace the record (whose `version` is the new one) if the stored version is
-    /// still `expected_version`, and log `event`, in one transaction.
-    /// `Conflict("breach incident version")` when someone else changed it first;
-    /// `NotFound` when it does not exist.
+    /// still `expected_version`, change its affected accounts, and log `event`, in
+    /// one transaction. `Conflict("breach incident version")` when someone else
+    /// changed it first; `Conflict("breach affected accounts")` when the record's
+    /// `affected_count` is not what the change leaves; `NotFound` when it does not
+    /// exist.
     async fn update_breach_incident(
         &self,
         incident: &BreachIncident,
         expected_version: u64,
         event: &BreachEvent,
+        affected: AffectedChange<'_>,
     ) -> StoreResult<()>;
+
+    /// The incident's affected accounts by id, after `after`, at most `limit` (capped
+    /// at [`MAX_ROWS_PAGE`]).
+    async fn breach_affected_accounts(
+        &self,
+        id: Uuid,
+        after: Option<AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AccountId>>;
 
     /// The update above plus notices queued to the outbox and linked to the incident
     /// per account, all in one transaction. Returns how many notices were new.
@@ -214,10 +251,19 @@ pub trait BreachStore: Send + Sync {
     /// The log, oldest first.
     async fn breach_events(&self, id: Uuid) -> StoreResult<Vec<BreachEvent>>;
 
-    /// Per affected account, the notice queued and its delivery status.
-    async fn breach_notice_progress(&self, id: Uuid) -> StoreResult<Vec<BreachNoticeProgress>>;
+    /// Per affected account by id, after `after`, at most `limit` (capped at
+    /// [`MAX_ROWS_PAGE`]): the notice queued and its delivery status.
+    async fn breach_notice_progress(
+        &self,
+        id: Uuid,
+        after: Option<AccountId>,
+        limit: usize,
+    ) -> StoreResult<Vec<BreachNoticeProgress>>;
 
-    /// Delete the incident, its log and its notice links. `Invalid` (naming the date)
+    /// How many of the incident's notices are in each delivery status.
+    async fn breach_notice_counts(&self, id: Uuid) -> StoreResult<Vec<(NoticeStatus, u64)>>;
+
+    /// Delete the incident, its log, its affected accounts and its notice links. `Invalid` (naming the date)
     /// while `today` is not after its retention date; `NotFound` when absent.
     async fn delete_breach_incident(&self, id: Uuid, today: NaiveDate) -> StoreResult<()>;
 

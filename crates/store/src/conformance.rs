@@ -35,8 +35,8 @@ pub use auth::{
 };
 pub use billing::{invoices_with_lines, services_round_trip};
 pub use breach::{
-    breach_account_refs_resolved_by_number_or_id, breach_incidents_versioned_with_their_log,
-    breach_notices_linked_and_retention_enforced,
+    breach_account_refs_resolved_by_number_or_id, breach_affected_accounts_listed_and_counted,
+    breach_incidents_versioned_with_their_log, breach_notices_linked_and_retention_enforced,
 };
 pub use calls::{
     calls_bulk_insert_counts_duplicates, calls_range_queries_and_paging, calls_refuse_invalid_records,
@@ -131,6 +131,7 @@ macro_rules! conformance_suite {
             // breach incidents (issue 7)
             breach_incidents_versioned_with_their_log,
             breach_notices_linked_and_retention_enforced,
+            breach_affected_accounts_listed_and_counted,
             breach_account_refs_resolved_by_number_or_id,
             // campaigns below this line
             campaigns_versioned_with_their_trail,

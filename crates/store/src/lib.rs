@@ -28,6 +28,8 @@ pub mod sqlite;
 pub mod testing;
 pub mod training;
 mod types;
+#[cfg(test)]
+mod upgrade_tests;
 
 pub use audit::AuditStore;
 pub use auth::CustomerAuthStore;

@@ -232,8 +232,8 @@ pub async fn run(args: BreachBenchArgs) -> anyhow::Result<serde_json::Value> {
     let queue_secs = started.elapsed().as_secs_f64();
     let _ = stop.send(());
     server.await??;
-    let queued = store.breach_notice_progress(id.parse()?).await?.len();
-    ensure!(queued == n as usize, "{queued} notices queued for {n} accounts");
+    let queued: u64 = store.breach_notice_counts(id.parse()?).await?.iter().map(|(_, n)| n).sum();
+    ensure!(queued == u64::from(n), "{queued} notices queued for {n} accounts");
 
     // (c) The same rows straight into the outbox.
     let baseline = equivalent_notices(&accounts, determined)?;

@@ -14,6 +14,8 @@ mod handlers;
 #[allow(clippy::result_large_err)]
 mod import;
 #[allow(clippy::result_large_err)]
+mod lists;
+#[allow(clippy::result_large_err)]
 mod notify;
 mod report;
 
@@ -53,6 +55,8 @@ pub(crate) use report::escape as escape_html;
         clocks::clocks,
         annual_summary::annual_summary_filed,
         import::import_affected,
+        lists::affected_accounts,
+        lists::notices,
     ),
     components(schemas(
         handlers::IncidentRequest,
@@ -69,6 +73,8 @@ pub(crate) use report::escape as escape_html;
         annual_summary::AnnualSummaryRequest,
         import::ImportReport,
         import::UnknownLine,
+        lists::AffectedPage,
+        lists::NoticePage,
     )),
     tags((name = "breach", description = "Breach incidents (47 CFR 64.2011): facts, clocks, customer notices, records"))
 )]
@@ -77,13 +83,14 @@ pub struct Doc;
 /// This module's routes, all behind the privacy office's capability.
 pub fn routes(_state: AppState) -> Router<AppState> {
     // The list is streamed under its own limit, which the handler enforces.
-    let import = post(import::import_affected).layer(DefaultBodyLimit::disable());
+    let import = post(import::import_affected).layer(DefaultBodyLimit::disable()).get(lists::affected_accounts);
     let routes = Router::new()
         .route("/breach/incidents/{id}/affected-accounts", import)
         .route("/breach/clocks", get(clocks::clocks))
         .route("/breach/incidents", get(handlers::list).post(handlers::create))
         .route("/breach/incidents/{id}", get(handlers::get).put(handlers::replace).delete(handlers::delete))
         .route("/breach/incidents/{id}/events", get(handlers::events))
+        .route("/breach/incidents/{id}/notices", get(lists::notices))
         .route("/breach/incidents/{id}/affected-accounts/from-audit", post(handlers::affected_from_audit))
         .route("/breach/incidents/{id}/urgent-need", post(handlers::urgent_need))
         .route("/breach/incidents/{id}/delay-orders", post(handlers::delay_order))

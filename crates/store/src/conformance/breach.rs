@@ -2,7 +2,7 @@
 //! account, and deletion refused before the retention date.
 
 use super::fixtures::{DAY, at, create, date, email};
-use crate::breach::{BreachEvent, BreachIncident, EncryptionFacts, IncidentState};
+use crate::breach::{AffectedChange, BreachEvent, BreachIncident, EncryptionFacts, IncidentState};
 use crate::{Store, StoreError};
 use cpniguard_core::account::Language;
 use cpniguard_core::breach::{Harm, Regime};
@@ -11,7 +11,7 @@ use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKi
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-fn incident(accounts: Vec<AccountId>) -> BreachIncident {
+fn incident(affected_count: u64) -> BreachIncident {
     BreachIncident {
         id: Uuid::now_v7(),
         version: 1,
@@ -23,7 +23,7 @@ fn incident(accounts: Vec<AccountId>) -> BreachIncident {
         description: "an employee read accounts without a reason".to_owned(),
         circumstances: "found by the audit review".to_owned(),
         categories: vec!["call_detail".to_owned()],
-        affected_accounts: accounts,
+        affected_count,
         approximate_affected: None,
         harm: Harm::Unknown,
         harm_reasoning: String::new(),
@@ -68,44 +68,85 @@ fn notice(account: AccountId, incident: Uuid) -> NewNotice {
 
 pub async fn breach_incidents_versioned_with_their_log(store: &dyn Store) {
     let a = create(store, "BR-1001", "Ana Breach", &["+18015550101"]).await;
-    let mut i = incident(vec![a.id]);
-    store.create_breach_incident(&i, &event(&i, "created", 0)).await.unwrap();
-    assert!(matches!(store.create_breach_incident(&i, &event(&i, "created", 0)).await, Err(StoreError::Conflict(_))));
+    let mut i = incident(1);
+    store.create_breach_incident(&i, &event(&i, "created", 0), &[a.id]).await.unwrap();
+    let again = store.create_breach_incident(&i, &event(&i, "created", 0), &[a.id]).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))));
     assert_eq!(store.get_breach_incident(i.id).await.unwrap(), Some(i.clone()));
 
     i.version = 2;
     i.harm = Harm::Likely;
-    store.update_breach_incident(&i, 1, &event(&i, "updated", 10)).await.unwrap();
+    store.update_breach_incident(&i, 1, &event(&i, "updated", 10), AffectedChange::Keep).await.unwrap();
     // A change made against a version that is no longer current is refused whole.
     let stale = BreachIncident { version: 2, description: "lost".to_owned(), ..i.clone() };
-    let err = store.update_breach_incident(&stale, 1, &event(&i, "lost", 20)).await.unwrap_err();
+    let err = store.update_breach_incident(&stale, 1, &event(&i, "lost", 20), AffectedChange::Keep).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     assert_eq!(store.get_breach_incident(i.id).await.unwrap(), Some(i.clone()));
     let kinds: Vec<String> = store.breach_events(i.id).await.unwrap().into_iter().map(|e| e.kind).collect();
     assert_eq!(kinds, ["created", "updated"]);
 
     let missing = BreachIncident { id: Uuid::now_v7(), ..i.clone() };
-    let err = store.update_breach_incident(&missing, 2, &event(&missing, "x", 0)).await.unwrap_err();
+    let err =
+        store.update_breach_incident(&missing, 2, &event(&missing, "x", 0), AffectedChange::Keep).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
     assert_eq!(store.list_breach_incidents().await.unwrap(), vec![i]);
+}
+
+/// Affected accounts are rows of their own: added (again is no change), replaced,
+/// read in pages by id; a record whose count disagrees with the rows is refused
+/// whole.
+pub async fn breach_affected_accounts_listed_and_counted(store: &dyn Store) {
+    let mut accounts: Vec<AccountId> = (0..12_500).map(|_| AccountId::new()).collect();
+    let mut i = incident(2);
+    store.create_breach_incident(&i, &event(&i, "created", 0), &accounts[..2]).await.unwrap();
+
+    i.version = 2;
+    i.affected_count = 12_500;
+    store.update_breach_incident(&i, 1, &event(&i, "imported", 5), AffectedChange::Add(&accounts)).await.unwrap();
+    accounts.sort();
+    let first = store.breach_affected_accounts(i.id, None, 100_000).await.unwrap();
+    assert_eq!(first.len(), crate::breach::MAX_ROWS_PAGE, "a page is capped");
+    let rest = store.breach_affected_accounts(i.id, first.last().copied(), 100_000).await.unwrap();
+    assert_eq!([first, rest].concat(), accounts);
+    assert_eq!(store.breach_affected_accounts(i.id, Some(accounts[9]), 3).await.unwrap(), accounts[10..13]);
+
+    // A count that is not what the change leaves: refused, nothing changed.
+    let wrong = BreachIncident { version: 3, affected_count: 12_501, ..i.clone() };
+    let err = store.update_breach_incident(&wrong, 2, &event(&i, "x", 6), AffectedChange::Add(&accounts[..5])).await;
+    assert!(matches!(err, Err(StoreError::Conflict("breach affected accounts"))), "{err:?}");
+    assert_eq!(store.get_breach_incident(i.id).await.unwrap(), Some(i.clone()));
+
+    i.version = 3;
+    i.affected_count = 1;
+    store
+        .update_breach_incident(&i, 2, &event(&i, "replaced", 7), AffectedChange::Replace(&accounts[7..8]))
+        .await
+        .unwrap();
+    assert_eq!(store.breach_affected_accounts(i.id, None, 10).await.unwrap(), accounts[7..8]);
+    let mismatched = incident(3);
+    let err = store.create_breach_incident(&mismatched, &event(&mismatched, "created", 0), &accounts[..2]).await;
+    assert!(matches!(err, Err(StoreError::Conflict("breach affected accounts"))), "{err:?}");
+    assert_eq!(store.get_breach_incident(mismatched.id).await.unwrap(), None);
 }
 
 pub async fn breach_notices_linked_and_retention_enforced(store: &dyn Store) {
     let a = create(store, "BR-1002", "Ana", &["+18015550102"]).await;
     let b = create(store, "BR-1003", "Beto", &["+18015550103"]).await;
-    let mut i = incident(vec![a.id, b.id]);
-    store.create_breach_incident(&i, &event(&i, "created", 0)).await.unwrap();
+    let mut i = incident(2);
+    store.create_breach_incident(&i, &event(&i, "created", 0), &[a.id, b.id]).await.unwrap();
     i.version = 2;
     i.state = IncidentState::CustomersNotified;
     let notices = [notice(a.id, i.id), notice(b.id, i.id)];
     let queued = store.queue_breach_notices(&i, 1, &event(&i, "customers_notified", 5), &notices, at(5)).await.unwrap();
     assert_eq!(queued, 2);
-    let mut progress = store.breach_notice_progress(i.id).await.unwrap();
-    progress.sort_by_key(|p| p.account_id);
+    let progress = store.breach_notice_progress(i.id, None, 10).await.unwrap();
     let mut expected: Vec<_> = notices.iter().map(|n| (n.account_id.unwrap(), n.id)).collect();
     expected.sort();
-    assert_eq!(progress.iter().map(|p| (p.account_id, p.notice_id)).collect::<Vec<_>>(), expected);
+    assert_eq!(progress.iter().map(|p| (p.account_id, p.notice_id)).collect::<Vec<_>>(), expected, "by account");
     assert!(progress.iter().all(|p| p.status == NoticeStatus::Queued));
+    let second = store.breach_notice_progress(i.id, Some(expected[0].0), 10).await.unwrap();
+    assert_eq!(second.iter().map(|p| p.notice_id).collect::<Vec<_>>(), [expected[1].1], "the page after");
+    assert_eq!(store.breach_notice_counts(i.id).await.unwrap(), [(NoticeStatus::Queued, 2)]);
 
     // Kept through the retention date, deletable the day after.
     let err = store.delete_breach_incident(i.id, date("2028-01-02")).await.unwrap_err();
@@ -114,6 +155,7 @@ pub async fn breach_notices_linked_and_retention_enforced(store: &dyn Store) {
     store.delete_breach_incident(i.id, date("2028-01-03")).await.unwrap();
     assert_eq!(store.get_breach_incident(i.id).await.unwrap(), None);
     assert!(store.breach_events(i.id).await.unwrap().is_empty());
+    assert!(store.breach_affected_accounts(i.id, None, 10).await.unwrap().is_empty());
     assert!(matches!(store.delete_breach_incident(i.id, date("2030-01-01")).await, Err(StoreError::NotFound(_))));
     // The notices themselves stay in the outbox's own history.
     assert!(store.get_notice(notices[0].id).await.unwrap().is_some());

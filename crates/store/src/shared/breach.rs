@@ -23,10 +23,27 @@ pub(crate) const EVENTS: &str =
 /// Links notices to an incident's accounts: `VALUES` rows follow, then [`LINK_NOTICES_END`].
 pub(crate) const LINK_NOTICES: &str = "INSERT INTO breach_notices (incident_id, account_id, notice_id) ";
 pub(crate) const LINK_NOTICES_END: &str = " ON CONFLICT (incident_id, account_id) DO NOTHING";
-pub(crate) const PROGRESS: &str = "SELECT b.account_id, b.notice_id, n.status FROM breach_notices b \
-     JOIN notices n ON n.id = b.notice_id WHERE b.incident_id = $1 ORDER BY b.account_id";
+pub(crate) const PROGRESS_FIRST: &str = "SELECT b.account_id, b.notice_id, n.status FROM breach_notices b \
+     JOIN notices n ON n.id = b.notice_id WHERE b.incident_id = $1 ORDER BY b.account_id LIMIT $2";
+pub(crate) const PROGRESS_NEXT: &str = "SELECT b.account_id, b.notice_id, n.status FROM breach_notices b \
+     JOIN notices n ON n.id = b.notice_id WHERE b.incident_id = $1 AND b.account_id > $3 \
+     ORDER BY b.account_id LIMIT $2";
+pub(crate) const NOTICE_COUNTS: &str = "SELECT n.status, COUNT(*) FROM breach_notices b \
+     JOIN notices n ON n.id = b.notice_id WHERE b.incident_id = $1 GROUP BY n.status ORDER BY n.status";
+/// Lists accounts as affected: `VALUES` rows follow, then [`ADD_AFFECTED_END`].
+pub(crate) const ADD_AFFECTED: &str = "INSERT INTO breach_affected_accounts (incident_id, account_id) ";
+pub(crate) const ADD_AFFECTED_END: &str = " ON CONFLICT (incident_id, account_id) DO NOTHING";
+/// Affected-account rows per multi-row `INSERT` (2 parameters each).
+pub(crate) const AFFECTED_PER_INSERT: usize = 5_000;
+pub(crate) const CLEAR_AFFECTED: &str = "DELETE FROM breach_affected_accounts WHERE incident_id = $1";
+pub(crate) const COUNT_AFFECTED: &str = "SELECT COUNT(*) FROM breach_affected_accounts WHERE incident_id = $1";
+pub(crate) const AFFECTED_FIRST: &str =
+    "SELECT account_id FROM breach_affected_accounts WHERE incident_id = $1 ORDER BY account_id LIMIT $2";
+pub(crate) const AFFECTED_NEXT: &str = "SELECT account_id FROM breach_affected_accounts \
+     WHERE incident_id = $1 AND account_id > $3 ORDER BY account_id LIMIT $2";
 pub(crate) const RETAIN_UNTIL: &str = "SELECT retain_until FROM breach_incidents WHERE id = $1";
 pub(crate) const DELETE_LINKS: &str = "DELETE FROM breach_notices WHERE incident_id = $1";
+pub(crate) const DELETE_AFFECTED: &str = CLEAR_AFFECTED;
 pub(crate) const DELETE_EVENTS: &str = "DELETE FROM breach_events WHERE incident_id = $1";
 pub(crate) const DELETE: &str = "DELETE FROM breach_incidents WHERE id = $1";
 
@@ -36,6 +53,11 @@ pub(crate) const REFS_BY_ID: &str = "SELECT id FROM accounts WHERE id IN (";
 pub(crate) const REFS_PER_STATEMENT: usize = 1_000;
 
 const TABLE: &str = "breach_incidents";
+
+/// A page size within [`crate::breach::MAX_ROWS_PAGE`], as a bind.
+pub(crate) fn page_limit(limit: usize) -> i64 {
+    limit.clamp(1, crate::breach::MAX_ROWS_PAGE) as i64
+}
 
 pub(crate) fn db_version(v: u64) -> StoreResult<i64> {
     i64::try_from(v).map_err(|_| StoreError::Invalid(cpniguard_core::ValidationError::new("version", "too large")))
@@ -112,7 +134,7 @@ pub(crate) fn check_retention(retain_until: &str, today: chrono::NaiveDate) -> S
 
 macro_rules! breach_backend {
     ($store:ty, $pool:ty, $db:ty, $conn:ty, $begin:path) => {
-        use crate::breach::{BreachEvent, BreachIncident, BreachNoticeProgress, BreachStore};
+        use crate::breach::{AffectedChange, BreachEvent, BreachIncident, BreachNoticeProgress, BreachStore};
         use crate::error::{reading, unique_is, writing};
         use crate::shared::breach::{self as sql, EventRow, IncidentRow, ProgressRow};
         use crate::shared::{DbTime, notices as nsql};
@@ -120,7 +142,7 @@ macro_rules! breach_backend {
         use async_trait::async_trait;
         use chrono::{DateTime, NaiveDate, Utc};
         use cpniguard_core::ids::AccountId;
-        use cpniguard_core::notice::NewNotice;
+        use cpniguard_core::notice::{NewNotice, NoticeStatus};
         use sqlx::types::Json;
         use uuid::Uuid;
 
@@ -159,9 +181,41 @@ macro_rules! breach_backend {
             })
         }
 
+        /// Apply `change` to the incident's affected accounts and check that the
+        /// record's count is what it leaves.
+        async fn change_affected(conn: &mut $conn, i: &BreachIncident, change: AffectedChange<'_>) -> StoreResult<()> {
+            let added = match change {
+                AffectedChange::Keep => &[][..],
+                AffectedChange::Add(accounts) => accounts,
+                AffectedChange::Replace(accounts) => {
+                    sqlx::query(sql::CLEAR_AFFECTED).bind(i.id).execute(&mut *conn).await?;
+                    accounts
+                }
+            };
+            for rows in added.chunks(sql::AFFECTED_PER_INSERT) {
+                let mut q = sqlx::QueryBuilder::<$db>::new(sql::ADD_AFFECTED);
+                q.push_values(rows, |mut row, account| {
+                    row.push_bind(i.id).push_bind(account.0);
+                });
+                q.push(sql::ADD_AFFECTED_END);
+                q.build().execute(&mut *conn).await?;
+            }
+            let listed: i64 = sqlx::query_scalar(sql::COUNT_AFFECTED).bind(i.id).fetch_one(&mut *conn).await?;
+            let listed: u64 = crate::shared::unsigned("breach_affected_accounts", "count", listed)?;
+            if listed != i.affected_count {
+                return Err(StoreError::Conflict("breach affected accounts"));
+            }
+            Ok(())
+        }
+
         #[async_trait]
         impl BreachStore for $store {
-            async fn create_breach_incident(&self, i: &BreachIncident, event: &BreachEvent) -> StoreResult<()> {
+            async fn create_breach_incident(
+                &self,
+                i: &BreachIncident,
+                event: &BreachEvent,
+                affected: &[AccountId],
+            ) -> StoreResult<()> {
                 let mut tx = $begin(&self.pool).await?;
                 sqlx::query(sql::INSERT)
                     .bind(i.id)
@@ -172,6 +226,7 @@ macro_rules! breach_backend {
                     .execute(&mut *tx)
                     .await
                     .map_err(unique_is("breach incident"))?;
+                change_affected(&mut tx, i, AffectedChange::Add(affected)).await?;
                 insert_event(&mut tx, event).await?;
                 tx.commit().await?;
                 Ok(())
@@ -199,12 +254,33 @@ macro_rules! breach_backend {
                 i: &BreachIncident,
                 expected_version: u64,
                 event: &BreachEvent,
+                affected: AffectedChange<'_>,
             ) -> StoreResult<()> {
                 let mut tx = $begin(&self.pool).await?;
                 update(&mut tx, i, expected_version).await?;
+                change_affected(&mut tx, i, affected).await?;
                 insert_event(&mut tx, event).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn breach_affected_accounts(
+                &self,
+                id: Uuid,
+                after: Option<AccountId>,
+                limit: usize,
+            ) -> StoreResult<Vec<AccountId>> {
+                let q = match after {
+                    None => sqlx::query_scalar(sql::AFFECTED_FIRST),
+                    Some(_) => sqlx::query_scalar(sql::AFFECTED_NEXT),
+                };
+                let q = q.bind(id).bind(sql::page_limit(limit));
+                let q = match after {
+                    None => q,
+                    Some(a) => q.bind(a.0),
+                };
+                let ids: Vec<Uuid> = q.fetch_all(&self.pool).await.map_err(reading("breach_affected_accounts"))?;
+                Ok(ids.into_iter().map(AccountId).collect())
             }
 
             async fn queue_breach_notices(
@@ -255,13 +331,38 @@ macro_rules! breach_backend {
                 Ok(rows.into_iter().map(EventRow::into_event).collect())
             }
 
-            async fn breach_notice_progress(&self, id: Uuid) -> StoreResult<Vec<BreachNoticeProgress>> {
-                let rows = sqlx::query_as::<_, ProgressRow>(sql::PROGRESS)
+            async fn breach_notice_progress(
+                &self,
+                id: Uuid,
+                after: Option<AccountId>,
+                limit: usize,
+            ) -> StoreResult<Vec<BreachNoticeProgress>> {
+                let q = match after {
+                    None => sqlx::query_as::<_, ProgressRow>(sql::PROGRESS_FIRST),
+                    Some(_) => sqlx::query_as::<_, ProgressRow>(sql::PROGRESS_NEXT),
+                };
+                let q = q.bind(id).bind(sql::page_limit(limit));
+                let q = match after {
+                    None => q,
+                    Some(a) => q.bind(a.0),
+                };
+                let rows = q.fetch_all(&self.pool).await.map_err(reading("breach_notices"))?;
+                rows.into_iter().map(ProgressRow::into_progress).collect()
+            }
+
+            async fn breach_notice_counts(&self, id: Uuid) -> StoreResult<Vec<(NoticeStatus, u64)>> {
+                let rows: Vec<(String, i64)> = sqlx::query_as(sql::NOTICE_COUNTS)
                     .bind(id)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(reading("breach_notices"))?;
-                rows.into_iter().map(ProgressRow::into_progress).collect()
+                rows.into_iter()
+                    .map(|(status, n)| {
+                        let status = NoticeStatus::parse(&status)
+                            .ok_or_else(|| StoreError::corrupt("notices", "unknown status"))?;
+                        Ok((status, crate::shared::unsigned("notices", "count", n)?))
+                    })
+                    .collect()
             }
 
             async fn resolve_account_refs(&self, refs: &[String]) -> StoreResult<Vec<(String, AccountId)>> {
@@ -306,7 +407,7 @@ macro_rules! breach_backend {
                     sqlx::query_scalar(sql::RETAIN_UNTIL).bind(id).fetch_optional(&mut *tx).await?;
                 let until = until.ok_or(StoreError::NotFound("breach incident"))?;
                 sql::check_retention(&until, today)?;
-                for statement in [sql::DELETE_LINKS, sql::DELETE_EVENTS, sql::DELETE] {
+                for statement in [sql::DELETE_LINKS, sql::DELETE_AFFECTED, sql::DELETE_EVENTS, sql::DELETE] {
                     sqlx::query(statement).bind(id).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;

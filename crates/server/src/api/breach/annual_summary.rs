@@ -13,7 +13,7 @@ use axum::Json;
 use axum::extract::State;
 use chrono::{Datelike, NaiveDate};
 use cpniguard_core::ValidationError;
-use cpniguard_store::breach::AnnualSummaryFiling;
+use cpniguard_store::breach::{AffectedChange, AnnualSummaryFiling};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -57,7 +57,7 @@ pub async fn annual_summary_filed(
         return Err(conflict("no_annual_summary", "this incident does not go to an annual summary"));
     };
     let by = staff.0.username.to_string();
-    change(&state, &staff, id, "annual_summary_filed", |incident, now| {
+    change(&state, &staff, id, "annual_summary_filed", AffectedChange::Keep, |incident, now| {
         if let Some(f) = &incident.annual_summary_filing {
             return Err(conflict(
                 "already_filed",

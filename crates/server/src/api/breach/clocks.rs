@@ -38,10 +38,10 @@ pub(super) fn facts(incident: &BreachIncident, params: &RegimeParams, cal: &Fede
         agencies_notified_on: told.and_then(|dates| dates.into_iter().max()).map(|d| d.max(determined_on)),
         delay_until,
         urgent_need: incident.urgent_need.is_some(),
-        affected: if incident.affected_accounts.is_empty() {
+        affected: if incident.affected_count == 0 {
             incident.approximate_affected
         } else {
-            Some(incident.affected_accounts.len() as u64)
+            Some(incident.affected_count)
         },
         harm: incident.harm,
         inadvertent: incident.inadvertent,

@@ -3,6 +3,7 @@
 //! change is one versioned write plus one event in the incident's log.
 
 use super::clocks::{self, blocked_until, clocks_of};
+use super::lists::not_yet_listed;
 use crate::auth::CurrentStaff;
 use crate::extract::{ApiJson, ApiPath};
 use crate::problem::{ApiResult, Problem};
@@ -18,12 +19,12 @@ use cpniguard_core::classification::CpniCategory;
 use cpniguard_core::ids::AccountId;
 use cpniguard_store::audit::AuditQuery;
 use cpniguard_store::breach::{
-    AgencyNoticeMade, BreachEvent, BreachIncident, BreachNoticeProgress, DelayExtension, DelayOrder, EncryptionFacts,
+    AffectedChange, AgencyNoticeMade, BreachEvent, BreachIncident, DelayExtension, DelayOrder, EncryptionFacts,
     IncidentState, UrgentNeed,
 };
 use cpniguard_store::{MAX_PAGE, StoreError};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -44,8 +45,11 @@ pub struct IncidentRequest {
     /// usage_summary.
     #[serde(default)]
     pub categories: Vec<String>,
-    #[serde(default)]
-    pub affected_accounts: Vec<AccountId>,
+    /// The affected accounts, when entered by hand: on a replacement, absent keeps
+    /// the accounts listed (imported or derived ones included), present lists exactly
+    /// these. Large lists go through the import instead.
+    #[schema(value_type = Option<Vec<Uuid>>)]
+    pub affected_accounts: Option<Vec<AccountId>>,
     pub approximate_affected: Option<u64>,
     #[serde(default)]
     #[schema(value_type = String)]
@@ -69,8 +73,9 @@ pub struct IncidentView {
     /// Customer notice may not be sent before this day (a waiting period or a delay
     /// order); absent when it may be sent today.
     pub customer_notice_blocked_until: Option<NaiveDate>,
-    #[schema(value_type = Vec<Object>)]
-    pub notices: Vec<BreachNoticeProgress>,
+    /// The breach notices queued, by delivery status (queued, sending, sent, failed,
+    /// abandoned); each account's is at `…/notices`.
+    pub notice_counts: BTreeMap<String, u64>,
 }
 
 pub(super) async fn load(state: &AppState, id: Uuid) -> ApiResult<BreachIncident> {
@@ -80,12 +85,12 @@ pub(super) async fn load(state: &AppState, id: Uuid) -> ApiResult<BreachIncident
 pub(super) async fn view(state: &AppState, incident: BreachIncident) -> ApiResult<IncidentView> {
     let clocks = clocks_of(state, &incident)?;
     let today = clocks::calendar(state)?.local_date(state.now());
-    let notices = state.store.breach_notice_progress(incident.id).await?;
+    let notice_counts = state.store.breach_notice_counts(incident.id).await?;
     Ok(IncidentView {
         customer_notice_blocked_until: blocked_until(&clocks, today),
         deadlines: clocks.deadlines,
         incident,
-        notices,
+        notice_counts: notice_counts.into_iter().map(|(status, n)| (status.as_str().to_owned(), n)).collect(),
     })
 }
 
@@ -113,12 +118,13 @@ pub(super) fn prepare(state: &AppState, incident: &mut BreachIncident) -> ApiRes
 }
 
 /// Load, apply `f`, and write the new version with an event of `kind` whose detail is
-/// what `f` returns.
+/// what `f` returns. `f` sets the affected count that `affected` leaves.
 pub(super) async fn change(
     state: &AppState,
     staff: &CurrentStaff,
     id: Uuid,
     kind: &str,
+    affected: AffectedChange<'_>,
     f: impl FnOnce(&mut BreachIncident, DateTime<Utc>) -> ApiResult<serde_json::Value>,
 ) -> ApiResult<Json<IncidentView>> {
     let mut incident = load(state, id).await?;
@@ -127,7 +133,7 @@ pub(super) async fn change(
     let detail = f(&mut incident, now)?;
     prepare(state, &mut incident)?;
     let ev = BreachEvent { detail, ..event(&incident, staff, now, kind) };
-    state.store.update_breach_incident(&incident, expected, &ev).await.map_err(version_conflict)?;
+    state.store.update_breach_incident(&incident, expected, &ev, affected).await.map_err(version_conflict)?;
     Ok(Json(view(state, incident).await?))
 }
 
@@ -152,22 +158,27 @@ fn check_facts(r: &IncidentRequest) -> ApiResult<()> {
     Ok(())
 }
 
-fn apply_facts(incident: &mut BreachIncident, r: IncidentRequest) {
+/// Apply the facts; returns the affected accounts entered (sorted, distinct), whose
+/// count the incident now states, or `None` when the request leaves them as they are.
+fn apply_facts(incident: &mut BreachIncident, r: IncidentRequest) -> Option<Vec<AccountId>> {
     incident.regime = r.regime.unwrap_or(incident.regime);
     incident.discovered_at = r.discovered_at;
     incident.determined_at = r.determined_at;
     incident.description = r.description;
     incident.circumstances = r.circumstances;
     incident.categories = r.categories;
-    let mut accounts = r.affected_accounts;
-    accounts.sort();
-    accounts.dedup();
-    incident.affected_accounts = accounts;
+    let accounts = r.affected_accounts.map(|mut accounts| {
+        accounts.sort();
+        accounts.dedup();
+        incident.affected_count = accounts.len() as u64;
+        accounts
+    });
     incident.approximate_affected = r.approximate_affected;
     incident.harm = r.harm;
     incident.harm_reasoning = r.harm_reasoning;
     incident.inadvertent = r.inadvertent;
     incident.encryption = r.encryption;
+    accounts
 }
 
 #[utoipa::path(
@@ -193,7 +204,7 @@ pub async fn create(
         description: String::new(),
         circumstances: String::new(),
         categories: Vec::new(),
-        affected_accounts: Vec::new(),
+        affected_count: 0,
         approximate_affected: None,
         harm: Harm::Unknown,
         harm_reasoning: String::new(),
@@ -208,9 +219,9 @@ pub async fn create(
         unknown_affected: Vec::new(),
         retain_until: NaiveDate::MIN,
     };
-    apply_facts(&mut incident, req);
+    let affected = apply_facts(&mut incident, req).unwrap_or_default();
     prepare(&state, &mut incident)?;
-    state.store.create_breach_incident(&incident, &event(&incident, &staff, now, "created")).await?;
+    state.store.create_breach_incident(&incident, &event(&incident, &staff, now, "created"), &affected).await?;
     Ok((StatusCode::CREATED, Json(view(&state, incident).await?)))
 }
 
@@ -251,9 +262,15 @@ pub async fn replace(
     ApiJson(req): ApiJson<IncidentRequest>,
 ) -> ApiResult<Json<IncidentView>> {
     check_facts(&req)?;
-    change(&state, &staff, id, "facts_replaced", |incident, _| {
+    let entered = req.affected_accounts.clone().map(|mut accounts| {
+        accounts.sort();
+        accounts.dedup();
+        accounts
+    });
+    let affected = entered.as_deref().map_or(AffectedChange::Keep, AffectedChange::Replace);
+    change(&state, &staff, id, "facts_replaced", affected, |incident, _| {
         apply_facts(incident, req);
-        Ok(serde_json::json!({ "affected": incident.affected_accounts.len() }))
+        Ok(serde_json::json!({ "affected": incident.affected_count }))
     })
     .await
 }
@@ -330,14 +347,12 @@ pub async fn affected_from_audit(
             None => break,
         }
     }
-    change(&state, &staff, id, "affected_from_audit", |incident, _| {
-        let before = incident.affected_accounts.len();
-        let mut all: BTreeSet<AccountId> = incident.affected_accounts.iter().copied().collect();
-        all.extend(found.iter().copied());
-        incident.affected_accounts = all.into_iter().collect();
+    let added = not_yet_listed(&state, id, found.iter().copied()).await?;
+    change(&state, &staff, id, "affected_from_audit", AffectedChange::Add(&added), |incident, _| {
+        incident.affected_count += added.len() as u64;
         Ok(serde_json::json!({
             "principal_kind": kind.as_str(), "principal": req.principal, "from": req.from, "to": req.to,
-            "found": found.len(), "added": incident.affected_accounts.len() - before,
+            "found": found.len(), "added": added.len(),
         }))
     })
     .await
@@ -364,7 +379,7 @@ pub async fn urgent_need(
     ApiJson(req): ApiJson<UrgentNeedRequest>,
 ) -> ApiResult<Json<IncidentView>> {
     let by = staff.0.username.to_string();
-    change(&state, &staff, id, "urgent_need_declared", |incident, now| {
+    change(&state, &staff, id, "urgent_need_declared", AffectedChange::Keep, |incident, now| {
         let detail = serde_json::json!({ "agency": req.agency, "consulted": req.consulted, "reason": req.reason });
         incident.urgent_need = Some(UrgentNeed {
             declared_at: now,
@@ -399,7 +414,7 @@ pub async fn delay_order(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<DelayOrderRequest>,
 ) -> ApiResult<Json<IncidentView>> {
-    change(&state, &staff, id, "delay_order", |incident, now| {
+    change(&state, &staff, id, "delay_order", AffectedChange::Keep, |incident, now| {
         let order = DelayOrder {
             id: Uuid::now_v7(),
             agency: req.agency,
@@ -439,7 +454,7 @@ pub async fn extend_delay(
     ApiPath((id, order)): ApiPath<(Uuid, Uuid)>,
     ApiJson(req): ApiJson<ExtensionRequest>,
 ) -> ApiResult<Json<IncidentView>> {
-    change(&state, &staff, id, "delay_extended", |incident, now| {
+    change(&state, &staff, id, "delay_extended", AffectedChange::Keep, |incident, now| {
         let o = order_mut(incident, order)?;
         let ext = DelayExtension { reference: req.reference, until: req.until, recorded_at: now };
         let detail = serde_json::json!({ "order": order, "extension": ext });
@@ -468,7 +483,7 @@ pub async fn release_delay(
     ApiPath((id, order)): ApiPath<(Uuid, Uuid)>,
     ApiJson(req): ApiJson<ReleaseRequest>,
 ) -> ApiResult<Json<IncidentView>> {
-    change(&state, &staff, id, "delay_released", |incident, _| {
+    change(&state, &staff, id, "delay_released", AffectedChange::Keep, |incident, _| {
         order_mut(incident, order)?.released_on = Some(req.released_on);
         Ok(serde_json::json!({ "order": order, "released_on": req.released_on }))
     })
@@ -498,7 +513,7 @@ pub async fn agency_notice(
 ) -> ApiResult<Json<IncidentView>> {
     let by = staff.0.username.to_string();
     let params_state = state.clone();
-    change(&state, &staff, id, "agency_notified", |incident, now| {
+    change(&state, &staff, id, "agency_notified", AffectedChange::Keep, |incident, now| {
         let made = AgencyNoticeMade { agency: req.agency, reference: req.reference, at: req.at.unwrap_or(now), by };
         let detail = serde_json::to_value(&made).unwrap_or_default();
         incident.agency_notices.push(made);
@@ -532,7 +547,7 @@ pub async fn not_required(
     if req.reason.trim().is_empty() {
         return Err(Problem::validation(ValidationError::new("reason", "required")));
     }
-    change(&state, &staff, id, "customer_notice_not_required", |incident, _| {
+    change(&state, &staff, id, "customer_notice_not_required", AffectedChange::Keep, |incident, _| {
         if !matches!(incident.state, IncidentState::Open | IncidentState::AgenciesNotified) {
             return Err(conflict("invalid_state", format!("the incident is {}", incident.state.as_str())));
         }
@@ -553,7 +568,7 @@ pub async fn close(
     staff: CurrentStaff,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<IncidentView>> {
-    change(&state, &staff, id, "closed", |incident, _| {
+    change(&state, &staff, id, "closed", AffectedChange::Keep, |incident, _| {
         if !matches!(incident.state, IncidentState::CustomersNotified | IncidentState::NotRequired) {
             return Err(conflict(
                 "invalid_state",

@@ -8,6 +8,7 @@
 //! import-affected` runs the same [`AffectedImport`] from a file.
 
 use super::handlers::{IncidentView, load, prepare, version_conflict, view};
+use super::lists::not_yet_listed;
 use crate::auth::CurrentStaff;
 use crate::extract::ApiPath;
 use crate::problem::{ApiResult, Problem};
@@ -17,7 +18,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use cpniguard_core::ids::AccountId;
-use cpniguard_store::breach::{BreachEvent, MAX_REFS, UnknownAffected};
+use cpniguard_store::breach::{AffectedChange, BreachEvent, MAX_REFS, UnknownAffected};
 use futures::StreamExt;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -117,11 +118,9 @@ impl AffectedImport {
         let mut incident = load(&state, incident_id).await?;
         let expected = incident.version;
         let now = state.now();
-        let before = incident.affected_accounts.len();
-        let mut all: BTreeSet<AccountId> = std::mem::take(&mut incident.affected_accounts).into_iter().collect();
-        all.extend(self.found.iter().copied());
-        incident.affected_accounts = all.into_iter().collect();
-        let added = (incident.affected_accounts.len() - before) as u64;
+        let new_accounts = not_yet_listed(&state, incident_id, self.found.iter().copied()).await?;
+        let added = new_accounts.len() as u64;
+        incident.affected_count += added;
         let known: BTreeSet<String> = incident.unknown_affected.iter().map(|u| u.value.clone()).collect();
         let mut new_unknown = BTreeSet::new();
         for (line, value) in &self.unknown {
@@ -140,9 +139,13 @@ impl AffectedImport {
                 "lines": self.lines, "resolved": self.resolved, "added": added, "unknown": self.unknown.len(),
             }),
         };
-        state.store.update_breach_incident(&incident, expected, &event).await.map_err(version_conflict)?;
+        state
+            .store
+            .update_breach_incident(&incident, expected, &event, AffectedChange::Add(&new_accounts))
+            .await
+            .map_err(version_conflict)?;
         tracing::info!(incident = %incident_id, lines = self.lines, added, unknown = self.unknown.len(), "affected accounts imported");
-        let affected_total = incident.affected_accounts.len() as u64;
+        let affected_total = incident.affected_count;
         Ok(ImportReport {
             lines: self.lines,
             resolved: self.resolved,

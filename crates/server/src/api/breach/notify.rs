@@ -5,6 +5,7 @@
 
 use super::clocks::{self, blocked_until, clocks_of};
 use super::handlers::{IncidentView, conflict, event, load, prepare, version_conflict, view};
+use super::lists::all_affected;
 use crate::api::accounts::of_record_rule;
 use crate::auth::CurrentStaff;
 use crate::extract::ApiPath;
@@ -113,7 +114,7 @@ pub async fn notify_customers(
     if !matches!(incident.state, IncidentState::Open | IncidentState::AgenciesNotified) {
         return Err(conflict("invalid_state", format!("the incident is {}", incident.state.as_str())));
     }
-    if incident.affected_accounts.is_empty() {
+    if incident.affected_count == 0 {
         return Err(Problem::validation(ValidationError::new(
             "affected_accounts",
             "list the affected accounts (or derive them from the audit chain) first",
@@ -126,10 +127,11 @@ pub async fn notify_customers(
             format!("customer notice is not permitted before {opens} (waiting period or delay order)"),
         ));
     }
-    let mut notices = Vec::with_capacity(incident.affected_accounts.len());
+    let affected = all_affected(&state, incident.id).await?;
+    let mut notices = Vec::with_capacity(affected.len());
     let mut unreachable = Vec::new();
     // Read a page of accounts at a time: one query per page, not one per account.
-    for page in incident.affected_accounts.chunks(ACCOUNTS_PER_READ) {
+    for page in affected.chunks(ACCOUNTS_PER_READ) {
         let accounts: HashMap<AccountId, Account> =
             state.store.get_accounts(page).await?.into_iter().map(|a| (a.id, a)).collect();
         for account_id in page {

@@ -3,6 +3,7 @@
 
 use super::clocks::clocks_of;
 use super::handlers::load;
+use super::lists::{all_affected, all_notices};
 use crate::extract::ApiPath;
 use crate::problem::ApiResult;
 use crate::state::AppState;
@@ -17,12 +18,14 @@ async fn export_value(state: &AppState, id: Uuid) -> ApiResult<Value> {
     let incident = load(state, id).await?;
     let deadlines = clocks_of(state, &incident)?.deadlines;
     let events = state.store.breach_events(id).await?;
-    let notices = state.store.breach_notice_progress(id).await?;
+    let affected = all_affected(state, id).await?;
+    let notices = all_notices(state, id).await?;
     Ok(json!({
         "exported_at": state.now(),
         "incident": incident,
         "deadlines": deadlines,
         "events": events,
+        "affected_accounts": affected,
         "customer_notices": notices,
     }))
 }
@@ -91,6 +94,24 @@ impl Html {
     }
 }
 
+/// Rows of a list the readable report shows one by one.
+const REPORT_ROWS: usize = 1_000;
+
+/// A long list in one sentence: how many rows, and how many per status when the rows
+/// have one.
+fn summary(rows: &[Value]) -> String {
+    let mut by_status = std::collections::BTreeMap::new();
+    for status in rows.iter().filter_map(|r| r["status"].as_str()) {
+        *by_status.entry(status).or_insert(0u64) += 1;
+    }
+    let counts: Vec<String> = by_status.iter().map(|(status, n)| format!("{status}: {n}")).collect();
+    let mut text = format!("{} rows", rows.len());
+    if !counts.is_empty() {
+        text.push_str(&format!(" ({})", counts.join(", ")));
+    }
+    text + "; every row is in the JSON export."
+}
+
 #[utoipa::path(
     get, path = "/api/v1/breach/incidents/{id}/report", tag = "breach",
     params(("id" = Uuid, Path, description = "Incident id")),
@@ -110,7 +131,12 @@ pub async fn report(State(state): State<AppState>, ApiPath(id): ApiPath<Uuid>) -
         ("Event log", "events"),
     ] {
         html.tag("h2", title);
-        html.value(&export[key]);
+        match export[key].as_array() {
+            // A list too long to read (a breach can reach a million customers) is
+            // summarised; the JSON export has every row.
+            Some(rows) if rows.len() > REPORT_ROWS => html.tag("p", &summary(rows)),
+            _ => html.value(&export[key]),
+        }
     }
     html.tag("p", &format!("Exported at {}", export["exported_at"].as_str().unwrap_or_default()));
     html.0.push_str("</body>\n</html>\n");
@@ -127,5 +153,12 @@ mod tests {
         html.value(&json!({ "description": "<script>alert('x')</script> & co" }));
         assert!(!html.0.contains("<script>"));
         assert!(html.0.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co"));
+    }
+
+    #[test]
+    fn long_lists_are_summarised_by_status() {
+        let rows: Vec<Value> = (0..5).map(|i| json!({ "status": if i < 3 { "sent" } else { "failed" } })).collect();
+        assert_eq!(summary(&rows), "5 rows (failed: 2, sent: 3); every row is in the JSON export.");
+        assert_eq!(summary(&[json!(1), json!(2)]), "2 rows; every row is in the JSON export.");
     }
 }

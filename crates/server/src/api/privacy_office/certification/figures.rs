@@ -255,7 +255,8 @@ async fn breaches(state: &AppState, p: &Period) -> ApiResult<BreachSection> {
         *section.by_state.entry(incident.state.as_str().to_owned()).or_default() += 1;
         section.agency_notices += incident.agency_notices.len() as u64;
         section.incidents_with_customers_notified += u64::from(incident.customers_notified_at.is_some());
-        section.customer_notices += state.store.breach_notice_progress(incident.id).await?.len() as u64;
+        section.customer_notices +=
+            state.store.breach_notice_counts(incident.id).await?.iter().map(|(_, n)| n).sum::<u64>();
     }
     Ok(section)
 }
