@@ -115,7 +115,8 @@ async fn bench(n: usize, kind: Kind, connections: Option<u32>) {
         config.worker.batch_size = config.worker.batch_size.max(4 * c);
     }
     let pool_max = connections.map_or(config.email.pool_max, |c| c.max(1));
-    let sink = SmtpSink::start_counting(pool_max.max(config.worker.concurrency) + 4);
+    // Room for both sides' connections: the sink serves one connection per thread.
+    let sink = SmtpSink::start_counting(2 * pool_max.max(config.worker.concurrency) + 4);
     config.email = EmailConfig { pool_max, ..sink.email_config() };
     let concurrency = config.worker.concurrency as usize;
 
@@ -137,6 +138,8 @@ async fn bench(n: usize, kind: Kind, connections: Option<u32>) {
     }
     sink.wait_for_count(n, WAIT).await;
     let worker_secs = started.elapsed().as_secs_f64();
+    // Its pooled connections close with it, so they hold none of the sink's sessions.
+    drop(worker);
 
     // (b) The same mail through lettre alone.
     let rendered = Renderer::new().render(kind.notice().template(), Language::En, &kind.params(), &carrier()).unwrap();
