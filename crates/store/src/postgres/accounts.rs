@@ -12,7 +12,11 @@ use uuid::Uuid;
 pub(super) async fn create(pool: &PgPool, id: AccountId, new: &NewAccount, now: DbTime) -> StoreResult<Account> {
     new.validate()?;
     let mut tx = pool.begin().await?;
-    sql::insert::<Postgres>(id, &new.profile, now).execute(&mut *tx).await.map_err(unique_is("account number"))?;
+    sql::insert::<Postgres>(&[(id, &new.profile, now)])
+        .build()
+        .execute(&mut *tx)
+        .await
+        .map_err(unique_is("account number"))?;
     for value in new.initial_contact_points() {
         sql::insert_point::<Postgres>(id, &value, now).execute(&mut *tx).await?;
     }
@@ -56,6 +60,7 @@ pub(super) async fn update_profile(
     profile.validate()?;
     let mut tx = pool.begin().await?;
     let updated = sql::update_profile::<Postgres>(id, profile, now)
+        .build()
         .execute(&mut *tx)
         .await
         .map_err(unique_is("account number"))?;

@@ -7,7 +7,7 @@ use sqlx::{PgPool, Postgres};
 
 pub(super) async fn add(pool: &PgPool, service: &Service) -> StoreResult<()> {
     service.validate()?;
-    sql::insert::<Postgres>(service).execute(pool).await.map_err(writing("service", "account"))?;
+    sql::insert::<Postgres>(&[service]).build().execute(pool).await.map_err(writing("service", "account"))?;
     Ok(())
 }
 

@@ -41,15 +41,13 @@ pub(crate) const SELECT_BY_ID: &str = concat!("SELECT ", account_columns!(), " F
 pub(crate) const SELECT_BY_NUMBER: &str =
     concat!("SELECT ", account_columns!(), " FROM accounts WHERE account_number = $1");
 
-const INSERT: &str = "INSERT INTO accounts (id, account_number, kind, name, name_search, language, \
-    time_zone, status, pic_freeze_local, pic_freeze_intralata, pic_freeze_interlata, directory_listing, \
-    business_exemption_contract, created_at, updated_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)";
-
-const UPDATE_PROFILE: &str = "UPDATE accounts SET (account_number, kind, name, name_search, language, \
-    time_zone, status, pic_freeze_local, pic_freeze_intralata, pic_freeze_interlata, directory_listing, \
-    business_exemption_contract, updated_at) \
-    = ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) WHERE id = $1";
+/// The profile columns, in the order [`push_profile`] binds them.
+macro_rules! profile_columns {
+    () => {
+        "account_number, kind, name, name_search, language, time_zone, status, pic_freeze_local, \
+         pic_freeze_intralata, pic_freeze_interlata, directory_listing, business_exemption_contract"
+    };
+}
 
 /// Binds: id, now.
 pub(crate) const TOUCH: &str = "UPDATE accounts SET updated_at = $2 WHERE id = $1";
@@ -63,26 +61,8 @@ pub(crate) const ALL_POINTS: &str =
 /// Binds: contact point row id, now.
 pub(crate) const END_POINT: &str = "UPDATE contact_points SET dissociated_at = $2 WHERE id = $1";
 
-/// A new account row, created and updated at `now`.
-pub(crate) fn insert<'q, DB>(id: AccountId, profile: &AccountProfile, now: DbTime) -> Query<'q, DB, DB::Arguments>
-where
-    DB: Database,
-    for<'a> Uuid: Encode<'a, DB> + Type<DB>,
-    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
-    for<'a> String: Encode<'a, DB> + Type<DB>,
-    for<'a> bool: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
-    for<'a> DbTime: Encode<'a, DB> + Type<DB>,
-{
-    bind_profile(sqlx::query(INSERT).bind(id.0), profile).bind(now)
-}
-
 /// Replace an account's profile columns, updated at `now`.
-pub(crate) fn update_profile<'q, DB>(
-    id: AccountId,
-    profile: &AccountProfile,
-    now: DbTime,
-) -> Query<'q, DB, DB::Arguments>
+pub(crate) fn update_profile<DB>(id: AccountId, profile: &AccountProfile, now: DbTime) -> QueryBuilder<DB>
 where
     DB: Database,
     for<'a> Uuid: Encode<'a, DB> + Type<DB>,
@@ -92,12 +72,17 @@ where
     for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
     for<'a> DbTime: Encode<'a, DB> + Type<DB>,
 {
-    bind_profile(sqlx::query(UPDATE_PROFILE).bind(id.0), profile).bind(now)
+    let mut qb = QueryBuilder::new(concat!("UPDATE accounts SET (", profile_columns!(), ", updated_at) = ("));
+    let mut values = qb.separated(", ");
+    push_profile(&mut values, profile);
+    values.push_bind(now);
+    qb.push(") WHERE id = ");
+    qb.push_bind(id.0);
+    qb
 }
 
-/// Bind the profile columns in the order [`INSERT`] and [`UPDATE_PROFILE`] list
-/// them after the id ($2 to $13).
-fn bind_profile<'q, DB>(query: Query<'q, DB, DB::Arguments>, p: &AccountProfile) -> Query<'q, DB, DB::Arguments>
+/// Bind the profile columns in the order [`profile_columns`] lists them.
+fn push_profile<DB>(values: &mut sqlx::query_builder::Separated<'_, DB, &'static str>, p: &AccountProfile)
 where
     DB: Database,
     for<'a> &'a str: Encode<'a, DB> + Type<DB>,
@@ -105,19 +90,19 @@ where
     for<'a> bool: Encode<'a, DB> + Type<DB>,
     for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
 {
-    query
-        .bind(p.account_number.as_str())
-        .bind(p.kind.as_str())
-        .bind(p.name.as_str())
-        .bind(fold_case(&p.name))
-        .bind(p.language.as_str())
-        .bind(p.time_zone.as_str())
-        .bind(p.status.as_str())
-        .bind(p.pic_freeze.local)
-        .bind(p.pic_freeze.intralata)
-        .bind(p.pic_freeze.interlata)
-        .bind(p.directory_listing.as_str())
-        .bind(p.business_exemption.as_ref().map(|e| e.contract_reference.as_str()))
+    values
+        .push_bind(p.account_number.as_str())
+        .push_bind(p.kind.as_str())
+        .push_bind(p.name.as_str())
+        .push_bind(fold_case(&p.name))
+        .push_bind(p.language.as_str())
+        .push_bind(p.time_zone.as_str())
+        .push_bind(p.status.as_str())
+        .push_bind(p.pic_freeze.local)
+        .push_bind(p.pic_freeze.intralata)
+        .push_bind(p.pic_freeze.interlata)
+        .push_bind(p.directory_listing.as_str())
+        .push_bind(p.business_exemption.as_ref().map(|e| e.contract_reference.as_str()));
 }
 
 /// Accounts per multi-row `INSERT` of a bulk load (15 parameters each).
@@ -126,8 +111,9 @@ pub(crate) const ACCOUNTS_PER_INSERT: usize = 1_000;
 /// Contact points per multi-row `INSERT` of a bulk load (4 parameters each).
 pub(crate) const POINTS_PER_INSERT: usize = 4_000;
 
-/// One multi-row `INSERT` of new accounts, each created and updated when it opened.
-pub(crate) fn insert_many<'q, DB>(accounts: &'q [AccountLoad]) -> QueryBuilder<DB>
+/// One multi-row `INSERT` of new accounts `(id, profile, opened at)`, each created and
+/// updated when it opened.
+pub(crate) fn insert<DB>(accounts: &[(AccountId, &AccountProfile, DbTime)]) -> QueryBuilder<DB>
 where
     DB: Database,
     for<'a> Uuid: Encode<'a, DB> + Type<DB>,
@@ -137,28 +123,12 @@ where
     for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
     for<'a> DbTime: Encode<'a, DB> + Type<DB>,
 {
-    let mut qb = QueryBuilder::new(
-        "INSERT INTO accounts (id, account_number, kind, name, name_search, language, time_zone, status, \
-         pic_freeze_local, pic_freeze_intralata, pic_freeze_interlata, directory_listing, \
-         business_exemption_contract, created_at, updated_at) ",
-    );
-    qb.push_values(accounts, |mut row, a| {
-        let p = &a.new.profile;
-        row.push_bind(a.id.0)
-            .push_bind(p.account_number.as_str())
-            .push_bind(p.kind.as_str())
-            .push_bind(p.name.as_str())
-            .push_bind(fold_case(&p.name))
-            .push_bind(p.language.as_str())
-            .push_bind(p.time_zone.as_str())
-            .push_bind(p.status.as_str())
-            .push_bind(p.pic_freeze.local)
-            .push_bind(p.pic_freeze.intralata)
-            .push_bind(p.pic_freeze.interlata)
-            .push_bind(p.directory_listing.as_str())
-            .push_bind(p.business_exemption.as_ref().map(|e| e.contract_reference.as_str()))
-            .push_bind(DbTime::from(a.opened_at))
-            .push_bind(DbTime::from(a.opened_at));
+    let mut qb =
+        QueryBuilder::new(concat!("INSERT INTO accounts (id, ", profile_columns!(), ", created_at, updated_at) "));
+    qb.push_values(accounts, |mut row, (id, profile, opened)| {
+        row.push_bind(id.0);
+        push_profile(&mut row, profile);
+        row.push_bind(*opened).push_bind(*opened);
     });
     qb
 }
@@ -222,7 +192,8 @@ where
         }
     }
     for rows in accounts.chunks(ACCOUNTS_PER_INSERT) {
-        insert_many::<DB>(rows).build().execute(&mut *conn).await.map_err(unique_is("account number"))?;
+        let rows: Vec<_> = rows.iter().map(|a| (a.id, &a.new.profile, DbTime::from(a.opened_at))).collect();
+        insert::<DB>(&rows).build().execute(&mut *conn).await.map_err(unique_is("account number"))?;
     }
     let points = initial_points(accounts);
     for rows in points.chunks(POINTS_PER_INSERT) {
@@ -230,11 +201,7 @@ where
     }
     let services: Vec<&cpniguard_core::cpni::Service> = accounts.iter().flat_map(|a| &a.services).collect();
     for rows in services.chunks(super::services::PER_INSERT) {
-        super::services::insert_many::<DB>(rows)
-            .build()
-            .execute(&mut *conn)
-            .await
-            .map_err(writing("service", "account"))?;
+        super::services::insert::<DB>(rows).build().execute(&mut *conn).await.map_err(writing("service", "account"))?;
     }
     Ok(())
 }

@@ -8,7 +8,6 @@ use cpniguard_core::ids::{AccountId, ServiceId};
 use cpniguard_core::money::Cents;
 use cpniguard_core::phone::PhoneNumber;
 use sqlx::encode::Encode;
-use sqlx::query::Query;
 use sqlx::types::Json;
 use sqlx::{Database, Type};
 use uuid::Uuid;
@@ -16,38 +15,11 @@ use uuid::Uuid;
 pub(crate) const LIST: &str = "SELECT id, account_id, service_type, service_number, quantity, configuration, \
     rate_plan, monthly_rate_cents, since, until FROM services WHERE account_id = $1 ORDER BY since, id";
 
-pub(crate) fn insert<'q, DB>(s: &Service) -> Query<'q, DB, DB::Arguments>
-where
-    DB: Database,
-    for<'a> Uuid: Encode<'a, DB> + Type<DB>,
-    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
-    for<'a> i64: Encode<'a, DB> + Type<DB>,
-    for<'a> Json<&'a serde_json::Value>: Encode<'a, DB> + Type<DB>,
-    for<'a> NaiveDate: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<NaiveDate>: Encode<'a, DB> + Type<DB>,
-{
-    sqlx::query(
-        "INSERT INTO services (id, account_id, service_type, service_number, quantity, configuration, \
-         rate_plan, monthly_rate_cents, since, until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(s.id.0)
-    .bind(s.account_id.0)
-    .bind(s.service_type.as_str())
-    .bind(s.service_number.as_ref().map(PhoneNumber::as_str))
-    .bind(i64::from(s.quantity))
-    .bind(Json(&s.configuration))
-    .bind(s.rate_plan.as_str())
-    .bind(s.monthly_rate.0)
-    .bind(s.since)
-    .bind(s.until)
-}
-
 /// Services per multi-row `INSERT` of a bulk load (10 parameters each).
 pub(crate) const PER_INSERT: usize = 2_000;
 
-/// One multi-row `INSERT` of services.
-pub(crate) fn insert_many<'q, DB>(services: &'q [&'q Service]) -> sqlx::QueryBuilder<DB>
+/// One multi-row `INSERT` of services (one, when adding a service).
+pub(crate) fn insert<DB>(services: &[&Service]) -> sqlx::QueryBuilder<DB>
 where
     DB: Database,
     for<'a> Uuid: Encode<'a, DB> + Type<DB>,

@@ -12,7 +12,11 @@ use uuid::Uuid;
 pub(super) async fn create(pool: &SqlitePool, id: AccountId, new: &NewAccount, now: DbTime) -> StoreResult<Account> {
     new.validate()?;
     let mut tx = begin_write(pool).await?;
-    sql::insert::<Sqlite>(id, &new.profile, now).execute(&mut *tx).await.map_err(unique_is("account number"))?;
+    sql::insert::<Sqlite>(&[(id, &new.profile, now)])
+        .build()
+        .execute(&mut *tx)
+        .await
+        .map_err(unique_is("account number"))?;
     for value in new.initial_contact_points() {
         sql::insert_point::<Sqlite>(id, &value, now).execute(&mut *tx).await?;
     }
@@ -56,8 +60,11 @@ pub(super) async fn update_profile(
 ) -> StoreResult<Account> {
     profile.validate()?;
     let mut tx = begin_write(pool).await?;
-    let updated =
-        sql::update_profile::<Sqlite>(id, profile, now).execute(&mut *tx).await.map_err(unique_is("account number"))?;
+    let updated = sql::update_profile::<Sqlite>(id, profile, now)
+        .build()
+        .execute(&mut *tx)
+        .await
+        .map_err(unique_is("account number"))?;
     if updated.rows_affected() == 0 {
         return Err(StoreError::NotFound("account"));
     }

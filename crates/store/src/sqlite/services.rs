@@ -7,7 +7,7 @@ use sqlx::{Sqlite, SqlitePool};
 
 pub(super) async fn add(pool: &SqlitePool, service: &Service) -> StoreResult<()> {
     service.validate()?;
-    sql::insert::<Sqlite>(service).execute(pool).await.map_err(writing("service", "account"))?;
+    sql::insert::<Sqlite>(&[service]).build().execute(pool).await.map_err(writing("service", "account"))?;
     Ok(())
 }
 
