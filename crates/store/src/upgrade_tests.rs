@@ -35,39 +35,37 @@ fn check_record(record: &Value, expected: &[Uuid]) {
     assert!(record["description"].is_string(), "the rest of the record is kept: {record}");
 }
 
+/// Migrate `$pool` to just before 0013 with `$migrator`, store old incidents, migrate
+/// to the end, and check rows and records.
+macro_rules! check_affected_lists_move {
+    ($pool:expr, $migrator:path) => {{
+        let pool = $pool;
+        $migrator.run_to(BEFORE_AFFECTED_ROWS, pool).await.unwrap();
+        let incidents = old_incidents();
+        for (id, record, _) in &incidents {
+            sqlx::query(OLD_INCIDENT).bind(id).bind(Json(record)).execute(pool).await.unwrap();
+        }
+        $migrator.run(pool).await.unwrap();
+        for (id, _, expected) in &incidents {
+            let rows: Vec<Uuid> = sqlx::query_scalar(AFFECTED_ROWS).bind(id).fetch_all(pool).await.unwrap();
+            assert_eq!(&rows, expected);
+            let record: Json<Value> = sqlx::query_scalar(RECORD).bind(id).fetch_one(pool).await.unwrap();
+            check_record(&record.0, expected);
+        }
+    }};
+}
+
 #[tokio::test]
 async fn sqlite_affected_lists_move_out_of_the_record() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("upgrade.db").display());
     let store = SqliteStore::connect(&url, &StoreOptions::default()).await.unwrap();
-    crate::sqlite::MIGRATOR.run_to(BEFORE_AFFECTED_ROWS, &store.pool).await.unwrap();
-    let incidents = old_incidents();
-    for (id, record, _) in &incidents {
-        sqlx::query(OLD_INCIDENT).bind(id).bind(Json(record)).execute(&store.pool).await.unwrap();
-    }
-    crate::sqlite::MIGRATOR.run(&store.pool).await.unwrap();
-    for (id, _, expected) in &incidents {
-        let rows: Vec<Uuid> = sqlx::query_scalar(AFFECTED_ROWS).bind(id).fetch_all(&store.pool).await.unwrap();
-        assert_eq!(&rows, expected);
-        let record: Json<Value> = sqlx::query_scalar(RECORD).bind(id).fetch_one(&store.pool).await.unwrap();
-        check_record(&record.0, expected);
-    }
+    check_affected_lists_move!(&store.pool, crate::sqlite::MIGRATOR);
 }
 
 #[tokio::test]
 async fn postgres_affected_lists_move_out_of_the_record() {
     let Some((url, _db)) = crate::testing::create_fresh_postgres_database().await else { return };
     let store = PgStore::connect(&url, &StoreOptions::default()).await.unwrap();
-    crate::postgres::MIGRATOR.run_to(BEFORE_AFFECTED_ROWS, &store.pool).await.unwrap();
-    let incidents = old_incidents();
-    for (id, record, _) in &incidents {
-        sqlx::query(OLD_INCIDENT).bind(id).bind(Json(record)).execute(&store.pool).await.unwrap();
-    }
-    crate::postgres::MIGRATOR.run(&store.pool).await.unwrap();
-    for (id, _, expected) in &incidents {
-        let rows: Vec<Uuid> = sqlx::query_scalar(AFFECTED_ROWS).bind(id).fetch_all(&store.pool).await.unwrap();
-        assert_eq!(&rows, expected);
-        let record: Json<Value> = sqlx::query_scalar(RECORD).bind(id).fetch_one(&store.pool).await.unwrap();
-        check_record(&record.0, expected);
-    }
+    check_affected_lists_move!(&store.pool, crate::postgres::MIGRATOR);
 }
