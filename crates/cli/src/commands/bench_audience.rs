@@ -1,8 +1,8 @@
 //! `cpniguard bench audience`: a campaign audience computed with consent filtering
-//! (`campaigns::compute_audience`: the criteria's SQL, then the bulk approval status of
-//! every matching account for the sponsor's scope) against the plain SQL query for the
-//! same criteria without consent filtering (`audience_candidates`), in the same run on
-//! the same database.
+//! (`campaigns::compute_audience`: the criteria's SQL left-joined to the sponsor
+//! scope's consent events in one query, each account's approval folded as the rows
+//! stream) against the plain SQL query for the same criteria without consent filtering
+//! (`audience_candidates`), in the same run on the same database.
 //!
 //! The carrier is the demo generator's (accounts, services, call detail, invoices),
 //! loaded with `cpniguard_demo::seed`; `--calls-per-month` sets how much call detail each

@@ -8,7 +8,8 @@
 //! (c) baseline: the same N notices written straight to the outbox
 //!     (`enqueue_notices`), with no incident, account reads or HTTP.
 //!
-//! Prints one JSON line. Accounts are created first through the store (not timed).
+//! Prints one JSON line. Accounts are loaded first in bulk through the store (timed
+//! apart, as `create_accounts_s`).
 //! Delivery to an SMTP server is the other half of the figure and needs a test SMTP
 //! server, which is not built into the product:
 //! `cargo bench -p cpniguard-notify --bench smtp_outbox -- breach N` (outbox worker
