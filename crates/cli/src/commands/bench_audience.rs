@@ -12,15 +12,14 @@
 //! residential accounts in Spanish whose long-distance minutes last quarter exceed N.
 
 use super::bench::{BenchTarget, open_target};
-use super::bench_consent::history;
+use super::bench_consent::Histories;
 use chrono::Utc;
 use clap::Args;
 use cpniguard_core::account::{AccountKind, Language};
-use cpniguard_core::consent::{ConsentEvent, ConsentPolicy};
+use cpniguard_core::consent::ConsentPolicy;
 use cpniguard_demo::{DemoSpec, generate_account};
 use cpniguard_store::Store;
 use cpniguard_store::campaigns::{AudienceCriteria, MinutesOver, Sponsor, compute_audience};
-use cpniguard_store::consent::ConsentChange;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -50,28 +49,16 @@ pub struct AudienceBenchArgs {
 
 /// Write the consent histories of accounts `range`.
 async fn histories(store: Arc<dyn Store>, spec: Arc<DemoSpec>, range: std::ops::Range<u32>) -> anyhow::Result<u64> {
-    const BATCH: usize = 2_000;
     // Only the account ids are needed: generate without call detail (ids come first
     // from the account's own random stream, so they are the seeded ones).
     let mut light = (*spec).clone();
     light.calls_per_month = 0;
     light.months = 0;
-    let mut written = 0u64;
-    let mut pending: Vec<ConsentEvent> = Vec::new();
+    let mut histories = Histories::new(store, spec);
     for index in range {
-        let id = generate_account(&light, index).id;
-        pending.extend(history(id, index, spec.seed, spec.now));
-        if pending.len() >= BATCH {
-            written += pending.len() as u64;
-            let change = ConsentChange { events: std::mem::take(&mut pending), ..Default::default() };
-            store.record_consent(&change, spec.now).await?;
-        }
+        histories.add(generate_account(&light, index).id, index).await?;
     }
-    if !pending.is_empty() {
-        written += pending.len() as u64;
-        store.record_consent(&ConsentChange { events: pending, ..Default::default() }, spec.now).await?;
-    }
-    Ok(written)
+    histories.finish().await
 }
 
 pub async fn run(args: AudienceBenchArgs) -> anyhow::Result<serde_json::Value> {

@@ -162,30 +162,57 @@ pub fn history(account: AccountId, index: u32, seed: u64, now: DateTime<Utc>) ->
     out
 }
 
+/// Consent histories written through the store in batches, as accounts are added.
+pub(super) struct Histories {
+    store: Arc<dyn Store>,
+    spec: Arc<DemoSpec>,
+    pending: Vec<ConsentEvent>,
+    written: u64,
+}
+
+impl Histories {
+    /// Events per `record_consent`.
+    const BATCH: usize = 1_000;
+
+    pub(super) fn new(store: Arc<dyn Store>, spec: Arc<DemoSpec>) -> Self {
+        Histories { store, spec, pending: Vec::new(), written: 0 }
+    }
+
+    /// Queue the history of demo account `index`, whose id is `account`.
+    pub(super) async fn add(&mut self, account: AccountId, index: u32) -> anyhow::Result<()> {
+        self.pending.extend(history(account, index, self.spec.seed, self.spec.now));
+        if self.pending.len() >= Self::BATCH { self.flush().await } else { Ok(()) }
+    }
+
+    async fn flush(&mut self) -> anyhow::Result<()> {
+        if !self.pending.is_empty() {
+            self.written += self.pending.len() as u64;
+            let change = ConsentChange { events: std::mem::take(&mut self.pending), ..Default::default() };
+            self.store.record_consent(&change, self.spec.now).await?;
+        }
+        Ok(())
+    }
+
+    /// Write what is left; returns the events written in all.
+    pub(super) async fn finish(mut self) -> anyhow::Result<u64> {
+        self.flush().await?;
+        Ok(self.written)
+    }
+}
+
 /// Create accounts `range` and their histories; returns the events written.
 pub(super) async fn populate(
     store: Arc<dyn Store>,
     spec: Arc<DemoSpec>,
     range: std::ops::Range<u32>,
 ) -> anyhow::Result<u64> {
-    const BATCH: usize = 500;
-    let mut events = 0u64;
-    let mut pending: Vec<ConsentEvent> = Vec::new();
+    let mut histories = Histories::new(store.clone(), spec.clone());
     for index in range {
         let demo = generate_account(&spec, index);
         store.create_account(demo.id, &demo.new_account, demo.opened_at).await?;
-        pending.extend(history(demo.id, index, spec.seed, spec.now));
-        if pending.len() >= BATCH * 2 {
-            events += pending.len() as u64;
-            let change = ConsentChange { events: std::mem::take(&mut pending), ..Default::default() };
-            store.record_consent(&change, spec.now).await?;
-        }
+        histories.add(demo.id, index).await?;
     }
-    if !pending.is_empty() {
-        events += pending.len() as u64;
-        store.record_consent(&ConsentChange { events: pending, ..Default::default() }, spec.now).await?;
-    }
-    Ok(events)
+    histories.finish().await
 }
 
 pub async fn run(args: ConsentBenchArgs) -> anyhow::Result<serde_json::Value> {
