@@ -158,27 +158,27 @@ fn check_facts(r: &IncidentRequest) -> ApiResult<()> {
     Ok(())
 }
 
-/// Apply the facts; returns the affected accounts entered (sorted, distinct), whose
-/// count the incident now states, or `None` when the request leaves them as they are.
-fn apply_facts(incident: &mut BreachIncident, r: IncidentRequest) -> Option<Vec<AccountId>> {
+/// The affected accounts entered by hand, sorted and distinct.
+fn distinct(mut accounts: Vec<AccountId>) -> Vec<AccountId> {
+    accounts.sort();
+    accounts.dedup();
+    accounts
+}
+
+/// Apply the facts other than the affected accounts (the caller takes those out of
+/// the request first, to write them beside the record).
+fn apply_facts(incident: &mut BreachIncident, r: IncidentRequest) {
     incident.regime = r.regime.unwrap_or(incident.regime);
     incident.discovered_at = r.discovered_at;
     incident.determined_at = r.determined_at;
     incident.description = r.description;
     incident.circumstances = r.circumstances;
     incident.categories = r.categories;
-    let accounts = r.affected_accounts.map(|mut accounts| {
-        accounts.sort();
-        accounts.dedup();
-        incident.affected_count = accounts.len() as u64;
-        accounts
-    });
     incident.approximate_affected = r.approximate_affected;
     incident.harm = r.harm;
     incident.harm_reasoning = r.harm_reasoning;
     incident.inadvertent = r.inadvertent;
     incident.encryption = r.encryption;
-    accounts
 }
 
 #[utoipa::path(
@@ -189,7 +189,7 @@ fn apply_facts(incident: &mut BreachIncident, r: IncidentRequest) -> Option<Vec<
 pub async fn create(
     State(state): State<AppState>,
     staff: CurrentStaff,
-    ApiJson(req): ApiJson<IncidentRequest>,
+    ApiJson(mut req): ApiJson<IncidentRequest>,
 ) -> ApiResult<(StatusCode, Json<IncidentView>)> {
     check_facts(&req)?;
     let now = state.now();
@@ -219,7 +219,9 @@ pub async fn create(
         unknown_affected: Vec::new(),
         retain_until: NaiveDate::MIN,
     };
-    let affected = apply_facts(&mut incident, req).unwrap_or_default();
+    let affected = req.affected_accounts.take().map(distinct).unwrap_or_default();
+    incident.affected_count = affected.len() as u64;
+    apply_facts(&mut incident, req);
     prepare(&state, &mut incident)?;
     state.store.create_breach_incident(&incident, &event(&incident, &staff, now, "created"), &affected).await?;
     Ok((StatusCode::CREATED, Json(view(&state, incident).await?)))
@@ -259,16 +261,15 @@ pub async fn replace(
     State(state): State<AppState>,
     staff: CurrentStaff,
     ApiPath(id): ApiPath<Uuid>,
-    ApiJson(req): ApiJson<IncidentRequest>,
+    ApiJson(mut req): ApiJson<IncidentRequest>,
 ) -> ApiResult<Json<IncidentView>> {
     check_facts(&req)?;
-    let entered = req.affected_accounts.clone().map(|mut accounts| {
-        accounts.sort();
-        accounts.dedup();
-        accounts
-    });
+    let entered = req.affected_accounts.take().map(distinct);
     let affected = entered.as_deref().map_or(AffectedChange::Keep, AffectedChange::Replace);
     change(&state, &staff, id, "facts_replaced", affected, |incident, _| {
+        if let Some(accounts) = &entered {
+            incident.affected_count = accounts.len() as u64;
+        }
         apply_facts(incident, req);
         Ok(serde_json::json!({ "affected": incident.affected_count }))
     })
