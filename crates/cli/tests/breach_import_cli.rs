@@ -2,45 +2,17 @@
 //! the API: accounts by number, unknown lines reported and kept, a re-run adding
 //! nothing.
 
+mod mail_env;
+
 use chrono::{NaiveDate, Utc};
-use cpniguard_core::account::{
-    AccountKind, AccountNumber, AccountProfile, AccountStatus, DirectoryListing, Language, NewAccount, PicFreeze,
-    PostalAddress, TimeZoneName,
-};
+use cpniguard_core::account::Language;
 use cpniguard_core::breach::{Harm, Regime};
 use cpniguard_core::ids::AccountId;
-use cpniguard_core::phone::PhoneNumber;
 use cpniguard_store::StoreOptions;
 use cpniguard_store::breach::{BreachEvent, BreachIncident, EncryptionFacts, IncidentState};
 use serde_json::Value;
 use std::process::Command;
 use uuid::Uuid;
-
-fn new_account(i: u32) -> NewAccount {
-    NewAccount {
-        profile: AccountProfile {
-            account_number: AccountNumber::parse(&format!("IMP-{i:04}")).unwrap(),
-            kind: AccountKind::Residential,
-            name: "Rosa Díaz".to_owned(),
-            language: Language::Es,
-            time_zone: TimeZoneName::parse("America/Denver").unwrap(),
-            status: AccountStatus::Active,
-            pic_freeze: PicFreeze::default(),
-            directory_listing: DirectoryListing::Listed,
-            business_exemption: None,
-        },
-        postal_address: PostalAddress {
-            line1: "100 Main St".to_owned(),
-            line2: None,
-            city: "Salt Lake City".to_owned(),
-            state: "UT".to_owned(),
-            zip: "84101".to_owned(),
-            country: "US".to_owned(),
-        },
-        email: None,
-        telephone_numbers: vec![PhoneNumber::parse(&format!("+1801555{i:04}")).unwrap()],
-    }
-}
 
 fn incident() -> BreachIncident {
     let now = Utc::now();
@@ -92,7 +64,14 @@ async fn a_large_list_is_imported_from_a_file_once() {
     let mut ids = Vec::new();
     for i in 0..30 {
         let id = AccountId::new();
-        store.create_account(id, &new_account(i), Utc::now()).await.unwrap();
+        store
+            .create_account(
+                id,
+                &mail_env::new_account(&format!("IMP-{i:04}"), &format!("+1801555{i:04}"), None, Language::Es),
+                Utc::now(),
+            )
+            .await
+            .unwrap();
         ids.push(id);
     }
     let i = incident();

@@ -4,17 +4,14 @@
 //! the same database, leaves them out — while the first snapshot still proves they were
 //! targeted then, and the database refuses to change it.
 
+mod mail_env;
+
 use chrono::{Days, Duration, Utc};
-use cpniguard_core::account::{
-    AccountKind, AccountNumber, AccountProfile, AccountStatus, DirectoryListing, Language, NewAccount, PicFreeze,
-    PostalAddress, TimeZoneName,
-};
+use cpniguard_core::account::Language;
 use cpniguard_core::consent::{
     CARRIER_MARKETING, ConsentChannel, ConsentEvent, ConsentEventKind, Evidence, NoticeMedium, NoticeServed,
 };
-use cpniguard_core::email::EmailAddress;
 use cpniguard_core::ids::{AccountId, StaffId};
-use cpniguard_core::phone::PhoneNumber;
 use cpniguard_core::staff::{NewStaff, Role, Username};
 use cpniguard_server::auth::tokens;
 use cpniguard_server::serve::serve;
@@ -27,32 +24,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use uuid::Uuid;
-
-fn holder(number: &str, phone: &str, email: &str) -> NewAccount {
-    NewAccount {
-        profile: AccountProfile {
-            account_number: AccountNumber::parse(number).unwrap(),
-            kind: AccountKind::Residential,
-            name: "Rosa Díaz".to_owned(),
-            language: Language::Es,
-            time_zone: TimeZoneName::parse("America/Denver").unwrap(),
-            status: AccountStatus::Active,
-            pic_freeze: PicFreeze::default(),
-            directory_listing: DirectoryListing::Listed,
-            business_exemption: None,
-        },
-        postal_address: PostalAddress {
-            line1: "100 Main St".to_owned(),
-            line2: None,
-            city: "Salt Lake City".to_owned(),
-            state: "UT".to_owned(),
-            zip: "84101".to_owned(),
-            country: "US".to_owned(),
-        },
-        email: Some(EmailAddress::parse(email).unwrap()),
-        telephone_numbers: vec![PhoneNumber::parse(phone).unwrap()],
-    }
-}
 
 /// An opt-out notice e-mailed 60 days ago: the carrier's marketing is approved now.
 fn notice(account: AccountId) -> ConsentEvent {
@@ -120,8 +91,22 @@ async fn run(url: &str) {
     store.migrate().await.unwrap();
     let rosa = AccountId::new();
     let luis = AccountId::new();
-    store.create_account(rosa, &holder("OPT-1", "+18015557101", "rosa@example.com"), Utc::now()).await.unwrap();
-    store.create_account(luis, &holder("OPT-2", "+18015557102", "luis@example.com"), Utc::now()).await.unwrap();
+    store
+        .create_account(
+            rosa,
+            &mail_env::new_account("OPT-1", "+18015557101", Some("rosa@example.com"), Language::Es),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    store
+        .create_account(
+            luis,
+            &mail_env::new_account("OPT-2", "+18015557102", Some("luis@example.com"), Language::Es),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
     let events = vec![notice(rosa), notice(luis)];
     store.record_consent(&ConsentChange { events, ..Default::default() }, Utc::now()).await.unwrap();
     let marketing = token(store.as_ref(), "marketing.e2e", Role::Marketing).await;
