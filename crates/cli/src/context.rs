@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use clap::Args;
 use cpniguard_server::Config;
-use cpniguard_store::{Store, StoreOptions};
+use cpniguard_store::{StoreOptions, StoreWithRecords};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,8 +30,9 @@ impl DbArgs {
     }
 }
 
-/// Open and migrate the configured store.
-pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+/// Open and migrate the configured store. The CLI is the edge that opens it: a command
+/// that serves hands the CPNI reads to the disclosure gate only.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn StoreWithRecords>> {
     let options = StoreOptions {
         max_connections: config.database.max_connections,
         acquire_timeout: Duration::from_secs(config.database.acquire_timeout_secs),

@@ -57,6 +57,27 @@ uuid_id!(
     /// A monthly invoice.
     InvoiceId
 );
+uuid_id!(
+    /// A customer interaction (a call, chat, visit or portal session) and the
+    /// authentication evidence collected in it.
+    InteractionId
+);
+uuid_id!(
+    /// A recorded subpoena, court order or other legal process.
+    LegalProcessId
+);
+uuid_id!(
+    /// A fraud case opened by the privacy office.
+    FraudCaseId
+);
+uuid_id!(
+    /// A marketing campaign.
+    CampaignId
+);
+uuid_id!(
+    /// One computed audience (snapshot) of a campaign.
+    AudienceId
+);
 
 /// A call detail record. Assigned by the database: CDRs arrive by the million and a
 /// 64-bit key keeps the table and its indexes small.

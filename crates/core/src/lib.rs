@@ -18,6 +18,7 @@ pub mod ids;
 pub mod money;
 pub mod notice;
 pub mod phone;
+pub mod special_purpose;
 pub mod staff;
 
 pub use error::ValidationError;

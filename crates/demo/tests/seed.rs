@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use cpniguard_core::cpni::TimeRange;
 use cpniguard_demo::{DemoSpec, SeedProgress, bench, generate_account, seed};
 use cpniguard_store::testing::fresh_sqlite;
-use cpniguard_store::{CallQuery, MAX_PAGE, Store, StoreError};
+use cpniguard_store::{CallQuery, MAX_PAGE, StoreError, StoreWithRecords};
 use std::collections::HashSet;
 use std::sync::Mutex;
 
@@ -57,7 +57,7 @@ async fn seeding_stores_what_it_reports_and_a_second_seed_reuses_it() {
     assert_eq!(store.counts().await.unwrap(), counts);
 }
 
-async fn assert_stored_as_generated(store: &dyn Store, account: &cpniguard_demo::DemoAccount) {
+async fn assert_stored_as_generated(store: &dyn StoreWithRecords, account: &cpniguard_demo::DemoAccount) {
     let stored = store.get_account(account.id).await.unwrap().expect("account stored");
     assert_eq!(stored.profile, account.new_account.profile);
     assert_eq!(stored.created_at, account.opened_at);

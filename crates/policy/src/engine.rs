@@ -28,6 +28,7 @@ pub const DEFAULT_POLICIES: &[(&str, &str)] = &[
     ("pic_freeze.cedar", include_str!("../policies/pic_freeze.cedar")),
     ("directory_listing.cedar", include_str!("../policies/directory_listing.cedar")),
     ("campaign_review.cedar", include_str!("../policies/campaign_review.cedar")),
+    ("audience_oversight.cedar", include_str!("../policies/audience_oversight.cedar")),
 ];
 
 /// Why a policy set was refused.

@@ -48,11 +48,17 @@ names!(
         /// Subscriber-list information, not CPNI; decided and recorded all the same.
         ExportDirectoryListing => "export_directory_listing",
         DeliverToAddressOfRecord => "deliver_to_address_of_record",
+        /// Seeing every candidate of a campaign's audience with the approval that kept
+        /// it out: the privacy office's and auditors' oversight of marketing.
+        ReviewAudience => "review_audience",
     }
 );
 
 names!(
-    /// The seven purposes for which CPNI may be used or disclosed (seed policy S5).
+    /// The seven purposes for which CPNI may be used or disclosed (seed policy S5), and
+    /// the carrier's own oversight of that use (`compliance_review`: the privacy office
+    /// and auditors checking campaigns and records, 47 CFR 64.2009), which discloses
+    /// nothing outside the carrier.
     Purpose {
         MarketingWithApproval => "marketing_with_approval",
         LegalProcess => "legal_process",
@@ -61,6 +67,7 @@ names!(
         DirectoryListing => "directory_listing",
         ServiceAndSupport => "service_and_support",
         Billing => "billing",
+        ComplianceReview => "compliance_review",
     }
 );
 

@@ -8,7 +8,10 @@
 //! and what would be allowed instead. Every answer, allow or deny, is recorded first.
 
 mod facts;
+mod permit;
 mod refusal;
+
+pub use permit::Permit;
 
 use crate::audit_writer::{AuditWriter, AuditWriterConfig};
 use crate::config::Config;
@@ -16,18 +19,21 @@ use crate::problem::Problem;
 use crate::state::{AppState, Clock};
 use cpniguard_core::audit::SigningKey;
 use cpniguard_core::audit::{AuditRecord, Decision as AuditDecision, Principal as AuditPrincipal, PrincipalKind};
-use cpniguard_core::ids::AccountId;
+use cpniguard_core::cpni::TimeRange;
+use cpniguard_core::ids::{AccountId, CampaignId, FraudCaseId, InteractionId, LegalProcessId};
 use cpniguard_core::staff::{Role, Staff};
 use cpniguard_policy::{Action, Channel, Decision, Engine, LoadMode, PolicyError, Purpose};
-use cpniguard_store::Store;
+use cpniguard_store::StoreWithRecords;
+use permit::Records;
 use std::sync::Arc;
 use tokio::task::JoinHandle;
-use uuid::Uuid;
 
-/// The policy engine and the audit writer, shared by every request.
+/// The policy engine, the audit writer and the store's CPNI reads, shared by every
+/// request. The reads leave the gate only inside a [`Permit`].
 pub struct Gate {
     engine: Engine,
     writer: AuditWriter,
+    records: Records,
 }
 
 impl std::fmt::Debug for Gate {
@@ -42,7 +48,7 @@ pub enum Caller {
     /// Carrier staff; one with the `carrier` role is another carrier.
     Staff(Staff),
     /// A customer in a portal session on their own account.
-    Customer { account: AccountId, interaction: Uuid },
+    Customer { account: AccountId, interaction: InteractionId },
     /// A background job of the carrier (`billing`, `directory_export`, ...).
     Job(&'static str),
 }
@@ -53,9 +59,9 @@ pub enum Target {
     /// One account's CPNI.
     Account(AccountId),
     /// A campaign's whole audience, decided once: the policies see an account whose
-    /// approval is usable, and the caller then keeps only the accounts whose approval
+    /// approval is usable, and the permit then reads only the accounts whose approval
     /// status (from the consent store, in bulk) is usable.
-    Audience,
+    Audience(CampaignId),
 }
 
 /// One question to the gate. Build with [`GateRequest::staff`] (or `customer`, `job`)
@@ -69,59 +75,56 @@ pub struct GateRequest {
     /// The channel, when no interaction is named (an interaction's own channel wins).
     pub channel: Channel,
     /// The customer interaction whose authentication evidence the request rests on.
-    pub interaction: Option<Uuid>,
-    pub legal_process: Option<Uuid>,
-    pub fraud_case: Option<Uuid>,
-    /// The campaign (id, approved) for marketing purposes.
-    pub campaign: Option<(String, bool)>,
-    /// The period of the records asked for (a legal process covers a date range).
-    pub period: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
+    pub interaction: Option<InteractionId>,
+    pub legal_process: Option<LegalProcessId>,
+    pub fraud_case: Option<FraudCaseId>,
+    /// Whether the campaign of a [`Target::Audience`] request is approved (or running).
+    pub campaign_approved: bool,
+    /// The period of the records asked for (a legal process covers a date range; a
+    /// permit reads call detail of this period only).
+    pub period: Option<TimeRange>,
     /// References to the records concerned (`calls:<from>/<to>`, `invoice:<id>`), never values.
     pub record_refs: Vec<String>,
     pub request_id: Option<String>,
 }
 
 impl GateRequest {
-    fn new(caller: Caller, action: Action, purpose: Purpose) -> Self {
+    fn new(caller: Caller, action: Action, purpose: Purpose, target: Target) -> Self {
         Self {
             caller,
             action,
             purpose,
-            target: Target::Audience,
+            target,
             channel: Channel::None,
             interaction: None,
             legal_process: None,
             fraud_case: None,
-            campaign: None,
+            campaign_approved: false,
             period: None,
             record_refs: Vec::new(),
             request_id: None,
         }
     }
 
-    pub fn staff(staff: &Staff, action: Action, purpose: Purpose) -> Self {
-        Self::new(Caller::Staff(staff.clone()), action, purpose)
+    /// Staff asking about `target`.
+    pub fn staff(staff: &Staff, action: Action, purpose: Purpose, target: Target) -> Self {
+        Self::new(Caller::Staff(staff.clone()), action, purpose, target)
     }
 
     /// A customer asking about their own account in a portal session.
-    pub fn customer(account: AccountId, interaction: Uuid, action: Action, purpose: Purpose) -> Self {
-        let mut r = Self::new(Caller::Customer { account, interaction }, action, purpose);
-        r.target = Target::Account(account);
-        r.interaction = Some(interaction);
-        r
+    pub fn customer(account: AccountId, interaction: InteractionId, action: Action, purpose: Purpose) -> Self {
+        let caller = Caller::Customer { account, interaction };
+        Self::new(caller, action, purpose, Target::Account(account)).interaction(Some(interaction))
     }
 
-    pub fn job(job: &'static str, action: Action, purpose: Purpose) -> Self {
-        Self::new(Caller::Job(job), action, purpose)
+    /// A background job of the carrier asking about `target`.
+    pub fn job(job: &'static str, action: Action, purpose: Purpose, target: Target) -> Self {
+        Self::new(Caller::Job(job), action, purpose, target)
     }
 
-    pub fn account(mut self, account: AccountId) -> Self {
-        self.target = Target::Account(account);
-        self
-    }
-
-    pub fn target(mut self, target: Target) -> Self {
-        self.target = target;
+    /// Whether the campaign of a [`Target::Audience`] request is approved (or running).
+    pub fn campaign_approved(mut self, approved: bool) -> Self {
+        self.campaign_approved = approved;
         self
     }
 
@@ -130,28 +133,23 @@ impl GateRequest {
         self
     }
 
-    pub fn interaction(mut self, interaction: Option<Uuid>) -> Self {
+    pub fn interaction(mut self, interaction: Option<InteractionId>) -> Self {
         self.interaction = interaction;
         self
     }
 
-    pub fn legal_process(mut self, id: Option<Uuid>) -> Self {
+    pub fn legal_process(mut self, id: Option<LegalProcessId>) -> Self {
         self.legal_process = id;
         self
     }
 
-    pub fn fraud_case(mut self, id: Option<Uuid>) -> Self {
+    pub fn fraud_case(mut self, id: Option<FraudCaseId>) -> Self {
         self.fraud_case = id;
         self
     }
 
-    pub fn campaign(mut self, id: impl Into<String>, approved: bool) -> Self {
-        self.campaign = Some((id.into(), approved));
-        self
-    }
-
-    pub fn period(mut self, from: chrono::DateTime<chrono::Utc>, to: chrono::DateTime<chrono::Utc>) -> Self {
-        self.period = Some((from, to));
+    pub fn period(mut self, range: TimeRange) -> Self {
+        self.period = Some(range);
         self
     }
 
@@ -166,14 +164,6 @@ impl GateRequest {
     }
 }
 
-/// Proof that a request was allowed and its audit entry is durable.
-#[derive(Debug, Clone)]
-pub struct Permit {
-    /// The audit entry's place in the chain.
-    pub audit_seq: u64,
-    pub decision: Decision,
-}
-
 /// Why the gate could not be started.
 #[derive(Debug, thiserror::Error)]
 pub enum GateError {
@@ -185,15 +175,18 @@ impl Gate {
     /// Load the policy set (the default set, or extended/replaced by the configured
     /// directory — an invalid set is refused) and start the audit writer. Await the
     /// returned handle after the last [`AppState`] is dropped, for the last checkpoint.
+    /// The gate keeps `store`'s CPNI reads to itself; give everything else the
+    /// `Arc<dyn Store>` it coerces to.
     pub fn start(
-        store: Arc<dyn Store>,
+        store: Arc<dyn StoreWithRecords>,
         config: &Config,
         clock: Arc<dyn Clock>,
         key: SigningKey,
     ) -> Result<(Self, JoinHandle<()>), GateError> {
         let engine = load_engine(config)?;
+        let records = Records { cpni: store.clone(), audiences: store.clone() };
         let (writer, task) = AuditWriter::spawn(store, key, AuditWriterConfig::from(&config.audit), clock);
-        Ok((Self { engine, writer }, task))
+        Ok((Self { engine, writer, records }, task))
     }
 
     pub fn engine(&self) -> &Engine {
@@ -216,7 +209,8 @@ impl Gate {
             "action" => request.action.as_str(), "decision" => if decision.allowed { "allow" } else { "deny" })
         .increment(1);
         if decision.allowed {
-            Ok(Permit { audit_seq: entry.seq, decision })
+            let records = self.records.clone();
+            Ok(Permit::new(entry.seq, decision, request.target, request.action, request.period, records))
         } else {
             Err(refusal::explain(&self.engine, &gathered.policy_request, &decision, entry.seq))
         }
@@ -264,7 +258,7 @@ fn audit_record(
         action: request.action.as_str().to_owned(),
         account_id: match request.target {
             Target::Account(id) => Some(id),
-            Target::Audience => None,
+            Target::Audience(_) => None,
         },
         purpose: Some(request.purpose.as_str().to_owned()),
         channel: Some(policy.channel.as_str().to_owned()),

@@ -2,7 +2,7 @@ use crate::auth::limiter::FailureLimiter;
 use crate::config::Config;
 use crate::gate::Gate;
 use chrono::{DateTime, Utc};
-use cpniguard_store::Store;
+use cpniguard_store::{Store, StoreWithRecords};
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +23,8 @@ impl Clock for SystemClock {
 /// Shared by every request. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
+    /// Everything but the CPNI reads: those only the gate holds, and lends out in a
+    /// [`Permit`](crate::gate::Permit).
     pub store: Arc<dyn Store>,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
@@ -63,7 +65,7 @@ impl AppState {
     /// kept: for tests and benchmarks, and for commands that disclose no CPNI (reports,
     /// imports), which write no audit entry and so sign nothing. Panics when the
     /// configured policy set is invalid.
-    pub fn with_throwaway_key(store: Arc<dyn Store>, config: Config, clock: Arc<dyn Clock>) -> Self {
+    pub fn with_throwaway_key(store: Arc<dyn StoreWithRecords>, config: Config, clock: Arc<dyn Clock>) -> Self {
         let key = crate::audit_writer::keys::generate();
         let (gate, _writer) = Gate::start(store.clone(), &config, clock.clone(), key).expect("a valid policy set");
         Self::new(store, config, clock, gate)

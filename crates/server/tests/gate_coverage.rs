@@ -12,16 +12,18 @@ use common::{TestServer, servers};
 use cpniguard_core::cpni::{Invoice, InvoiceLine, LineCategory};
 use cpniguard_core::ids::InvoiceId;
 use cpniguard_core::money::Cents;
+use cpniguard_core::staff::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// The schemas whose values are CPNI (see `cpniguard_core::classification`).
-const CPNI_SCHEMAS: &[&str] = &["CallDetailRecord", "Invoice", "InvoiceLine", "Service", "Document"];
+const CPNI_SCHEMAS: &[&str] =
+    &["CallDetailRecord", "Invoice", "InvoiceLine", "Service", "Document", "AudienceMemberView"];
 
 /// Every CPNI operation, as (method, path). Staff ones are called by a trained CSR
 /// with no interaction (refused: a decision is recorded); portal ones by a logged-in
-/// customer (allowed: a decision is recorded).
+/// customer, campaign audiences by marketing (allowed: a decision is recorded).
 const GATED: &[(&str, &str)] = &[
     ("get", "/api/v1/accounts/{id}/services"),
     ("get", "/api/v1/accounts/{id}/calls"),
@@ -32,6 +34,8 @@ const GATED: &[(&str, &str)] = &[
     ("get", "/api/v1/portal/services"),
     ("get", "/api/v1/portal/invoices"),
     ("post", "/api/v1/portal/deliveries"),
+    ("post", "/api/v1/campaigns/{id}/audiences"),
+    ("get", "/api/v1/campaigns/{id}/audiences/{audience}"),
 ];
 
 /// The schema names `value` refers to, followed through `components.schemas`.
@@ -71,6 +75,28 @@ fn cpni_operations(doc: &Value) -> BTreeSet<(String, String)> {
     out
 }
 
+/// An approved campaign (a marketer drafts it, a supervisor approves it) and one
+/// computed audience of it: their ids.
+async fn campaign_with_audience(s: &TestServer) -> (String, String) {
+    let supervisor = s.staff_token("sup.coverage", Role::Supervisor).await;
+    let body = json!({
+        "name": "Coverage", "description": "A campaign for the gate coverage test", "sponsor": "carrier",
+        "sponsor_name": null, "cpni_categories": ["call_detail"], "criteria": {"account_kind": "residential"},
+        "offers": ["LD Saver"], "channels": ["email"], "starts_on": "2026-01-01", "ends_on": "2026-03-31"
+    });
+    let v: Value = s.post("/api/v1/campaigns", &s.marketing).json(&body).send().await.unwrap().json().await.unwrap();
+    let id = v["campaign"]["id"].as_str().unwrap().to_owned();
+    let v: Value =
+        s.post(&format!("/api/v1/campaigns/{id}/submit"), &s.marketing).send().await.unwrap().json().await.unwrap();
+    let review = json!({"decision": "approve", "version": v["campaign"]["version"]});
+    let r = s.post(&format!("/api/v1/campaigns/{id}/review"), &supervisor).json(&review).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value =
+        s.post(&format!("/api/v1/campaigns/{id}/audiences"), &s.marketing).send().await.unwrap().json().await.unwrap();
+    let audience = v["snapshot"]["id"].as_str().unwrap_or_else(|| panic!("an audience: {v}")).to_owned();
+    (id, audience)
+}
+
 async fn head(s: &TestServer) -> u64 {
     s.store.audit_head().await.unwrap().map_or(0, |h| h.seq)
 }
@@ -107,17 +133,27 @@ async fn every_cpni_route_is_listed_and_records_a_decision() {
         s.set_password(&account.to_string(), "a long online secret").await;
         let cookie = s.portal_login("maria@example.com", "a long online secret").await;
         let delivery = json!({"document": {"type": "invoice", "invoice_id": invoice_id}, "via": "postal"});
+        let (campaign, audience) = campaign_with_audience(&s).await;
 
         for (method, path) in GATED {
             let url = path
                 .replace("/accounts/{id}", &format!("/accounts/{account}"))
                 .replace("/interactions/{id}", &format!("/interactions/{call}"))
+                .replace("/campaigns/{id}", &format!("/campaigns/{campaign}"))
+                .replace("{audience}", &audience)
                 .replace("{invoice_id}", &invoice_id.to_string());
             let portal = path.starts_with("/api/v1/portal/");
+            let marketing = path.starts_with("/api/v1/campaigns/");
             let mut request =
                 s.http.request(Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), s.url(&url));
-            request = if portal { request.header("cookie", &cookie) } else { request.bearer_auth(&s.csr) };
-            if *method == "post" {
+            request = match (portal, marketing) {
+                (true, _) => request.header("cookie", &cookie),
+                (_, true) => request.bearer_auth(&s.marketing),
+                _ => request.bearer_auth(&s.csr),
+            };
+            if marketing {
+                // An approved campaign's audience: marketing's use is allowed.
+            } else if *method == "post" {
                 request = request.json(&delivery);
             } else if !portal {
                 request = request.query(&[("purpose", "service_and_support")]);
@@ -127,7 +163,7 @@ async fn every_cpni_route_is_listed_and_records_a_decision() {
             let status = r.status();
             let body: Value = r.json().await.unwrap_or(Value::Null);
             assert_eq!(head(&s).await, before + 1, "{}: {method} {path} recorded one decision", s.backend);
-            if portal {
+            if portal || marketing {
                 assert!(status.is_success(), "{method} {path}: {status} {body}");
             } else if *method == "post" {
                 // The CSR's phone call with no password: delivery to the address of

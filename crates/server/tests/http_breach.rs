@@ -313,11 +313,7 @@ async fn the_daily_job_reminds_the_privacy_office_once_a_day_per_overdue_clock()
         // Determined 30 days ago, agencies never told: the agency notice is overdue.
         let id = incident(&s, 30, &[]).await;
         let config = config_for(&sink);
-        let state = cpniguard_server::AppState::with_throwaway_key(
-            s.store.clone(),
-            config.clone(),
-            std::sync::Arc::new(cpniguard_server::SystemClock),
-        );
+        let state = s.state.clone();
         let now = Utc::now();
         let tick = cpniguard_server::breach_jobs::run_once(&state, now).await.unwrap();
         assert_eq!((tick.overdue, tick.queued), (1, 1), "{tick:?}");
@@ -376,11 +372,7 @@ async fn a_small_no_harm_incident_under_the_2023_order_has_an_annual_summary_clo
         assert_eq!(v["overdue"][0]["incident_id"], json!(id));
 
         let c = config();
-        let state = cpniguard_server::AppState::with_throwaway_key(
-            s.store.clone(),
-            c.clone(),
-            std::sync::Arc::new(cpniguard_server::SystemClock),
-        );
+        let state = s.state.clone();
         let tick = cpniguard_server::breach_jobs::run_once(&state, Utc::now()).await.unwrap();
         assert_eq!(tick.queued, 1, "{tick:?}");
         let before = sink.messages().len();

@@ -227,9 +227,16 @@ async fn audiences_exclude_by_approval_state_and_sponsor_tier() {
         included.sort();
         assert_eq!(included, ["approved", "opted_in"]);
         assert!(v["members"].as_array().unwrap().iter().all(|m| m["basis"].is_string()), "each with its evidence");
-        // The snapshot keeps every candidate with the state that kept it out.
+        // The snapshot keeps every candidate with the state that kept it out, which the
+        // privacy office sees for a compliance review.
         let audience = snap["id"].as_str().unwrap().to_owned();
-        let (_, all) = send(s.get(&format!("/api/v1/campaigns/{own}/audiences/{audience}"), &s.admin)).await;
+        let privacy = token(&s, "privacy.two", &[Role::PrivacyOfficer]).await;
+        let (status, all) = send(
+            s.get(&format!("/api/v1/campaigns/{own}/audiences/{audience}"), &privacy)
+                .query(&[("view", "all"), ("reason", "quarterly campaign audit")]),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{all}");
         let members = all["members"].as_array().unwrap();
         assert_eq!(members.len(), 6);
         for m in members {
@@ -317,8 +324,12 @@ async fn audiences_exclude_by_approval_state_and_sponsor_tier() {
             send(s.http.delete(s.url(&format!("/api/v1/campaigns/{own}"))).bearer_auth(&s.marketing)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(p["detail"].as_str().unwrap().contains(&until), "{p}");
-        let (status, _) = send(s.get(&format!("/api/v1/campaigns/{own}/audiences/{audience}"), &s.admin)).await;
+        // The record stays reviewable; marketing's use of it ended with the campaign.
+        let path = format!("/api/v1/campaigns/{own}/audiences/{audience}");
+        let (status, _) = send(s.get(&path, &privacy).query(&[("view", "all"), ("reason", "records check")])).await;
         assert_eq!(status, StatusCode::OK);
+        let (status, _) = send(s.get(&path, &s.marketing)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
     }
 }
 
@@ -393,5 +404,77 @@ async fn reports_list_campaigns_and_third_party_disclosures_for_a_period() {
         assert_eq!(status, StatusCode::FORBIDDEN, "the access log is the audit log's");
         let (_, none) = send(s.get("/api/v1/campaigns/third-party-disclosures", &s.admin).query(&old)).await;
         assert_eq!(none, json!([]));
+    }
+}
+
+/// The audit chain's head sequence number (0 when empty).
+async fn head(s: &TestServer) -> u64 {
+    s.store.audit_head().await.unwrap().map_or(0, |h| h.seq)
+}
+
+/// A usage-targeted audience is CPNI-derived: each listing of its members is a gate
+/// decision with one audit entry. Marketing and supervisors see the included accounts
+/// only; the privacy office and auditors every candidate, for a stated reason.
+#[tokio::test]
+async fn audience_listings_pass_the_gate_and_show_each_role_what_it_may_see() {
+    for s in servers().await {
+        let sup = token(&s, "sup.three", &[Role::Supervisor]).await;
+        let auditor = token(&s, "auditor.three", &[Role::Auditor]).await;
+        let accounts = accounts(&s).await;
+        let own = approved_campaign(&s, &sup, "carrier").await;
+        let (_, v) = send(s.post(&format!("/api/v1/campaigns/{own}/audiences"), &s.marketing)).await;
+        let audience = v["snapshot"]["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/campaigns/{own}/audiences/{audience}");
+
+        for (who, caller) in [("marketing", &s.marketing), ("supervisor", &sup)] {
+            let before = head(&s).await;
+            let (status, v) = send(s.get(&path, caller)).await;
+            assert_eq!(status, StatusCode::OK, "{who}: {v}");
+            assert_eq!(head(&s).await, before + 1, "{}: {who}'s listing is one audit entry", s.backend);
+            let entry = s.store.audit_entries(before + 1, 1).await.unwrap().remove(0);
+            assert_eq!(entry.record.action, "use_for_marketing");
+            assert_eq!(entry.record.record_refs, [format!("campaign:{own}"), format!("audience:{audience}")]);
+            assert_eq!(v["audit_seq"], before + 1);
+            assert_eq!(v["view"], "included");
+            let mut seen: Vec<&str> =
+                v["members"].as_array().unwrap().iter().map(|m| label_of(&accounts, &m["account_id"])).collect();
+            seen.sort();
+            assert_eq!(seen, ["approved", "opted_in"], "{who} sees the included accounts only");
+            // The rest only as counts by reason.
+            assert_eq!(v["snapshot"]["excluded"]["opted_out"], 1, "{v}");
+
+            // Asking for every candidate is refused, recorded, and says who may.
+            let before = head(&s).await;
+            let (status, p) = send(s.get(&path, caller).query(&[("view", "all"), ("reason", "curious")])).await;
+            assert_eq!((status, p["code"].as_str()), (StatusCode::FORBIDDEN, Some("policy_denied")), "{who}: {p}");
+            assert_eq!(head(&s).await, before + 1, "{who}'s refusal is recorded");
+            assert_eq!(p["audit_seq"], before + 1);
+        }
+
+        // An auditor sees every candidate, with the approval that kept it out, for a
+        // reason kept in the audit entry; without a reason the request is invalid.
+        let (status, p) = send(s.get(&path, &auditor).query(&[("view", "all")])).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        let before = head(&s).await;
+        let (status, v) = send(s.get(&path, &auditor).query(&[("view", "all"), ("reason", "complaint 2026-17")])).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        assert_eq!(head(&s).await, before + 1, "{}: the auditor's listing is one audit entry", s.backend);
+        let entry = s.store.audit_entries(before + 1, 1).await.unwrap().remove(0);
+        assert_eq!(
+            (entry.record.action.as_str(), entry.record.purpose.as_deref()),
+            ("review_audience", Some("compliance_review"))
+        );
+        assert!(entry.record.record_refs.contains(&"reason:complaint 2026-17".to_owned()), "{:?}", entry.record);
+        assert_eq!(v["view"], "all");
+        let members = v["members"].as_array().unwrap();
+        assert_eq!(members.len(), 6);
+        let out = members.iter().find(|m| label_of(&accounts, &m["account_id"]) == "opted_out").unwrap();
+        assert_eq!((out["state"].as_str(), out["included"].as_bool()), (Some("opted_out"), Some(false)));
+
+        // An administrator runs the system and sees no audience at all.
+        let before = head(&s).await;
+        let (status, _) = send(s.get(&path, &s.admin)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(head(&s).await, before + 1, "the refusal is recorded");
     }
 }

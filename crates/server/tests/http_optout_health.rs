@@ -9,13 +9,12 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::{TestServer, servers_with};
+use cpniguard_server::Config;
 use cpniguard_server::consent_jobs::{check_once, observe, observe_mail_ingest};
-use cpniguard_server::{AppState, Config, SystemClock};
 use cpniguard_store::StoreError;
 use cpniguard_store::consent::{ConsentChange, OptOutMechanism, QuarantinedMail};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::sync::Arc;
 use uuid::Uuid;
 
 fn config() -> Config {
@@ -59,7 +58,7 @@ async fn incident_of(s: &TestServer, mechanism: &str) -> Value {
 #[tokio::test]
 async fn failing_optout_paths_open_incidents_with_the_fcc_letter_due_in_five_business_days() {
     for s in servers_with(config).await {
-        let state = AppState::with_throwaway_key(s.store.clone(), config(), Arc::new(SystemClock));
+        let state = s.state.clone();
         // Tuesday before Thanksgiving (Thursday 2026-11-26), 10:00 in New York.
         let now: DateTime<Utc> = "2026-11-24T15:00:00Z".parse().unwrap();
         let tick = check_once(&state, now).await.unwrap();

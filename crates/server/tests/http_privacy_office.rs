@@ -13,12 +13,10 @@ use cpniguard_core::email::EmailAddress;
 use cpniguard_core::ids::StaffId;
 use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind};
 use cpniguard_core::staff::{NewStaff, Role, Username};
-use cpniguard_server::{AppState, Config, SystemClock};
 use cpniguard_store::NoticeQuery;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// The year certified: the last one that is over.
 fn year() -> i32 {
@@ -221,7 +219,7 @@ async fn a_certification_is_drafted_signed_and_filed_with_reminders_until_then()
     for s in servers().await {
         let y = year();
         seed(&s).await;
-        let state = AppState::with_throwaway_key(s.store.clone(), Config::default(), Arc::new(SystemClock));
+        let state = s.state.clone();
 
         // Not drafted and past due (March 1 of this year) or within the lead time.
         let tick = cpniguard_server::privacy_jobs::run_once(&state, Utc::now()).await.unwrap();

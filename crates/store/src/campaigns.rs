@@ -209,6 +209,34 @@ pub struct CampaignReviewCounts {
     pub completed: u64,
 }
 
+/// The campaign reads that reveal CPNI: which accounts a usage-based criterion picks,
+/// and who is in an audience and why. Apart from [`CampaignStore`] for the same reason
+/// as [`CpniRecords`](crate::CpniRecords): the server's disclosure gate holds them and
+/// lends them out only through a permit for the campaign it decided on.
+#[async_trait]
+pub trait AudienceRecords: Send + Sync {
+    /// Accounts matching the criteria (closed accounts never), by id.
+    async fn audience_candidates(&self, criteria: &ResolvedCriteria) -> StoreResult<Vec<AccountId>>;
+
+    /// Every account matching the criteria, by id, with its approval for `scope` at
+    /// `at`: the criteria and the consent history in one query (the candidates left
+    /// joined to their events), folded as they stream in. The audience's cost is then
+    /// one pass over the candidates' events on top of the criteria themselves.
+    async fn audience_approvals(
+        &self,
+        criteria: &ResolvedCriteria,
+        scope: &ScopeDef,
+        policy: &ConsentPolicy,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<AccountApproval>>;
+
+    /// A snapshot's members by account id (only the included ones when `included_only`).
+    async fn audience_members(&self, audience: Uuid, included_only: bool) -> StoreResult<Vec<AudienceMember>>;
+
+    /// The current contact points of a snapshot's included accounts, by account id.
+    async fn audience_contacts(&self, audience: Uuid) -> StoreResult<Vec<AudienceContact>>;
+}
+
 #[async_trait]
 pub trait CampaignStore: Send + Sync {
     /// `Conflict("campaign")` when the id is taken.
@@ -236,23 +264,8 @@ pub trait CampaignStore: Send + Sync {
     /// The review trail, oldest first.
     async fn campaign_events(&self, id: Uuid) -> StoreResult<Vec<CampaignEvent>>;
 
-    /// Accounts matching the criteria (closed accounts never), by id.
-    async fn audience_candidates(&self, criteria: &ResolvedCriteria) -> StoreResult<Vec<AccountId>>;
-
     /// How many accounts match, by the same query (the baseline of the audience figure).
     async fn count_audience_candidates(&self, criteria: &ResolvedCriteria) -> StoreResult<u64>;
-
-    /// Every account matching the criteria, by id, with its approval for `scope` at
-    /// `at`: the criteria and the consent history in one query (the candidates left
-    /// joined to their events), folded as they stream in. The audience's cost is then
-    /// one pass over the candidates' events on top of the criteria themselves.
-    async fn audience_approvals(
-        &self,
-        criteria: &ResolvedCriteria,
-        scope: &ScopeDef,
-        policy: &ConsentPolicy,
-        at: DateTime<Utc>,
-    ) -> StoreResult<Vec<AccountApproval>>;
 
     /// Store a snapshot with its members and log `event`, in one transaction.
     /// `NotFound("campaign")`; `Conflict("campaign version")` when the campaign is no
@@ -266,12 +279,6 @@ pub trait CampaignStore: Send + Sync {
 
     /// A campaign's snapshots, oldest first.
     async fn audience_snapshots(&self, campaign: Uuid) -> StoreResult<Vec<AudienceSnapshot>>;
-
-    /// A snapshot's members by account id (only the included ones when `included_only`).
-    async fn audience_members(&self, audience: Uuid, included_only: bool) -> StoreResult<Vec<AudienceMember>>;
-
-    /// The current contact points of a snapshot's included accounts, by account id.
-    async fn audience_contacts(&self, audience: Uuid) -> StoreResult<Vec<AudienceContact>>;
 
     /// Log an event on a campaign without changing it (an export).
     async fn log_campaign_event(&self, event: &CampaignEvent) -> StoreResult<()>;
@@ -302,7 +309,7 @@ pub struct ComputedAudience {
 /// the criteria, each with its approval for the sponsor's consent scope (the bulk
 /// form); only accounts whose approval is usable are included, the others are kept
 /// with their state and counted by it. One function for the API and the benchmark.
-pub async fn compute_audience<S: CampaignStore + ?Sized>(
+pub async fn compute_audience<S: AudienceRecords + ?Sized>(
     store: &S,
     criteria: &ResolvedCriteria,
     sponsor: Sponsor,

@@ -72,7 +72,7 @@ pub use training::{
 };
 
 /// Expands to one `#[tokio::test]` per conformance function. `$fresh` is an async
-/// fn returning `Option<(guard, Arc<dyn Store>)>`; `None` skips the test (a backend
+/// fn returning `Option<(guard, Arc<dyn StoreWithRecords>)>`; `None` skips the test (a backend
 /// that is not available), and the guard lives until the test ends.
 ///
 /// The lists below are the suite: a new conformance function is added here once and

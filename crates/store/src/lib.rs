@@ -21,6 +21,7 @@ mod error;
 mod open;
 pub mod postgres;
 pub mod publication;
+mod records;
 mod shared;
 pub mod special_purposes;
 pub mod sqlite;
@@ -40,6 +41,7 @@ pub use consent::ConsentStore;
 pub use error::StoreError;
 pub use open::{Backend, StoreOptions, open};
 pub use publication::PublicationStore;
+pub use records::{CpniRecords, StoreWithRecords};
 pub use special_purposes::SpecialPurposeStore;
 pub use training::TrainingStore;
 pub use types::*;
@@ -49,7 +51,7 @@ use chrono::{DateTime, Utc};
 use cpniguard_core::account::{Account, AccountNumber, AccountProfile, NewAccount};
 use cpniguard_core::contact::{ContactChange, ContactChangePlan, ContactPoint};
 use cpniguard_core::cpni::{CallDetailRecord, Invoice, Service};
-use cpniguard_core::ids::{AccountId, InvoiceId, StaffId};
+use cpniguard_core::ids::{AccountId, StaffId};
 use cpniguard_core::notice::{NewNotice, Notice, NoticeId, NoticeStatus, PrivacyTask, SideEffects};
 use cpniguard_core::staff::{NewStaff, Staff, Username};
 
@@ -138,27 +140,17 @@ pub trait Store:
     /// (case-insensitive). Ordered by account number; `after` continues a page.
     async fn search_accounts(&self, query: &AccountQuery) -> StoreResult<AccountPage>;
 
-    // --- CPNI -----------------------------------------------------------------------
+    // --- CPNI (writes only: the reads are `CpniRecords`, which only the gate holds) ---
 
     async fn add_service(&self, service: &Service) -> StoreResult<()>;
-
-    async fn list_services(&self, account: AccountId) -> StoreResult<Vec<Service>>;
 
     /// Bulk insert of call detail records (multi-row inserts on SQLite, `COPY` on
     /// PostgreSQL). A record whose `(source_system, source_record_id)` is already
     /// stored is skipped and counted as a duplicate, so a re-sent billing feed is safe.
     async fn insert_calls(&self, calls: &[CallDetailRecord]) -> StoreResult<BulkInsertOutcome>;
 
-    /// Calls of one account that started within `query.range`, oldest first.
-    async fn list_calls(&self, query: &CallQuery) -> StoreResult<CallPage>;
-
     /// Insert invoices with their lines (one transaction for the whole slice).
     async fn insert_invoices(&self, invoices: &[Invoice]) -> StoreResult<()>;
-
-    /// Invoices of one account, newest period first.
-    async fn list_invoices(&self, account: AccountId) -> StoreResult<Vec<Invoice>>;
-
-    async fn get_invoice(&self, account: AccountId, id: InvoiceId) -> StoreResult<Option<Invoice>>;
 
     // --- staff ----------------------------------------------------------------------
 

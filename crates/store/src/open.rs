@@ -1,4 +1,4 @@
-use crate::{Store, StoreError, postgres::PgStore, sqlite::SqliteStore};
+use crate::{StoreError, StoreWithRecords, postgres::PgStore, sqlite::SqliteStore};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,8 +22,10 @@ impl Default for StoreOptions {
 }
 
 /// Open the store a URL names: `sqlite://path/to/file.db` (created if missing) or
-/// `postgres://…`. Migrations are not run here; call [`Store::migrate`].
-pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
+/// `postgres://…`. Migrations are not run here; call [`Store::migrate`](crate::Store::migrate).
+/// The result holds the CPNI reads too: give the `Arc<dyn Store>` it coerces to to
+/// everything but the disclosure gate.
+pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn StoreWithRecords>, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::connect(url, options).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {

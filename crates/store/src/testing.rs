@@ -8,7 +8,7 @@
 
 use crate::postgres::PgStore;
 use crate::sqlite::SqliteStore;
-use crate::{Store, StoreOptions};
+use crate::{Store, StoreOptions, StoreWithRecords};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use std::io::Write;
 use std::sync::{Arc, Once};
@@ -26,7 +26,7 @@ fn test_options() -> StoreOptions {
 
 /// A migrated SQLite store in a new temporary directory, deleted when the
 /// `TempDir` is dropped (keep it alive as long as the store).
-pub async fn fresh_sqlite() -> (TempDir, Arc<dyn Store>) {
+pub async fn fresh_sqlite() -> (TempDir, Arc<dyn StoreWithRecords>) {
     let dir = tempfile::tempdir().expect("create a temporary directory");
     let url = format!("sqlite://{}", dir.path().join("cpniguard.db").display());
     let store = SqliteStore::connect(&url, &test_options()).await.expect("open the SQLite test database");
@@ -108,7 +108,7 @@ pub async fn create_fresh_postgres_database() -> Option<(String, PgTestDb)> {
 
 /// A migrated store on a new PostgreSQL database, or `None` when PostgreSQL tests
 /// are skipped. Keep the `PgTestDb` alive as long as the store.
-pub async fn fresh_postgres() -> Option<(PgTestDb, Arc<dyn Store>)> {
+pub async fn fresh_postgres() -> Option<(PgTestDb, Arc<dyn StoreWithRecords>)> {
     let (url, db) = create_fresh_postgres_database().await?;
     let store = PgStore::connect(&url, &test_options()).await.expect("connect to the PostgreSQL test database");
     store.migrate().await.expect("migrate the PostgreSQL test database");

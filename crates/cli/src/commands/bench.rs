@@ -5,7 +5,7 @@ use crate::context::{open_store, scheme};
 use anyhow::bail;
 use clap::{Args, Subcommand};
 use cpniguard_server::Config;
-use cpniguard_store::Store;
+use cpniguard_store::StoreWithRecords;
 use std::sync::Arc;
 
 #[derive(Subcommand)]
@@ -66,7 +66,7 @@ pub struct BenchTarget {
 /// empty, so figures are comparable and nobody benchmarks into production data.
 pub(super) async fn open_target(
     target: &BenchTarget,
-) -> anyhow::Result<(Option<tempfile::TempDir>, Arc<dyn Store>, String)> {
+) -> anyhow::Result<(Option<tempfile::TempDir>, Arc<dyn StoreWithRecords>, String)> {
     let (dir, url) = match &target.database_url {
         Some(url) => (None, url.clone()),
         None => {

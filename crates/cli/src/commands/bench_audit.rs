@@ -51,7 +51,7 @@ pub async fn run(args: AuditBenchArgs) -> anyhow::Result<serde_json::Value> {
     let n = per_caller * concurrency;
 
     let (writer, task) = AuditWriter::spawn(
-        Arc::clone(&store),
+        store.clone(),
         SigningKey::from_bytes(&rand::random::<[u8; 32]>()),
         AuditWriterConfig { max_batch: 1000, checkpoint_every: 1000, checkpoint_interval: Duration::from_secs(60) },
         Arc::new(SystemClock),

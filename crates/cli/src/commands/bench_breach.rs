@@ -30,7 +30,7 @@ use cpniguard_core::phone::PhoneNumber;
 use cpniguard_core::staff::{NewStaff, Role, Username};
 use cpniguard_server::auth::tokens;
 use cpniguard_server::{AppState, Config, SystemClock};
-use cpniguard_store::{AccountLoad, Store};
+use cpniguard_store::{AccountLoad, StoreWithRecords};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -77,7 +77,7 @@ fn new_account(i: u32) -> anyhow::Result<NewAccount> {
 
 /// Accounts opened 40 days ago (so their contact points are of record), loaded in
 /// bulk by `tasks` concurrent tasks.
-async fn create_accounts(store: &Arc<dyn Store>, n: u32, tasks: u32) -> anyhow::Result<Vec<AccountId>> {
+async fn create_accounts(store: &Arc<dyn StoreWithRecords>, n: u32, tasks: u32) -> anyhow::Result<Vec<AccountId>> {
     const BATCH: u32 = 1_000;
     let opened = Utc::now() - Duration::days(40);
     let tasks = tasks.max(1);

@@ -6,7 +6,7 @@ use cpniguard_server::audit_writer::keys;
 use cpniguard_server::gate::Gate;
 use cpniguard_server::serve::{init_logging, serve, shutdown_signal};
 use cpniguard_server::{AppState, Clock, Config, SystemClock};
-use cpniguard_store::Store;
+use cpniguard_store::{Store, StoreWithRecords};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -62,7 +62,7 @@ fn spawn_worker(
 /// alongside) until SIGINT/SIGTERM.
 pub async fn serve_until_signal(
     config: Config,
-    store: Arc<dyn Store>,
+    store: Arc<dyn StoreWithRecords>,
     on_listening: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let listen = config.server.listen;

@@ -11,7 +11,9 @@ use axum::Router;
 use axum::routing::{get, post};
 use utoipa::OpenApi;
 
-pub use audience::{AudienceView, ExportFormat, ExportRequest, ExportRow};
+pub use audience::{
+    AudienceMemberView, AudienceSnapshotView, AudienceView, ExportFormat, ExportRequest, ExportRow, MembersView,
+};
 pub use reports::{CampaignReportRow, DisclosureRow};
 pub use workflow::{CampaignRequest, CampaignView, EditRequest, ReviewRequest, TransitionRequest};
 
@@ -41,6 +43,9 @@ pub use workflow::{CampaignRequest, CampaignView, EditRequest, ReviewRequest, Tr
         ReviewRequest,
         TransitionRequest,
         AudienceView,
+        AudienceSnapshotView,
+        AudienceMemberView,
+        MembersView,
         ExportFormat,
         ExportRequest,
         ExportRow,

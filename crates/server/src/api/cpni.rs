@@ -9,7 +9,7 @@
 use crate::auth::CurrentStaff;
 use crate::auth::customer::CurrentCustomer;
 use crate::extract::{ApiPath, ApiQuery};
-use crate::gate::{GateRequest, RequestId};
+use crate::gate::{GateRequest, RequestId, Target};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
@@ -17,9 +17,9 @@ use axum::extract::State;
 use chrono::{DateTime, Duration, Utc};
 use cpniguard_core::ValidationError;
 use cpniguard_core::cpni::{CallDetailRecord, Invoice, Service, TimeRange};
-use cpniguard_core::ids::{AccountId, CallId, InvoiceId};
+use cpniguard_core::ids::{AccountId, CallId, FraudCaseId, InteractionId, InvoiceId, LegalProcessId};
 use cpniguard_policy::{Action, Channel, Purpose};
-use cpniguard_store::{CallCursor, CallQuery, MAX_PAGE};
+use cpniguard_store::{CallCursor, MAX_PAGE};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -47,12 +47,11 @@ pub struct Grounds {
 
 impl Grounds {
     fn request(&self, staff: &CurrentStaff, action: Action, account: AccountId, request_id: RequestId) -> GateRequest {
-        GateRequest::staff(&staff.0, action, self.purpose)
-            .account(account)
+        GateRequest::staff(&staff.0, action, self.purpose, Target::Account(account))
             .channel(self.channel.unwrap_or(Channel::None))
-            .interaction(self.interaction)
-            .legal_process(self.legal_process)
-            .fraud_case(self.fraud_case)
+            .interaction(self.interaction.map(InteractionId))
+            .legal_process(self.legal_process.map(LegalProcessId))
+            .fraud_case(self.fraud_case.map(FraudCaseId))
             .request_id(request_id.0)
     }
 }
@@ -60,8 +59,13 @@ impl Grounds {
 /// A customer's own reads on the portal: service and support, online, on the evidence
 /// of their session's login.
 fn own_request(customer: &CurrentCustomer, action: Action, request_id: RequestId) -> GateRequest {
-    GateRequest::customer(customer.account_id, customer.interaction_id, action, Purpose::ServiceAndSupport)
-        .request_id(request_id.0)
+    GateRequest::customer(
+        customer.account_id,
+        InteractionId(customer.interaction_id),
+        action,
+        Purpose::ServiceAndSupport,
+    )
+    .request_id(request_id.0)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -87,8 +91,8 @@ pub async fn services(
     ApiQuery(grounds): ApiQuery<Grounds>,
 ) -> ApiResult<Json<ServiceList>> {
     let request = grounds.request(&staff, Action::ReadServices, id, request_id).record_ref("services");
-    state.gate.authorize(&state, request).await?;
-    Ok(Json(ServiceList { services: state.store.list_services(id).await? }))
+    let permit = state.gate.authorize(&state, request).await?;
+    Ok(Json(ServiceList { services: permit.services().await? }))
 }
 
 /// The call-detail query: the range and page, and the same grounds as [`Grounds`]
@@ -174,9 +178,11 @@ impl CallPage {
         format!("calls:{}/{}", self.range.from.to_rfc3339(), self.range.to.to_rfc3339())
     }
 
-    async fn read(self, state: &AppState, account: AccountId) -> ApiResult<Json<CallList>> {
-        let query = CallQuery { account, range: self.range, after: self.after, limit: self.limit };
-        let page = state.store.list_calls(&query).await?;
+    /// Ask the gate for this page's period, then read it through the permit.
+    async fn read(self, state: &AppState, request: GateRequest) -> ApiResult<Json<CallList>> {
+        let request = request.period(self.range).record_ref(self.record_ref());
+        let permit = state.gate.authorize(state, request).await?;
+        let page = permit.calls(self.after, self.limit).await?;
         Ok(Json(CallList { calls: page.calls, next_after: page.next_after.as_ref().map(encode_cursor) }))
     }
 }
@@ -223,13 +229,8 @@ pub async fn calls(
     ApiQuery(params): ApiQuery<CallParams>,
 ) -> ApiResult<Json<CallList>> {
     let page = CallPage::parse(&state, params.from, params.to, params.after.as_deref(), params.limit)?;
-    let request = params
-        .grounds()
-        .request(&staff, Action::ReadCallDetail, id, request_id)
-        .period(page.range.from, page.range.to)
-        .record_ref(page.record_ref());
-    state.gate.authorize(&state, request).await?;
-    page.read(&state, id).await
+    let request = params.grounds().request(&staff, Action::ReadCallDetail, id, request_id);
+    page.read(&state, request).await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -255,8 +256,8 @@ pub async fn invoices(
     ApiQuery(grounds): ApiQuery<Grounds>,
 ) -> ApiResult<Json<InvoiceList>> {
     let request = grounds.request(&staff, Action::ReadInvoices, id, request_id).record_ref("invoices");
-    state.gate.authorize(&state, request).await?;
-    Ok(Json(InvoiceList { invoices: state.store.list_invoices(id).await? }))
+    let permit = state.gate.authorize(&state, request).await?;
+    Ok(Json(InvoiceList { invoices: permit.invoices().await? }))
 }
 
 #[utoipa::path(
@@ -278,9 +279,8 @@ pub async fn invoice(
 ) -> ApiResult<Json<Invoice>> {
     let request =
         grounds.request(&staff, Action::ReadInvoices, id, request_id).record_ref(format!("invoice:{invoice_id}"));
-    state.gate.authorize(&state, request).await?;
-    let invoice = state.store.get_invoice(id, invoice_id).await?.ok_or_else(|| Problem::not_found("invoice"))?;
-    Ok(Json(invoice))
+    let permit = state.gate.authorize(&state, request).await?;
+    Ok(Json(permit.invoice(invoice_id).await?))
 }
 
 #[utoipa::path(
@@ -300,9 +300,7 @@ pub async fn own_calls(
     ApiQuery(params): ApiQuery<OwnCallParams>,
 ) -> ApiResult<Json<CallList>> {
     let page = CallPage::parse(&state, params.from, params.to, params.after.as_deref(), params.limit)?;
-    let request = own_request(&customer, Action::ReadCallDetail, request_id).record_ref(page.record_ref());
-    state.gate.authorize(&state, request).await?;
-    page.read(&state, customer.account_id).await
+    page.read(&state, own_request(&customer, Action::ReadCallDetail, request_id)).await
 }
 
 #[utoipa::path(
@@ -316,8 +314,8 @@ pub async fn own_services(
     request_id: RequestId,
 ) -> ApiResult<Json<ServiceList>> {
     let request = own_request(&customer, Action::ReadServices, request_id).record_ref("services");
-    state.gate.authorize(&state, request).await?;
-    Ok(Json(ServiceList { services: state.store.list_services(customer.account_id).await? }))
+    let permit = state.gate.authorize(&state, request).await?;
+    Ok(Json(ServiceList { services: permit.services().await? }))
 }
 
 #[utoipa::path(
@@ -331,8 +329,8 @@ pub async fn own_invoices(
     request_id: RequestId,
 ) -> ApiResult<Json<InvoiceList>> {
     let request = own_request(&customer, Action::ReadInvoices, request_id).record_ref("invoices");
-    state.gate.authorize(&state, request).await?;
-    Ok(Json(InvoiceList { invoices: state.store.list_invoices(customer.account_id).await? }))
+    let permit = state.gate.authorize(&state, request).await?;
+    Ok(Json(InvoiceList { invoices: permit.invoices().await? }))
 }
 
 #[cfg(test)]

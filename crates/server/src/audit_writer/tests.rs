@@ -131,6 +131,7 @@ async fn postgres_two_writers_on_one_database_keep_one_chain() {
 #[tokio::test]
 async fn a_stopped_writer_answers_with_an_error_not_a_hang() {
     let (_dir, store) = fresh_sqlite().await;
+    let store: Arc<dyn Store> = store;
     let (writer, task) = spawn(&store, config(10, 60_000));
     writer.append(audit_record(1)).await.unwrap();
     task.abort();

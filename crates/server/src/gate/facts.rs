@@ -20,7 +20,7 @@ pub(super) struct Gathered {
 pub(super) async fn gather(state: &AppState, request: &GateRequest, now: DateTime<Utc>) -> Result<Gathered, Problem> {
     let account = match request.target {
         Target::Account(id) => Some(state.store.get_account(id).await?.ok_or_else(|| Problem::not_found("account"))?),
-        Target::Audience => None,
+        Target::Audience(_) => None,
     };
     let principal = principal(state, &request.caller, now);
     // The consent history and the interaction are read side by side: a CSR on a live
@@ -37,21 +37,21 @@ pub(super) async fn gather(state: &AppState, request: &GateRequest, now: DateTim
         .with_channel(channel)
         .with_evidence(evidence);
     if let Some(id) = request.legal_process {
-        let process = state.store.legal_process(id).await?.ok_or_else(|| Problem::not_found("legal process"))?;
-        let (from, to) = request.period.unzip();
+        let process = state.store.legal_process(id.0).await?.ok_or_else(|| Problem::not_found("legal process"))?;
+        let (from, to) = request.period.map(|r| (r.from, r.to)).unzip();
         let in_scope = account.as_ref().is_some_and(|a| process.covers(a.id, from, to));
         policy_request =
             policy_request.with_legal_process(format!("{}:{}", process.issuing_authority, process.reference), in_scope);
     }
     if let Some(id) = request.fraud_case {
-        let case = state.store.fraud_case(id).await?.ok_or_else(|| Problem::not_found("fraud case"))?;
+        let case = state.store.fraud_case(id.0).await?.ok_or_else(|| Problem::not_found("fraud case"))?;
         // Only an open case of this account is a case for the policies.
         if account.as_ref().is_some_and(|a| case.covers(a.id)) {
             policy_request = policy_request.with_fraud_case(case.reference.clone());
         }
     }
-    if let Some((id, approved)) = &request.campaign {
-        policy_request = policy_request.with_campaign(id.clone(), *approved);
+    if let Target::Audience(campaign) = request.target {
+        policy_request = policy_request.with_campaign(campaign.to_string(), request.campaign_approved);
     }
     Ok(Gathered { policy_request })
 }
@@ -135,7 +135,7 @@ async fn interaction_evidence(
     let Some(id) = request.interaction else {
         return Ok((request.channel, Evidence::default()));
     };
-    let (interaction, evidence) = tokio::try_join!(state.store.get_interaction(id), state.store.list_evidence(id))?;
+    let (interaction, evidence) = tokio::try_join!(state.store.get_interaction(id.0), state.store.list_evidence(id.0))?;
     let interaction = interaction.ok_or_else(|| Problem::not_found("interaction"))?;
     let channel = Channel::from(interaction.channel);
     // Evidence counts only for whoever collected it: the CSR who opened the

@@ -1,6 +1,8 @@
 #![allow(dead_code)] // Each test binary uses a different part of this harness.
 //! A real server on port 0 with a fresh database, driven over HTTP as a client would.
 
+
+
 use chrono::{Days, Duration, Utc};
 use cpniguard_core::account::{
     AccountKind, AccountProfile, AccountStatus, BusinessExemption, DirectoryListing, Language, NewAccount, PicFreeze,
@@ -14,7 +16,7 @@ use cpniguard_core::staff::{NewStaff, Role, Username};
 use cpniguard_server::auth::tokens;
 use cpniguard_server::serve::serve;
 use cpniguard_server::{AppState, Config, SystemClock};
-use cpniguard_store::Store;
+use cpniguard_store::{Store, StoreWithRecords};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -26,6 +28,8 @@ pub struct TestServer {
     pub admin: String,
     pub csr: String,
     pub marketing: String,
+    /// The state the server runs on, for tests that look at its router.
+    pub state: AppState,
     _shutdown: tokio::sync::oneshot::Sender<()>,
     _db: Box<dyn std::any::Any + Send>,
 }
@@ -59,7 +63,7 @@ async fn staff_token(store: &dyn Store, username: &str, role: Role) -> String {
 
 async fn start(
     backend: &'static str,
-    store: Arc<dyn Store>,
+    store: Arc<dyn StoreWithRecords>,
     db: Box<dyn std::any::Any + Send>,
     config: Config,
 ) -> TestServer {
@@ -70,8 +74,9 @@ async fn start(
     let addr = listener.local_addr().unwrap();
     let state = AppState::with_throwaway_key(store.clone(), config, Arc::new(SystemClock));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let served = state.clone();
     tokio::spawn(async move {
-        serve(state, listener, async {
+        serve(served, listener, async {
             let _ = rx.await;
         })
         .await
@@ -85,6 +90,7 @@ async fn start(
         admin,
         csr,
         marketing,
+        state,
         _shutdown: tx,
         _db: db,
     }
@@ -119,6 +125,11 @@ pub fn new_account_body(number: &str, phone: &str) -> serde_json::Value {
 }
 
 impl TestServer {
+    /// A new trained staff member with `role`; their API token.
+    pub async fn staff_token(&self, username: &str, role: Role) -> String {
+        staff_token(self.store.as_ref(), username, role).await
+    }
+
     /// An interaction `token`'s holder opens with the customer of `account` on
     /// `channel`; its id.
     pub async fn open_interaction(&self, token: &str, account: &str, channel: &str) -> String {

@@ -1,5 +1,5 @@
 use super::fixtures::{at, create, email, new_account, number, phone, postal, service};
-use crate::{AccountLoad, AccountQuery, Store, StoreError};
+use crate::{AccountLoad, AccountQuery, Store, StoreError, StoreWithRecords};
 use chrono::Duration;
 use cpniguard_core::account::{
     AccountKind, AccountStatus, BusinessExemption, DirectoryListing, Language, PicFreeze, TimeZoneName,
@@ -115,7 +115,7 @@ pub async fn accounts_update_profile(store: &dyn Store) {
 /// with its services; the bulk read returns the existing ones among the ids asked
 /// for, by id, across pages. A batch with an invalid account or a taken number is
 /// refused whole.
-pub async fn accounts_bulk_load_and_read(store: &dyn Store) {
+pub async fn accounts_bulk_load_and_read(store: &dyn StoreWithRecords) {
     let loads: Vec<AccountLoad> = (0..1_200)
         .map(|i| {
             let id = AccountId::new();

@@ -1,5 +1,5 @@
 use super::fixtures::{create, date, invoice, service};
-use crate::{Store, StoreError};
+use crate::{StoreError, StoreWithRecords};
 use cpniguard_core::cpni::Service;
 use cpniguard_core::ids::{AccountId, InvoiceId};
 use cpniguard_core::money::Cents;
@@ -7,7 +7,7 @@ use serde_json::json;
 
 /// Services come back as added, configuration JSON included, in `(since, id)` order;
 /// an invalid service, a duplicate id or an unknown account is refused.
-pub async fn services_round_trip(store: &dyn Store) {
+pub async fn services_round_trip(store: &dyn StoreWithRecords) {
     let account = create(store, "ACC-7001", "Service Holder", &["+18015557001"]).await.id;
     let other = create(store, "ACC-7002", "No Services", &["+18015557002"]).await.id;
 
@@ -44,7 +44,7 @@ pub async fn services_round_trip(store: &dyn Store) {
 /// Invoices come back newest period first with their lines in order; one is found
 /// by account and id only; a batch with an invoice that does not add up, or a
 /// duplicate id, is refused as a whole.
-pub async fn invoices_with_lines(store: &dyn Store) {
+pub async fn invoices_with_lines(store: &dyn StoreWithRecords) {
     let account = create(store, "ACC-8001", "Invoice Holder", &["+18015558001"]).await.id;
     let other = create(store, "ACC-8002", "Other Holder", &["+18015558002"]).await.id;
 

@@ -1,5 +1,5 @@
 use super::fixtures::{at, call, create, without_ids};
-use crate::{BulkInsertOutcome, CallCursor, CallQuery, MAX_PAGE, Store, StoreError};
+use crate::{BulkInsertOutcome, CallCursor, CallQuery, MAX_PAGE, Store, StoreError, StoreWithRecords};
 use chrono::{DateTime, Utc};
 use cpniguard_core::cpni::{CallDetailRecord, TimeRange};
 use cpniguard_core::ids::{AccountId, CallId};
@@ -11,7 +11,12 @@ fn range(from: DateTime<Utc>, to: DateTime<Utc>) -> TimeRange {
 
 /// Every call of `account` in `range`, following `next_after` with pages of
 /// `limit`; checks each page's size and the order and ids on the way.
-async fn all_calls(store: &dyn Store, account: AccountId, range: TimeRange, limit: u32) -> Vec<CallDetailRecord> {
+async fn all_calls(
+    store: &dyn StoreWithRecords,
+    account: AccountId,
+    range: TimeRange,
+    limit: u32,
+) -> Vec<CallDetailRecord> {
     let mut calls: Vec<CallDetailRecord> = Vec::new();
     let mut query = CallQuery { account, range, after: None, limit };
     loop {
@@ -49,7 +54,7 @@ fn everything() -> TimeRange {
 /// The bulk insert stores every new record, counts records already stored or
 /// repeated within the batch as duplicates (keeping the first), and keeps every
 /// field as sent.
-pub async fn calls_bulk_insert_counts_duplicates(store: &dyn Store) {
+pub async fn calls_bulk_insert_counts_duplicates(store: &dyn StoreWithRecords) {
     let mut accounts = Vec::new();
     for n in 0..3 {
         accounts.push(create(store, &format!("ACC-900{n}"), "Caller", &[&format!("+1801555900{n}")]).await.id);
@@ -89,7 +94,7 @@ pub async fn calls_bulk_insert_counts_duplicates(store: &dyn Store) {
 /// A range includes calls starting at `from` and excludes those at `to`; pages
 /// continue after the cursor, also between calls starting at the same instant; only
 /// the account's own calls are listed.
-pub async fn calls_range_queries_and_paging(store: &dyn Store) {
+pub async fn calls_range_queries_and_paging(store: &dyn StoreWithRecords) {
     let a = create(store, "ACC-9101", "Caller A", &["+18015559101"]).await.id;
     let b = create(store, "ACC-9102", "Caller B", &["+18015559102"]).await.id;
     let mut calls = Vec::new();
@@ -141,7 +146,7 @@ pub async fn calls_range_queries_and_paging(store: &dyn Store) {
 
 /// The row-by-row baseline stores the same records the bulk insert does, and skips
 /// what is already stored.
-pub async fn calls_row_by_row_baseline(store: &dyn Store) {
+pub async fn calls_row_by_row_baseline(store: &dyn StoreWithRecords) {
     let account = create(store, "ACC-9201", "Baseline", &["+18015559201"]).await.id;
     let bulk = feed(&[account], 600, "bulk");
     let row_by_row = feed(&[account], 600, "row-by-row");

@@ -6,7 +6,7 @@ use crate::campaigns::{
     MinutesOver, Period, Sponsor, compute_audience,
 };
 use crate::consent::ConsentChange;
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, StoreWithRecords};
 use chrono::{DateTime, Utc};
 use cpniguard_core::account::{AccountKind, Language};
 use cpniguard_core::consent::{
@@ -144,7 +144,7 @@ fn consent(account: AccountId, scope: &str, kind: ConsentEventKind, t: DateTime<
     }
 }
 
-pub async fn campaigns_audience_criteria_compile_to_sql(store: &dyn Store) {
+pub async fn campaigns_audience_criteria_compile_to_sql(store: &dyn StoreWithRecords) {
     let es_heavy = holder(store, 1, AccountKind::Residential, Language::Es).await;
     let es_light = holder(store, 2, AccountKind::Residential, Language::Es).await;
     let en_heavy = holder(store, 3, AccountKind::Residential, Language::En).await;
@@ -268,7 +268,7 @@ async fn consent_mix(store: &dyn Store) -> Vec<(AccountId, &'static str)> {
     out
 }
 
-pub async fn campaigns_audience_excludes_by_consent_and_snapshots(store: &dyn Store) {
+pub async fn campaigns_audience_excludes_by_consent_and_snapshots(store: &dyn StoreWithRecords) {
     let mix = consent_mix(store).await;
     let label = |id: AccountId| mix.iter().find(|(a, _)| *a == id).map(|(_, l)| *l).unwrap();
     let policy = ConsentPolicy::default();
@@ -340,7 +340,7 @@ pub async fn campaigns_audience_excludes_by_consent_and_snapshots(store: &dyn St
     assert_eq!(store.audience_snapshots(c.id).await.unwrap().len(), 1);
 }
 
-pub async fn campaigns_retention_refuses_early_delete(store: &dyn Store) {
+pub async fn campaigns_retention_refuses_early_delete(store: &dyn StoreWithRecords) {
     let mut c = campaign(Sponsor::ThirdParty);
     store.create_campaign(&c, &trail(&c, "created", at(0))).await.unwrap();
     let a = holder(store, 21, AccountKind::Residential, Language::Es).await;

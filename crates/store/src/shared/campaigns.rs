@@ -219,8 +219,8 @@ pub(crate) fn day_start(day: chrono::NaiveDate) -> DbTime {
 macro_rules! campaigns_backend {
     ($store:ty, $pool:ty, $db:ty, $conn:ty, $begin:path) => {
         use crate::campaigns::{
-            AudienceContact, AudienceMember, AudienceSnapshot, Campaign, CampaignEvent, CampaignReviewCounts,
-            CampaignState, CampaignStore, ResolvedCriteria,
+            AudienceContact, AudienceMember, AudienceRecords, AudienceSnapshot, Campaign, CampaignEvent,
+            CampaignReviewCounts, CampaignState, CampaignStore, ResolvedCriteria,
         };
         use crate::error::{reading, unique_is, writing};
         use crate::shared::DbTime;
@@ -305,6 +305,72 @@ macro_rules! campaigns_backend {
         }
 
         #[async_trait]
+        impl AudienceRecords for $store {
+            async fn audience_candidates(&self, criteria: &ResolvedCriteria) -> StoreResult<Vec<AccountId>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT a.id");
+                push_criteria(&mut q, criteria);
+                q.push(" ORDER BY a.id");
+                let ids: Vec<Uuid> =
+                    q.build_query_scalar().fetch_all(&self.pool).await.map_err(reading("accounts"))?;
+                Ok(ids.into_iter().map(AccountId).collect())
+            }
+
+            async fn audience_approvals(
+                &self,
+                criteria: &ResolvedCriteria,
+                scope: &ScopeDef,
+                policy: &ConsentPolicy,
+                at: DateTime<Utc>,
+            ) -> StoreResult<Vec<AccountApproval>> {
+                // Materialised so the criteria (a per-account sum over call detail) run
+                // once per account, not once per joined event.
+                let mut q = sqlx::QueryBuilder::<$db>::new("WITH candidates AS MATERIALIZED (SELECT a.id");
+                push_criteria(&mut q, criteria);
+                q.push(
+                    ") SELECT c.id AS candidate, e.id, e.kind, e.at, e.notice_medium, e.refers_to, \
+                     e.interaction_id FROM candidates c LEFT JOIN consent_events e \
+                     ON e.scope = ",
+                )
+                .push_bind(scope.name.as_str())
+                .push(" AND e.account_id = c.id AND e.at <= ")
+                .push_bind(DbTime::from(at))
+                .push(" ORDER BY c.id, e.at, e.id");
+                let mut rows = q.build_query_as::<CandidateRow>().fetch(&self.pool);
+                let mut fold = BulkFold::new(scope, policy, at);
+                let mut ids: Vec<Uuid> = Vec::new();
+                while let Some(row) = rows.try_next().await.map_err(reading("consent_events"))? {
+                    if ids.last() != Some(&row.candidate) {
+                        ids.push(row.candidate);
+                    }
+                    if let Some(event) = row.event() {
+                        fold.push(event)?;
+                    }
+                }
+                fold.flush();
+                Ok(ids.into_iter().map(|id| fold.approval(id)).collect())
+            }
+
+            async fn audience_members(&self, audience: Uuid, included_only: bool) -> StoreResult<Vec<AudienceMember>> {
+                let statement = if included_only { sql::INCLUDED_MEMBERS } else { sql::MEMBERS };
+                let rows = sqlx::query_as::<_, MemberRow>(statement)
+                    .bind(audience)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(reading("campaign_audience_members"))?;
+                rows.into_iter().map(MemberRow::into_member).collect()
+            }
+
+            async fn audience_contacts(&self, audience: Uuid) -> StoreResult<Vec<AudienceContact>> {
+                let rows = sqlx::query_as::<_, ContactRow>(sql::CONTACTS)
+                    .bind(audience)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(reading("contact_points"))?;
+                sql::fold_contacts(rows)
+            }
+        }
+
+        #[async_trait]
         impl CampaignStore for $store {
             async fn create_campaign(&self, c: &Campaign, event: &CampaignEvent) -> StoreResult<()> {
                 let mut tx = $begin(&self.pool).await?;
@@ -382,55 +448,11 @@ macro_rules! campaigns_backend {
                 Ok(rows.into_iter().map(EventRow::into_event).collect())
             }
 
-            async fn audience_candidates(&self, criteria: &ResolvedCriteria) -> StoreResult<Vec<AccountId>> {
-                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT a.id");
-                push_criteria(&mut q, criteria);
-                q.push(" ORDER BY a.id");
-                let ids: Vec<Uuid> =
-                    q.build_query_scalar().fetch_all(&self.pool).await.map_err(reading("accounts"))?;
-                Ok(ids.into_iter().map(AccountId).collect())
-            }
-
             async fn count_audience_candidates(&self, criteria: &ResolvedCriteria) -> StoreResult<u64> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*)");
                 push_criteria(&mut q, criteria);
                 let n: i64 = q.build_query_scalar().fetch_one(&self.pool).await.map_err(reading("accounts"))?;
                 crate::shared::unsigned("accounts", "count", n)
-            }
-
-            async fn audience_approvals(
-                &self,
-                criteria: &ResolvedCriteria,
-                scope: &ScopeDef,
-                policy: &ConsentPolicy,
-                at: DateTime<Utc>,
-            ) -> StoreResult<Vec<AccountApproval>> {
-                // Materialised so the criteria (a per-account sum over call detail) run
-                // once per account, not once per joined event.
-                let mut q = sqlx::QueryBuilder::<$db>::new("WITH candidates AS MATERIALIZED (SELECT a.id");
-                push_criteria(&mut q, criteria);
-                q.push(
-                    ") SELECT c.id AS candidate, e.id, e.kind, e.at, e.notice_medium, e.refers_to, \
-                     e.interaction_id FROM candidates c LEFT JOIN consent_events e \
-                     ON e.scope = ",
-                )
-                .push_bind(scope.name.as_str())
-                .push(" AND e.account_id = c.id AND e.at <= ")
-                .push_bind(DbTime::from(at))
-                .push(" ORDER BY c.id, e.at, e.id");
-                let mut rows = q.build_query_as::<CandidateRow>().fetch(&self.pool);
-                let mut fold = BulkFold::new(scope, policy, at);
-                let mut ids: Vec<Uuid> = Vec::new();
-                while let Some(row) = rows.try_next().await.map_err(reading("consent_events"))? {
-                    if ids.last() != Some(&row.candidate) {
-                        ids.push(row.candidate);
-                    }
-                    if let Some(event) = row.event() {
-                        fold.push(event)?;
-                    }
-                }
-                fold.flush();
-                Ok(ids.into_iter().map(|id| fold.approval(id)).collect())
             }
 
             async fn record_audience(
@@ -483,25 +505,6 @@ macro_rules! campaigns_backend {
                     .await
                     .map_err(reading("campaign_audiences"))?;
                 rows.into_iter().map(AudienceRow::into_snapshot).collect()
-            }
-
-            async fn audience_members(&self, audience: Uuid, included_only: bool) -> StoreResult<Vec<AudienceMember>> {
-                let statement = if included_only { sql::INCLUDED_MEMBERS } else { sql::MEMBERS };
-                let rows = sqlx::query_as::<_, MemberRow>(statement)
-                    .bind(audience)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(reading("campaign_audience_members"))?;
-                rows.into_iter().map(MemberRow::into_member).collect()
-            }
-
-            async fn audience_contacts(&self, audience: Uuid) -> StoreResult<Vec<AudienceContact>> {
-                let rows = sqlx::query_as::<_, ContactRow>(sql::CONTACTS)
-                    .bind(audience)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(reading("contact_points"))?;
-                sql::fold_contacts(rows)
             }
 
             async fn log_campaign_event(&self, event: &CampaignEvent) -> StoreResult<()> {

@@ -152,28 +152,12 @@ impl Store for SqliteStore {
         services::add(&self.pool, service).await
     }
 
-    async fn list_services(&self, account: AccountId) -> StoreResult<Vec<Service>> {
-        services::list(&self.pool, account).await
-    }
-
     async fn insert_calls(&self, calls: &[CallDetailRecord]) -> StoreResult<BulkInsertOutcome> {
         calls::insert(&self.pool, calls).await
     }
 
-    async fn list_calls(&self, query: &CallQuery) -> StoreResult<CallPage> {
-        calls::list(&self.pool, query).await
-    }
-
     async fn insert_invoices(&self, invoices: &[Invoice]) -> StoreResult<()> {
         invoices::insert(&self.pool, invoices).await
-    }
-
-    async fn list_invoices(&self, account: AccountId) -> StoreResult<Vec<Invoice>> {
-        invoices::list(&self.pool, account).await
-    }
-
-    async fn get_invoice(&self, account: AccountId, id: InvoiceId) -> StoreResult<Option<Invoice>> {
-        invoices::get(&self.pool, account, id).await
     }
 
     async fn create_staff(&self, id: StaffId, new: &NewStaff, now: DateTime<Utc>) -> StoreResult<Staff> {
@@ -250,5 +234,26 @@ impl Store for SqliteStore {
 
     async fn insert_calls_row_by_row(&self, calls: &[CallDetailRecord]) -> StoreResult<u64> {
         calls::insert_row_by_row(&self.pool, calls).await
+    }
+}
+
+/// The CPNI reads, kept out of [`Store`] so that only the holder of the records (the
+/// server's disclosure gate) can make them.
+#[async_trait]
+impl crate::CpniRecords for SqliteStore {
+    async fn list_services(&self, account: AccountId) -> StoreResult<Vec<Service>> {
+        services::list(&self.pool, account).await
+    }
+
+    async fn list_calls(&self, query: &CallQuery) -> StoreResult<CallPage> {
+        calls::list(&self.pool, query).await
+    }
+
+    async fn list_invoices(&self, account: AccountId) -> StoreResult<Vec<Invoice>> {
+        invoices::list(&self.pool, account).await
+    }
+
+    async fn get_invoice(&self, account: AccountId, id: InvoiceId) -> StoreResult<Option<Invoice>> {
+        invoices::get(&self.pool, account, id).await
     }
 }

@@ -64,6 +64,10 @@ pub(super) fn action(code: &str, lang: Language) -> String {
             "sent account information to your address of record",
             "envió información de su cuenta a su dirección registrada",
         ),
+        Action::ReviewAudience => (
+            "checked whether a marketing campaign respected your choice",
+            "verificó si una campaña de mercadeo respetó su decisión",
+        ),
     };
     pick(lang, en, es).to_owned()
 }
@@ -81,6 +85,10 @@ pub(super) fn purpose(code: &str, lang: Language) -> String {
         Purpose::DirectoryListing => ("the telephone directory", "la guía telefónica"),
         Purpose::ServiceAndSupport => ("providing your service and support", "la prestación de su servicio y atención"),
         Purpose::Billing => ("billing you for your service", "la facturación de su servicio"),
+        Purpose::ComplianceReview => (
+            "a review of our own compliance with the privacy rules",
+            "una revisión de nuestro propio cumplimiento de las normas de privacidad",
+        ),
     };
     pick(lang, en, es).to_owned()
 }

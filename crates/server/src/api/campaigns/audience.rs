@@ -1,68 +1,148 @@
 //! A campaign's audience: computed through the disclosure gate (one `use_for_marketing`
 //! decision per campaign) and the bulk approval status of every matching account,
-//! snapshotted with each account's approval and its basis, and exported with contact
-//! points only — recorded as a disclosure when the sponsor is a third party.
+//! snapshotted with each account's approval and its basis, listed and exported through
+//! the gate too. An audience is CPNI-derived (which customers matched a usage
+//! criterion), so every read of its members is a decision in the audit log: marketing
+//! and supervisors see the included accounts, the privacy office and auditors every
+//! candidate with the approval that kept it out, for a compliance review.
 
 use super::workflow::{event, load};
 use crate::auth::CurrentStaff;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::gate::{GateRequest, RequestId, Target};
+use crate::gate::{GateRequest, Permit, RequestId, Target};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use cpniguard_core::account::one_line_text;
+use cpniguard_core::consent::ApprovalState;
+use cpniguard_core::ids::{AccountId, CampaignId};
 use cpniguard_notify::channels::postal::csv_row;
 use cpniguard_policy::{Action, Purpose};
 use cpniguard_store::campaigns::{
-    AudienceContact, AudienceMember, AudienceSnapshot, Campaign, CampaignState, MarketingChannel, compute_audience,
+    AudienceContact, AudienceMember, AudienceSnapshot, Campaign, CampaignState, MarketingChannel,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// Which campaign-level use is asked for.
 #[derive(Clone, Copy)]
 enum Use {
-    /// Computing the audience, or handing it to the carrier's own marketing tool.
+    /// Computing the audience, listing its included members, or handing it to the
+    /// carrier's own marketing tool.
     Marketing,
     /// Handing the audience to a sponsor outside the carrier.
     Disclosure,
+    /// The privacy office or an auditor looking at every candidate, for `reason`.
+    Review,
 }
 
 /// The one place a campaign's audience passes the disclosure gate: one audited
-/// decision per campaign (`use_for_marketing`, or `disclose_to_third_party` for a
-/// partner's export), about the whole audience; the accounts are then filtered by their
-/// bulk approval status. Returns the audit reference of the decision.
+/// decision per use, about the whole audience. The permit then reads what the decision
+/// covers: included members for marketing, every candidate for a review.
 async fn authorize_audience(
     state: &AppState,
     staff: &CurrentStaff,
     request_id: RequestId,
     c: &Campaign,
     use_: Use,
-) -> ApiResult<String> {
+    refs: &[String],
+) -> ApiResult<Permit> {
     let approved = matches!(c.state, CampaignState::Approved | CampaignState::Running);
-    let action = match use_ {
-        Use::Marketing => Action::UseForMarketing,
-        Use::Disclosure => Action::DiscloseToThirdParty,
+    let (action, purpose) = match use_ {
+        Use::Marketing => (Action::UseForMarketing, Purpose::MarketingWithApproval),
+        Use::Disclosure => (Action::DiscloseToThirdParty, Purpose::MarketingWithApproval),
+        Use::Review => (Action::ReviewAudience, Purpose::ComplianceReview),
     };
-    let request = GateRequest::staff(&staff.0, action, Purpose::MarketingWithApproval)
-        .target(Target::Audience)
-        .campaign(c.id.to_string(), approved)
+    let mut request = GateRequest::staff(&staff.0, action, purpose, Target::Audience(CampaignId(c.id)))
+        .campaign_approved(approved)
         .record_ref(format!("campaign:{}", c.id))
         .request_id(request_id.0);
-    let permit = state.gate.authorize(state, request).await?;
-    Ok(format!("audit:{}", permit.audit_seq))
+    for r in refs {
+        request = request.record_ref(r.clone());
+    }
+    state.gate.authorize(state, request).await
 }
 
-/// A snapshot with (some of) its members.
+/// A computed audience: when, by whom, under which decision, and its counts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AudienceSnapshotView {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    /// The campaign version the audience was computed for.
+    pub campaign_version: u64,
+    pub computed_at: DateTime<Utc>,
+    pub computed_by: String,
+    /// The consent scope the sponsor needs (`carrier_marketing`, `partner_sharing`).
+    pub scope: String,
+    /// Accounts matching the criteria before consent.
+    pub candidates: u64,
+    pub included: u64,
+    /// Excluded accounts by approval state (`opted_out`, `waiting`, ...).
+    pub excluded: BTreeMap<String, u64>,
+    /// The audit reference of the decision the audience was computed under.
+    pub decision_ref: Option<String>,
+}
+
+impl From<AudienceSnapshot> for AudienceSnapshotView {
+    fn from(s: AudienceSnapshot) -> Self {
+        Self {
+            id: s.id,
+            campaign_id: s.campaign_id,
+            campaign_version: s.campaign_version,
+            computed_at: s.computed_at,
+            computed_by: s.computed_by,
+            scope: s.scope,
+            candidates: s.candidates,
+            included: s.included,
+            excluded: s.excluded,
+            decision_ref: s.decision_ref,
+        }
+    }
+}
+
+/// One account of an audience and why it is in or out. CPNI-derived: it says the
+/// account matched the campaign's usage criteria.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AudienceMemberView {
+    pub account_id: AccountId,
+    /// The approval state for the sponsor's consent scope (`approved_by_notice`,
+    /// `opted_out`, `waiting`, ...).
+    #[schema(value_type = String)]
+    pub state: ApprovalState,
+    pub usable: bool,
+    /// The consent event the state rests on (the choice or the notice): the evidence.
+    pub basis: Option<Uuid>,
+    pub included: bool,
+}
+
+impl From<AudienceMember> for AudienceMemberView {
+    fn from(m: AudienceMember) -> Self {
+        Self { account_id: m.account_id, state: m.state, usable: m.usable, basis: m.basis, included: m.included }
+    }
+}
+
+/// A snapshot with the members the caller's decision covers.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AudienceView {
-    #[schema(value_type = Object)]
-    pub snapshot: AudienceSnapshot,
-    #[schema(value_type = Vec<Object>)]
-    pub members: Vec<AudienceMember>,
+    pub snapshot: AudienceSnapshotView,
+    /// Which members are listed: `included`, or `all` candidates (a review).
+    pub view: MembersView,
+    pub members: Vec<AudienceMemberView>,
+    /// The audit entry of the decision that let the caller see them.
+    pub audit_seq: u64,
+}
+
+impl AudienceView {
+    fn new(snapshot: AudienceSnapshot, view: MembersView, members: Vec<AudienceMember>, permit: &Permit) -> Self {
+        let members = members.into_iter().map(AudienceMemberView::from).collect();
+        Self { snapshot: snapshot.into(), view, members, audit_seq: permit.audit_seq() }
+    }
 }
 
 /// Snapshot `audience` of campaign `id`.
@@ -83,11 +163,11 @@ pub async fn compute(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<(StatusCode, Json<AudienceView>)> {
     let c = load(&state, id).await?;
-    let decision_ref = authorize_audience(&state, &staff, request_id, &c, Use::Marketing).await?;
+    let permit = authorize_audience(&state, &staff, request_id, &c, Use::Marketing, &[]).await?;
     let now = state.now();
     let criteria = c.criteria.resolve(now.date_naive());
     let policy = state.config.consent.policy();
-    let computed = compute_audience(state.store.as_ref(), &criteria, c.sponsor, &policy, now).await?;
+    let computed = permit.compute_audience(&criteria, c.sponsor, &policy, now).await?;
     let snapshot = AudienceSnapshot {
         id: Uuid::now_v7(),
         campaign_id: c.id,
@@ -98,7 +178,7 @@ pub async fn compute(
         candidates: computed.candidates,
         included: computed.included,
         excluded: computed.excluded,
-        decision_ref: Some(decision_ref),
+        decision_ref: Some(permit.audit_ref()),
     };
     let mut ev = event(&c, &staff, now, "audience_computed");
     ev.detail = serde_json::json!({
@@ -107,31 +187,63 @@ pub async fn compute(
     });
     state.store.record_audience(&snapshot, &computed.members, &ev).await?;
     let members = computed.members.into_iter().filter(|m| m.included).collect();
-    Ok((StatusCode::CREATED, Json(AudienceView { snapshot, members })))
+    Ok((StatusCode::CREATED, Json(AudienceView::new(snapshot, MembersView::Included, members, &permit))))
+}
+
+/// How much of an audience to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MembersView {
+    /// The accounts the campaign may reach (marketing, supervisors).
+    #[default]
+    Included,
+    /// Every candidate with the approval that kept it out: a compliance review by the
+    /// privacy office or an auditor, with a reason.
+    All,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct MembersQuery {
-    /// Only the accounts included (default: every account matching the criteria, with
-    /// the approval that kept it out).
+    /// `included` (default) or `all`.
     #[serde(default)]
-    pub included_only: bool,
+    #[param(value_type = Option<String>)]
+    pub view: MembersView,
+    /// Why every candidate is looked at (required with `view=all`, one line, at most
+    /// 200 characters); kept in the audit entry.
+    pub reason: Option<String>,
 }
 
-/// A snapshot and its members: who was targeted, and why each was allowed or left out.
+/// Most characters of a review's reason.
+const MAX_REASON: usize = 200;
+
+/// A snapshot and the members the caller may see, each read an audited decision.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/audiences/{audience}", tag = "campaigns",
     params(("id" = Uuid, Path), ("audience" = Uuid, Path), MembersQuery),
-    responses((status = 200, body = AudienceView), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = AudienceView),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "the gate refused, saying who may see what"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "`view=all` without a reason")),
     security(("bearer" = [])))]
 pub async fn members(
     State(state): State<AppState>,
+    staff: CurrentStaff,
+    request_id: RequestId,
     ApiPath((id, audience)): ApiPath<(Uuid, Uuid)>,
     ApiQuery(q): ApiQuery<MembersQuery>,
 ) -> ApiResult<Json<AudienceView>> {
+    let (use_, refs) = match q.view {
+        MembersView::Included => (Use::Marketing, vec![format!("audience:{audience}")]),
+        MembersView::All => {
+            let reason = one_line_text("reason", q.reason.as_deref().unwrap_or(""), MAX_REASON)?;
+            (Use::Review, vec![format!("audience:{audience}"), format!("reason:{reason}")])
+        }
+    };
+    let c = load(&state, id).await?;
     let snapshot = find(&state, id, audience).await?;
-    let members = state.store.audience_members(audience, q.included_only).await?;
-    Ok(Json(AudienceView { snapshot, members }))
+    let permit = authorize_audience(&state, &staff, request_id, &c, use_, &refs).await?;
+    let members = permit.audience_members(&snapshot).await?;
+    Ok(Json(AudienceView::new(snapshot, q.view, members, &permit)))
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema, PartialEq, Eq)]
@@ -215,9 +327,10 @@ pub async fn export(
     let c = load(&state, id).await?;
     let snapshot = find(&state, id, audience).await?;
     let use_ = if c.sponsor.is_third_party() { Use::Disclosure } else { Use::Marketing };
-    let decision_ref = authorize_audience(&state, &staff, request_id, &c, use_).await?;
+    let permit = authorize_audience(&state, &staff, request_id, &c, use_, &[]).await?;
+    let decision_ref = permit.audit_ref();
     let rows: Vec<ExportRow> =
-        state.store.audience_contacts(audience).await?.into_iter().map(|contact| export_row(&c, contact)).collect();
+        permit.audience_contacts(&snapshot).await?.into_iter().map(|contact| export_row(&c, contact)).collect();
     let mut ev = event(&c, &staff, state.now(), "audience_exported");
     ev.detail = serde_json::json!({
         "audience": snapshot.id, "accounts": rows.len(), "third_party": c.sponsor.is_third_party(),

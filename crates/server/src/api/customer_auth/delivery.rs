@@ -9,7 +9,7 @@ use crate::api::accounts::of_record_rule;
 use crate::auth::CurrentStaff;
 use crate::auth::customer::CurrentCustomer;
 use crate::extract::{ApiJson, ApiPath};
-use crate::gate::{GateRequest, RequestId};
+use crate::gate::{GateRequest, Permit, RequestId, Target};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
@@ -20,10 +20,9 @@ use cpniguard_core::account::Account;
 use cpniguard_core::authn::{EvidenceKind, InteractionChannel};
 use cpniguard_core::contact::{ContactKind, ContactValue};
 use cpniguard_core::cpni::TimeRange;
-use cpniguard_core::ids::InvoiceId;
+use cpniguard_core::ids::{InteractionId, InvoiceId};
 use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind};
 use cpniguard_policy::{Action, Purpose};
-use cpniguard_store::CallQuery;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -100,9 +99,9 @@ pub async fn by_staff(
             call_detail_without_password(&state, &account, &actor(&staff, client)).await?;
         }
     }
-    let grounds = GateRequest::staff(&staff.0, Action::DeliverToAddressOfRecord, Purpose::ServiceAndSupport)
-        .account(account.id)
-        .interaction(Some(i.id))
+    let target = Target::Account(account.id);
+    let grounds = GateRequest::staff(&staff.0, Action::DeliverToAddressOfRecord, Purpose::ServiceAndSupport, target)
+        .interaction(Some(InteractionId(i.id)))
         .request_id(request_id.0);
     deliver(&state, &account, &req, grounds).await
 }
@@ -130,7 +129,7 @@ pub async fn by_customer(
     let account = super::load_account(&state, customer.account_id).await?;
     let grounds = GateRequest::customer(
         customer.account_id,
-        customer.interaction_id,
+        InteractionId(customer.interaction_id),
         Action::DeliverToAddressOfRecord,
         Purpose::ServiceAndSupport,
     )
@@ -206,12 +205,15 @@ async fn deliver(
         }
         ContactValue::Phone(_) => return Err(Problem::internal()),
     };
-    let record = match &req.document {
-        Document::CallDetail { from, to } => format!("calls:{}/{}", from.to_rfc3339(), to.to_rfc3339()),
-        Document::Invoice { invoice_id } => format!("invoice:{invoice_id}"),
+    let grounds = match &req.document {
+        Document::CallDetail { from, to } => {
+            let range = TimeRange::new(*from, *to)?;
+            grounds.period(range).record_ref(format!("calls:{}/{}", from.to_rfc3339(), to.to_rfc3339()))
+        }
+        Document::Invoice { invoice_id } => grounds.record_ref(format!("invoice:{invoice_id}")),
     };
-    state.gate.authorize(state, grounds.record_ref(record).record_ref(format!("via:{}", channel.as_str()))).await?;
-    let document = render_document(state, account, &req.document).await?;
+    let permit = state.gate.authorize(state, grounds.record_ref(format!("via:{}", channel.as_str()))).await?;
+    let document = render_document(&permit, &req.document).await?;
     let notice = NewNotice {
         id: NoticeId::new(),
         account_id: Some(account.id),
@@ -238,16 +240,13 @@ async fn deliver(
     ))
 }
 
-/// The document's text. It goes into the outbox only, never into the response.
-async fn render_document(state: &AppState, account: &Account, doc: &Document) -> ApiResult<String> {
+/// The document's text, read through the permit for it. It goes into the outbox only,
+/// never into the response.
+async fn render_document(permit: &Permit, doc: &Document) -> ApiResult<String> {
     let mut out = String::new();
     match doc {
         Document::CallDetail { from, to } => {
-            let range = TimeRange::new(*from, *to)?;
-            let page = state
-                .store
-                .list_calls(&CallQuery { account: account.id, range, after: None, limit: cpniguard_store::MAX_PAGE })
-                .await?;
+            let page = permit.calls(None, cpniguard_store::MAX_PAGE).await?;
             let _ = writeln!(out, "Call detail, {} to {} (UTC)", from.date_naive(), to.date_naive());
             for c in &page.calls {
                 let _ = writeln!(
@@ -269,8 +268,7 @@ async fn render_document(state: &AppState, account: &Account, doc: &Document) ->
             }
         }
         Document::Invoice { invoice_id } => {
-            let inv =
-                state.store.get_invoice(account.id, *invoice_id).await?.ok_or_else(|| Problem::not_found("invoice"))?;
+            let inv = permit.invoice(*invoice_id).await?;
             let _ = writeln!(
                 out,
                 "Invoice {} to {}, issued {}, due {}",

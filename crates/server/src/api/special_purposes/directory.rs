@@ -14,7 +14,7 @@
 
 use crate::auth::CurrentStaff;
 use crate::extract::ApiQuery;
-use crate::gate::{GateRequest, RequestId};
+use crate::gate::{GateRequest, RequestId, Target};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
@@ -146,8 +146,8 @@ pub async fn export(
 
 /// The gate's decision on exporting `account`'s listing, recorded before it is sent.
 async fn authorize(state: &AppState, staff: &Staff, account: &Account, request_id: Option<&str>) -> ApiResult<()> {
-    let request = GateRequest::staff(staff, Action::ExportDirectoryListing, Purpose::DirectoryListing)
-        .account(account.id)
+    let target = Target::Account(account.id);
+    let request = GateRequest::staff(staff, Action::ExportDirectoryListing, Purpose::DirectoryListing, target)
         .record_ref("directory_listing")
         .request_id(request_id.map(str::to_owned));
     state.gate.authorize(state, request).await?;

@@ -9,7 +9,7 @@
 
 use crate::auth::CurrentStaff;
 use crate::extract::ApiQuery;
-use crate::gate::{GateRequest, RequestId};
+use crate::gate::{GateRequest, RequestId, Target};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
@@ -66,8 +66,8 @@ pub async fn pic_freeze_inquiry(
 /// The gate's decision on answering `carrier` about `account`, recorded before the
 /// answer is given.
 async fn authorize(state: &AppState, carrier: &Staff, account: &Account, request_id: RequestId) -> ApiResult<()> {
-    let request = GateRequest::staff(carrier, Action::AnswerPicFreezeInquiry, Purpose::PicFreezeInquiry)
-        .account(account.id)
+    let target = Target::Account(account.id);
+    let request = GateRequest::staff(carrier, Action::AnswerPicFreezeInquiry, Purpose::PicFreezeInquiry, target)
         .record_ref("pic_freeze")
         .request_id(request_id.0);
     state.gate.authorize(state, request).await?;
