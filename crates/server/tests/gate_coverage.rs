@@ -18,8 +18,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// The schemas whose values are CPNI (see `cpniguard_core::classification`).
-const CPNI_SCHEMAS: &[&str] =
-    &["CallDetailRecord", "Invoice", "InvoiceLine", "Service", "Document", "AudienceMemberView"];
+const CPNI_SCHEMAS: &[&str] = &["CallDetailRecord", "Invoice", "InvoiceLine", "Service", "Document", "AudienceMember"];
 
 /// Every CPNI operation, as (method, path). Staff ones are called by a trained CSR
 /// with no interaction (refused: a decision is recorded); portal ones by a logged-in

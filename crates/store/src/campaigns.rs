@@ -158,7 +158,9 @@ pub struct CampaignEvent {
     pub detail: serde_json::Value,
 }
 
-/// One account of a computed audience and why it is in or out.
+/// One account of a computed audience and why it is in or out. CPNI-derived: it says
+/// the account matched the campaign's usage criteria.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AudienceMember {
     pub account_id: AccountId,
@@ -170,6 +172,7 @@ pub struct AudienceMember {
 }
 
 /// A computed audience: when, by whom, under which decision, and its counts.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AudienceSnapshot {
     pub id: Uuid,

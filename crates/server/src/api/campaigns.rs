@@ -11,9 +11,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use utoipa::OpenApi;
 
-pub use audience::{
-    AudienceMemberView, AudienceSnapshotView, AudienceView, ExportFormat, ExportRequest, ExportRow, MembersView,
-};
+pub use audience::{AudienceView, ExportFormat, ExportRequest, ExportRow, MembersView};
 pub use reports::{CampaignReportRow, DisclosureRow};
 pub use workflow::{CampaignRequest, CampaignView, EditRequest, ReviewRequest, TransitionRequest};
 
@@ -43,8 +41,8 @@ pub use workflow::{CampaignRequest, CampaignView, EditRequest, ReviewRequest, Tr
         ReviewRequest,
         TransitionRequest,
         AudienceView,
-        AudienceSnapshotView,
-        AudienceMemberView,
+        cpniguard_store::campaigns::AudienceSnapshot,
+        cpniguard_store::campaigns::AudienceMember,
         MembersView,
         ExportFormat,
         ExportRequest,

@@ -16,17 +16,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use cpniguard_core::account::one_line_text;
-use cpniguard_core::consent::ApprovalState;
-use cpniguard_core::ids::{AccountId, CampaignId};
+use cpniguard_core::ids::CampaignId;
 use cpniguard_notify::channels::postal::csv_row;
 use cpniguard_policy::{Action, Purpose};
 use cpniguard_store::campaigns::{
     AudienceContact, AudienceMember, AudienceSnapshot, Campaign, CampaignState, MarketingChannel,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -69,79 +66,20 @@ async fn authorize_audience(
     state.gate.authorize(state, request).await
 }
 
-/// A computed audience: when, by whom, under which decision, and its counts.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AudienceSnapshotView {
-    pub id: Uuid,
-    pub campaign_id: Uuid,
-    /// The campaign version the audience was computed for.
-    pub campaign_version: u64,
-    pub computed_at: DateTime<Utc>,
-    pub computed_by: String,
-    /// The consent scope the sponsor needs (`carrier_marketing`, `partner_sharing`).
-    pub scope: String,
-    /// Accounts matching the criteria before consent.
-    pub candidates: u64,
-    pub included: u64,
-    /// Excluded accounts by approval state (`opted_out`, `waiting`, ...).
-    pub excluded: BTreeMap<String, u64>,
-    /// The audit reference of the decision the audience was computed under.
-    pub decision_ref: Option<String>,
-}
-
-impl From<AudienceSnapshot> for AudienceSnapshotView {
-    fn from(s: AudienceSnapshot) -> Self {
-        Self {
-            id: s.id,
-            campaign_id: s.campaign_id,
-            campaign_version: s.campaign_version,
-            computed_at: s.computed_at,
-            computed_by: s.computed_by,
-            scope: s.scope,
-            candidates: s.candidates,
-            included: s.included,
-            excluded: s.excluded,
-            decision_ref: s.decision_ref,
-        }
-    }
-}
-
-/// One account of an audience and why it is in or out. CPNI-derived: it says the
-/// account matched the campaign's usage criteria.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AudienceMemberView {
-    pub account_id: AccountId,
-    /// The approval state for the sponsor's consent scope (`approved_by_notice`,
-    /// `opted_out`, `waiting`, ...).
-    #[schema(value_type = String)]
-    pub state: ApprovalState,
-    pub usable: bool,
-    /// The consent event the state rests on (the choice or the notice): the evidence.
-    pub basis: Option<Uuid>,
-    pub included: bool,
-}
-
-impl From<AudienceMember> for AudienceMemberView {
-    fn from(m: AudienceMember) -> Self {
-        Self { account_id: m.account_id, state: m.state, usable: m.usable, basis: m.basis, included: m.included }
-    }
-}
-
 /// A snapshot with the members the caller's decision covers.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AudienceView {
-    pub snapshot: AudienceSnapshotView,
+    pub snapshot: AudienceSnapshot,
     /// Which members are listed: `included`, or `all` candidates (a review).
     pub view: MembersView,
-    pub members: Vec<AudienceMemberView>,
+    pub members: Vec<AudienceMember>,
     /// The audit entry of the decision that let the caller see them.
     pub audit_seq: u64,
 }
 
 impl AudienceView {
     fn new(snapshot: AudienceSnapshot, view: MembersView, members: Vec<AudienceMember>, permit: &Permit) -> Self {
-        let members = members.into_iter().map(AudienceMemberView::from).collect();
-        Self { snapshot: snapshot.into(), view, members, audit_seq: permit.audit_seq() }
+        Self { snapshot, view, members, audit_seq: permit.audit_seq() }
     }
 }
 
