@@ -20,7 +20,7 @@ const EXTRA: &str = r#"
 @id("auditor-reads-services")
 @description("Auditors may read services for a review.")
 permit (principal is CpniGuard::Staff, action == CpniGuard::Action::"read_services", resource)
-when { principal.roles.contains("auditor") && context.purpose == "service_and_support" };
+when { principal.roles.contains(CpniGuard::Role::"auditor") && context.purpose == CpniGuard::Purpose::"service_and_support" };
 "#;
 
 const PHONE_PIN_CALL_DETAIL: &str = r#"{
