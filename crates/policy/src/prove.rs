@@ -160,7 +160,8 @@ pub async fn prove(engine: &Engine, solver: &Solver) -> Result<ProofReport, Prov
             }
             match &yardsticks[i] {
                 Some(yardstick) => {
-                    let allowed = CompiledPolicySet::compile(yardstick, env, schema).map_err(|e| failed(property, &e))?;
+                    let allowed =
+                        CompiledPolicySet::compile(yardstick, env, schema).map_err(|e| failed(property, &e))?;
                     let cex = compiler
                         .check_implies_with_counterexample_opt(&set, &allowed)
                         .await
@@ -169,7 +170,8 @@ pub async fn prove(engine: &Engine, solver: &Solver) -> Result<ProofReport, Prov
                 }
                 None => {
                     for policy in policies.policies() {
-                        let compiled = CompiledPolicy::compile(policy, env, schema).map_err(|e| failed(property, &e))?;
+                        let compiled =
+                            CompiledPolicy::compile(policy, env, schema).map_err(|e| failed(property, &e))?;
                         let cex = compiler
                             .check_never_errors_with_counterexample_opt(&compiled)
                             .await
@@ -197,9 +199,11 @@ pub async fn prove(engine: &Engine, solver: &Solver) -> Result<ProofReport, Prov
 /// "Permit everything" plus the property's forbids; `None` for `never-errors`.
 fn yardstick(property: &'static Property) -> Result<Option<PolicySet>, ProveError> {
     match property.check {
-        Check::NeverAllows(forbids) => PolicySet::from_str(&format!("permit (principal, action, resource);\n{forbids}"))
-            .map(Some)
-            .map_err(|e| ProveError::Property { property: property.name, message: e.to_string() }),
+        Check::NeverAllows(forbids) => {
+            PolicySet::from_str(&format!("permit (principal, action, resource);\n{forbids}"))
+                .map(Some)
+                .map_err(|e| ProveError::Property { property: property.name, message: e.to_string() })
+        }
         Check::NeverErrors => Ok(None),
     }
 }
@@ -208,4 +212,60 @@ fn counterexample(engine: &Engine, cex: &Env, policy: Option<String>) -> Counter
     let request = to_request(&cex.request, &cex.entities);
     let decision = request.as_ref().ok().map(|r| engine.decide(r));
     Counterexample { request, decision, policy, cedar: cex.to_string() }
+}
+
+impl ProofReport {
+    /// The report as the CLI prints it and the server refuses with: one line per
+    /// property, and under each refuted one its counterexample as one line of the JSON
+    /// `cpniguard policy explain --request` reads, with the engine's decision on it.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "solver: {} ({})\npolicy set: {}\n",
+            self.solver.version,
+            self.solver.path.display(),
+            self.policy_set_hash
+        );
+        for result in &self.results {
+            let p = result.property;
+            let Outcome::Refuted(cex) = &result.outcome else {
+                out.push_str(&format!("proved   {}  [{}]\n", p.name, p.rule));
+                continue;
+            };
+            out.push_str(&format!("REFUTED  {}  [{}]\n  the property: {}\n", p.name, p.rule, p.statement));
+            if let Some(policy) = &cex.policy {
+                out.push_str(&format!("  the policy that errors: {policy}\n"));
+            }
+            match &cex.request {
+                Ok(request) => {
+                    let json = serde_json::to_string(request).unwrap_or_else(|e| format!("(unserializable: {e})"));
+                    out.push_str(&format!("  counterexample: {json}\n"));
+                    if let Some(d) = &cex.decision {
+                        let verdict = if d.allowed { "allow" } else { "deny" };
+                        out.push_str(&format!(
+                            "  the engine decides: {verdict} by {}",
+                            d.deciding_policy_ids.join(", ")
+                        ));
+                        if !d.errors.is_empty() {
+                            out.push_str(&format!(" (errors: {})", d.errors.join("; ")));
+                        }
+                        out.push('\n');
+                    }
+                }
+                Err(why) => {
+                    out.push_str(&format!("  counterexample (no gate request form: {why}):\n"));
+                    for line in cex.cedar.lines() {
+                        out.push_str(&format!("    {line}\n"));
+                    }
+                }
+            }
+        }
+        let refuted = self.refuted();
+        out.push_str(&format!(
+            "{} properties: {} proved, {} refuted\n",
+            self.results.len(),
+            self.results.len() - refuted.len(),
+            refuted.len()
+        ));
+        out
+    }
 }

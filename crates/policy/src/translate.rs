@@ -39,10 +39,7 @@ impl Vocabulary {
         member(&self.review_purpose, CAMPAIGN_REVIEW)
     }
 
-    pub(crate) fn principal_attrs(
-        &self,
-        p: &Principal,
-    ) -> (HashMap<String, RestrictedExpression>, HashSet<EntityUid>) {
+    pub(crate) fn principal_attrs(&self, p: &Principal) -> (HashMap<String, RestrictedExpression>, HashSet<EntityUid>) {
         let mut attrs = HashMap::new();
         let mut parents = HashSet::new();
         match p {

@@ -8,7 +8,10 @@
 //! and what would be allowed instead. Every answer, allow or deny, is recorded first.
 
 mod facts;
+mod proof;
 mod refusal;
+
+pub use proof::PROVE_ACTION;
 
 use crate::audit_writer::{AuditWriter, AuditWriterConfig};
 use crate::config::Config;
@@ -179,6 +182,10 @@ pub struct Permit {
 pub enum GateError {
     #[error("the policy set: {0}")]
     Policy(#[from] PolicyError),
+    #[error("proving the policy set: {0}")]
+    Prove(#[from] cpniguard_policy::prove::ProveError),
+    #[error("the proof run could not be recorded in the audit log: {0}")]
+    Record(String),
 }
 
 impl Gate {
