@@ -3,7 +3,7 @@
 //! as allowed. Needs cvc5 (`$CVC5` or on `PATH`), as CI installs it.
 
 use cpniguard_policy::prove::{Outcome, PROPERTIES, Solver, prove};
-use cpniguard_policy::{Action, Channel, Engine, LoadMode, Principal, Request};
+use cpniguard_policy::{Action, Channel, Engine, LoadMode, PolicySource, Principal, Request, default_sources};
 
 fn solver() -> Solver {
     Solver::find().unwrap_or_else(|e| panic!("these tests need the solver: {e}"))
@@ -101,4 +101,32 @@ fn a_file_that_is_not_cvc5_is_not_taken_for_the_solver() {
     assert!(err.to_string().contains("is not cvc5"), "{err}");
     let err = Solver::at(std::path::Path::new("/nonexistent/cvc5")).expect_err("absent");
     assert!(err.to_string().contains("no SMT solver") && err.to_string().contains("does not run"), "{err}");
+}
+
+#[test]
+fn without_the_phone_hard_line_the_default_set_breaks_the_phone_rule() {
+    // The permits for support and billing each demand the password or a call back, but
+    // legal process and fraud reads name no channel: only the hard line covers them.
+    let sources: Vec<PolicySource> = default_sources()
+        .into_iter()
+        .map(|mut s| {
+            if s.name == "hard_lines.cedar" {
+                let from = s.text.find("@id(\"no-cpni-to-untrained-staff\")").expect("the training hard line");
+                s.text = s.text[from..].to_owned();
+            }
+            s
+        })
+        .collect();
+    let engine = Engine::from_sources(&sources).expect("validates");
+    let report = runtime().block_on(prove(&engine, &solver())).expect("prove");
+    assert_eq!(report.refuted(), ["call-detail-by-phone-or-chat-needs-password-or-call-back", "within-the-hard-lines"]);
+    let Outcome::Refuted(cex) = &report.results[0].outcome else { unreachable!("refuted above") };
+    let request = cex.request.as_ref().expect("a gate request");
+    assert!(matches!(request.channel, Channel::Phone | Channel::Chat));
+    let decision = engine.decide(request);
+    assert!(decision.allowed, "{decision:?}");
+    assert!(
+        decision.deciding_policy_ids.iter().any(|id| id == "legal-process-disclosure" || id == "fraud-investigation"),
+        "{decision:?}"
+    );
 }
