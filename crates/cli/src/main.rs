@@ -49,7 +49,8 @@ enum Command {
     /// Compute breach-notification deadlines from an incident's facts (no database).
     #[command(subcommand)]
     Breach(commands::breach::BreachCommand),
-    /// Validate a policy directory, or explain one decision of the disclosure gate.
+    /// Validate a policy directory, prove the regulatory properties of a policy set, or
+    /// explain one decision of the disclosure gate.
     #[command(subcommand)]
     Policy(commands::policy::PolicyCommand),
     /// Federal business-day arithmetic.
@@ -86,7 +87,7 @@ fn main() -> ExitCode {
             Command::Mail(cmd) => commands::mail::run(cmd).await,
             Command::Breach(cmd) => commands::breach::run_breach(cmd),
             Command::Calendar(cmd) => commands::breach::run_calendar(cmd),
-            Command::Policy(cmd) => commands::policy::run(cmd),
+            Command::Policy(cmd) => commands::policy::run(cmd).await,
             Command::Report(cmd) => commands::report::run(cmd).await,
             Command::Training(cmd) => commands::training::run(cmd).await,
         }

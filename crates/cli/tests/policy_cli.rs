@@ -1,4 +1,6 @@
-//! `cpniguard policy check` and `cpniguard policy explain` as an operator runs them.
+//! `cpniguard policy check`, `prove` and `explain` as an operator runs them, and the
+//! server refusing a policy directory that does not validate or does not prove. The
+//! proofs need cvc5 (`$CVC5` or on `PATH`), as CI installs it.
 
 use serde_json::Value;
 use std::path::Path;
@@ -20,7 +22,7 @@ const EXTRA: &str = r#"
 @id("auditor-reads-services")
 @description("Auditors may read services for a review.")
 permit (principal is CpniGuard::Staff, action == CpniGuard::Action::"read_services", resource)
-when { principal.roles.contains("auditor") && context.purpose == "service_and_support" };
+when { principal.roles.contains(CpniGuard::Role::"auditor") && context.purpose == CpniGuard::Purpose::"service_and_support" };
 "#;
 
 const PHONE_PIN_CALL_DETAIL: &str = r#"{
@@ -50,9 +52,14 @@ fn check_accepts_a_valid_directory_and_refuses_an_invalid_one() {
     let out = cpniguard(&["policy", "check", path(dir.path())]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("ok") && text(&out.stdout).contains("sha256:"));
+    assert!(text(&out.stdout).contains("8 properties: 8 proved, 0 refuted"), "{}", text(&out.stdout));
+    // Alone, the auditors' permit validates but lets untrained auditors read: the
+    // default set's training hard line is gone, and the proof says so.
     let out = cpniguard(&["policy", "check", "--replace", path(dir.path())]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!out.status.success());
     assert!(text(&out.stdout).contains("1 policies"), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("REFUTED  no-cpni-to-untrained-staff"), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("refuted: no-cpni-to-untrained-staff"), "{}", text(&out.stderr));
 
     let bad = tempfile::tempdir().expect("tempdir");
     std::fs::write(

@@ -1,6 +1,7 @@
 //! Loading (schema, default set, a carrier's directory), validation, and decisions.
 
-use crate::request::{CampaignReview, Principal, Request};
+use crate::request::{CampaignReview, Request};
+use crate::translate::Vocabulary;
 use cedar_policy::{
     Authorizer, Context, Decision as CedarDecision, Effect, Entities, Entity, EntityId, EntityTypeName, EntityUid,
     PolicyId, PolicySet, RestrictedExpression, Schema, ValidationMode, Validator,
@@ -136,6 +137,7 @@ pub struct Engine {
     actions: HashMap<&'static str, EntityUid>,
     campaign_type: EntityTypeName,
     review_action: EntityUid,
+    vocabulary: Vocabulary,
 }
 
 impl std::fmt::Debug for Engine {
@@ -144,7 +146,7 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-fn type_name(name: &str) -> Result<EntityTypeName, PolicyError> {
+pub(crate) fn type_name(name: &str) -> Result<EntityTypeName, PolicyError> {
     EntityTypeName::from_str(&format!("CpniGuard::{name}")).map_err(|e| PolicyError::Schema(e.to_string()))
 }
 
@@ -234,12 +236,23 @@ impl Engine {
             review_action: EntityUid::from_type_name_and_id(action_type, EntityId::new(REVIEW_CAMPAIGN)),
             actions,
             campaign_type: type_name("Campaign")?,
+            vocabulary: Vocabulary::new()?,
         })
     }
 
     /// The version of the set: `sha256:` over the schema and every source, by name.
     pub fn policy_set_hash(&self) -> &str {
         &self.hash
+    }
+
+    /// The schema the set was validated against.
+    pub(crate) fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The validated set, as Cedar holds it.
+    pub(crate) fn policy_set(&self) -> &PolicySet {
+        &self.policies
     }
 
     /// Every policy of the set, by id.
@@ -279,21 +292,21 @@ impl Engine {
     fn evaluate_review(&self, r: &CampaignReview) -> Result<Decision, String> {
         let principal_type = &self.principal_types[r.reviewer.type_name()];
         let principal_uid = self.uid(principal_type, r.reviewer.id());
-        let (attrs, parents) = principal_attrs(&r.reviewer, &self.account_type);
+        let (attrs, parents) = self.vocabulary.principal_attrs(&r.reviewer);
         let principal = Entity::new(principal_uid.clone(), attrs, parents).map_err(|e| e.to_string())?;
         let staff_type = &self.principal_types["Staff"];
         let authors = r.campaign.authors.iter().map(|a| RestrictedExpression::new_entity_uid(self.uid(staff_type, a)));
         let campaign_uid = self.uid(&self.campaign_type, &r.campaign.id);
         let campaign_attrs = HashMap::from([
-            ("state".to_owned(), s(&r.campaign.state)),
+            ("state".to_owned(), RestrictedExpression::new_string(r.campaign.state.clone())),
             ("authors".to_owned(), RestrictedExpression::new_set(authors)),
         ]);
         let campaign = Entity::new(campaign_uid.clone(), campaign_attrs, HashSet::new()).map_err(|e| e.to_string())?;
         let entities =
             self.action_entities.clone().add_entities([principal, campaign], None).map_err(|e| e.to_string())?;
         let context = Context::from_pairs([
-            ("purpose".to_owned(), s("campaign_review")),
-            ("decision".to_owned(), s(r.decision.as_str())),
+            ("purpose".to_owned(), self.vocabulary.review_purpose()),
+            ("decision".to_owned(), RestrictedExpression::new_string(r.decision.as_str().to_owned())),
         ])
         .map_err(|e| e.to_string())?;
         let schema = cfg!(debug_assertions).then_some(&self.schema);
@@ -317,13 +330,14 @@ impl Engine {
         let account_uid = self.uid(&self.account_type, &r.account.id);
         let principal_type = &self.principal_types[r.principal.type_name()];
         let principal_uid = self.uid(principal_type, r.principal.id());
-        let (attrs, parents) = principal_attrs(&r.principal, &self.account_type);
+        let (attrs, parents) = self.vocabulary.principal_attrs(&r.principal);
         let principal = Entity::new(principal_uid.clone(), attrs, parents).map_err(|e| e.to_string())?;
-        let account = Entity::new(account_uid.clone(), account_attrs(r), HashSet::new()).map_err(|e| e.to_string())?;
+        let account = Entity::new(account_uid.clone(), self.vocabulary.account_attrs(&r.account), HashSet::new())
+            .map_err(|e| e.to_string())?;
         let entities =
             self.action_entities.clone().add_entities([principal, account], None).map_err(|e| e.to_string())?;
         let action = self.actions[r.action.as_str()].clone();
-        let context = Context::from_pairs(context_pairs(r)).map_err(|e| e.to_string())?;
+        let context = Context::from_pairs(self.vocabulary.context_pairs(r)).map_err(|e| e.to_string())?;
         // The typed request always has the schema's shape; debug builds (and so the
         // tests) check it against the schema all the same, release builds save the time.
         let schema = cfg!(debug_assertions).then_some(&self.schema);
@@ -396,87 +410,4 @@ fn set_hash(sources: &[PolicySource]) -> String {
     }
     let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
-}
-
-fn s(v: &str) -> RestrictedExpression {
-    RestrictedExpression::new_string(v.to_owned())
-}
-
-fn b(v: bool) -> RestrictedExpression {
-    RestrictedExpression::new_bool(v)
-}
-
-fn record(pairs: Vec<(&str, RestrictedExpression)>) -> RestrictedExpression {
-    #[expect(clippy::expect_used, reason = "the keys are distinct literals")]
-    RestrictedExpression::new_record(pairs.into_iter().map(|(k, v)| (k.to_owned(), v))).expect("distinct keys")
-}
-
-fn principal_attrs(
-    p: &Principal,
-    account_type: &EntityTypeName,
-) -> (HashMap<String, RestrictedExpression>, HashSet<EntityUid>) {
-    let mut attrs = HashMap::new();
-    let mut parents = HashSet::new();
-    match p {
-        Principal::Staff { roles, training_current, .. } => {
-            attrs.insert("roles".to_owned(), RestrictedExpression::new_set(roles.iter().map(|r| s(r.as_str()))));
-            attrs.insert("training_current".to_owned(), b(*training_current));
-        }
-        Principal::Customer { accounts, .. } => {
-            for a in accounts {
-                parents.insert(EntityUid::from_type_name_and_id(account_type.clone(), EntityId::new(a)));
-            }
-        }
-        Principal::Carrier { .. } => {}
-        Principal::SystemJob { job, .. } => {
-            attrs.insert("job".to_owned(), s(job));
-        }
-    }
-    (attrs, parents)
-}
-
-fn account_attrs(r: &Request) -> HashMap<String, RestrictedExpression> {
-    let a = &r.account;
-    let consent = record(vec![
-        ("carrier_marketing_usable", b(a.consent.carrier_marketing_usable)),
-        ("partner_sharing_usable", b(a.consent.partner_sharing_usable)),
-        ("one_time_usable", b(a.consent.one_time_usable)),
-    ]);
-    HashMap::from([
-        ("kind".to_owned(), s(a.kind.as_str())),
-        ("business_exempt".to_owned(), b(a.business_exempt)),
-        ("consent".to_owned(), consent),
-        ("pic_freeze_any".to_owned(), b(a.pic_freeze_any)),
-        ("directory_listing".to_owned(), s(a.directory_listing.as_str())),
-    ])
-}
-
-fn context_pairs(r: &Request) -> Vec<(String, RestrictedExpression)> {
-    let e = &r.evidence;
-    let evidence = record(vec![
-        ("password_verified", b(e.password_verified)),
-        ("pin_verified", b(e.pin_verified)),
-        ("backup_answer_verified", b(e.backup_answer_verified)),
-        ("photo_id_valid", b(e.photo_id_valid)),
-        ("call_back_completed", b(e.call_back_completed)),
-        ("volunteered_call_details", b(e.volunteered_call_details)),
-        ("contract_authenticated", b(e.contract_authenticated)),
-    ]);
-    let mut pairs = vec![
-        ("purpose".to_owned(), s(r.purpose.as_str())),
-        ("channel".to_owned(), s(r.channel.as_str())),
-        ("evidence".to_owned(), evidence),
-        ("legal_process_in_scope".to_owned(), b(r.legal_process.as_ref().is_some_and(|l| l.in_scope))),
-        ("campaign_approved".to_owned(), b(r.campaign.as_ref().is_some_and(|c| c.approved))),
-    ];
-    if let Some(l) = &r.legal_process {
-        pairs.push(("legal_process_ref".to_owned(), s(&l.reference)));
-    }
-    if let Some(f) = &r.fraud_case_ref {
-        pairs.push(("fraud_case_ref".to_owned(), s(f)));
-    }
-    if let Some(c) = &r.campaign {
-        pairs.push(("campaign_id".to_owned(), s(&c.id)));
-    }
-    pairs
 }

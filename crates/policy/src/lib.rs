@@ -7,7 +7,9 @@
 #![forbid(unsafe_code)]
 
 mod engine;
+pub mod prove;
 mod request;
+mod translate;
 
 pub use engine::{
     DEFAULT_DENY, DEFAULT_POLICIES, Decision, Engine, LoadMode, PolicyError, PolicyInfo, PolicySource, SCHEMA,

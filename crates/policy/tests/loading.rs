@@ -28,7 +28,7 @@ const AUDITOR_READS: &str = r#"
 @id("auditor-reads-services")
 @description("Auditors may read services for a review.")
 permit (principal is CpniGuard::Staff, action == CpniGuard::Action::"read_services", resource)
-when { principal.roles.contains("auditor") && context.purpose == "service_and_support" };
+when { principal.roles.contains(CpniGuard::Role::"auditor") && context.purpose == CpniGuard::Purpose::"service_and_support" };
 "#;
 
 #[test]
@@ -134,4 +134,22 @@ fn invalid_sets_are_refused_with_the_validation_message() {
 fn the_engine_can_be_shared_between_request_handlers() {
     fn send_sync<T: Send + Sync + 'static>() {}
     send_sync::<Engine>();
+}
+
+/// The members of `entity NAME enum [...]` in the schema.
+fn schema_enum(name: &str) -> Vec<String> {
+    let start = cpniguard_policy::SCHEMA.find(&format!("entity {name} enum [")).expect(name) + name.len() + 14;
+    let list = &cpniguard_policy::SCHEMA[start..];
+    list[..list.find(']').expect("closing bracket")].split(',').map(|m| m.trim().trim_matches('"').to_owned()).collect()
+}
+
+#[test]
+fn the_schema_vocabularies_are_the_rust_enums() {
+    use cpniguard_core::account::{AccountKind, DirectoryListing};
+    let names = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(schema_enum("Purpose"), names(Purpose::ALL.iter().map(|p| p.as_str()).collect()));
+    assert_eq!(schema_enum("Channel"), names(Channel::ALL.iter().map(|c| c.as_str()).collect()));
+    assert_eq!(schema_enum("AccountKind"), names(AccountKind::ALL.iter().map(|k| k.as_str()).collect()));
+    assert_eq!(schema_enum("DirectoryListing"), names(DirectoryListing::ALL.iter().map(|d| d.as_str()).collect()));
+    assert_eq!(schema_enum("Role"), names(Role::ALL.iter().map(|r| r.as_str()).collect()));
 }

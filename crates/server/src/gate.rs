@@ -9,9 +9,11 @@
 
 mod facts;
 mod permit;
+mod proof;
 mod refusal;
 
 pub use permit::Permit;
+pub use proof::PROVE_ACTION;
 
 use crate::audit_writer::{AuditWriter, AuditWriterConfig};
 use crate::config::Config;
@@ -169,6 +171,10 @@ impl GateRequest {
 pub enum GateError {
     #[error("the policy set: {0}")]
     Policy(#[from] PolicyError),
+    #[error("proving the policy set: {0}")]
+    Prove(#[from] cpniguard_policy::prove::ProveError),
+    #[error("the proof run could not be recorded in the audit log: {0}")]
+    Record(String),
 }
 
 impl Gate {

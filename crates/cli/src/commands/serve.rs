@@ -1,5 +1,5 @@
 use crate::context::{DbArgs, open_store, scheme};
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use clap::Args;
 use cpniguard_notify::Worker;
 use cpniguard_server::audit_writer::keys;
@@ -79,6 +79,18 @@ pub async fn serve_until_signal(
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (gate, audit_writer) =
         Gate::start(store.clone(), &config, clock.clone(), key).context("starting the disclosure gate")?;
+    if config.policy.directory.is_some() {
+        // A carrier's own policies are proved against the hard lines before any decision.
+        let (report, seq) = gate.prove_policy_set(clock.now()).await.context("the carrier's policy set")?;
+        if !report.all_proved() {
+            bail!(
+                "the carrier's policy set breaks {}; refusing to start (recorded as audit entry {seq}):\n{}",
+                report.refuted().join(", "),
+                report.render()
+            );
+        }
+        tracing::info!(policy_set = %report.policy_set_hash, audit_seq = seq, "the carrier's policy set is proved");
+    }
     on_listening(addr);
     let state = AppState::new(store, config, clock, gate);
     let jobs = tokio::spawn(cpniguard_server::breach_jobs::run(state.clone(), stopped(stop.clone())));
