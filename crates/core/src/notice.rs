@@ -32,6 +32,7 @@ str_enum!(
         BackupQuestionChanged => "backup_question_changed",
         OnlineAccountCreated => "online_account_created",
         OnlineAccountChanged => "online_account_changed",
+        BusinessExemptionChanged => "business_exemption_changed",
         RecoveryCode => "recovery_code",
         DocumentDelivery => "document_delivery",
         ConsentOptedOut => "consent_opted_out",

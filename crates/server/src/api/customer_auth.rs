@@ -7,9 +7,11 @@
 
 mod admin;
 mod delivery;
+pub mod exemption;
 mod interactions;
 mod portal;
 pub mod secrets;
+mod staff_checks;
 
 use crate::auth::guarded;
 use crate::auth::roles::Capability;
@@ -17,8 +19,8 @@ use crate::problem::Problem;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use chrono::{DateTime, Duration, Utc};
+use axum::routing::{delete, get, post, put};
+use chrono::{DateTime, Utc};
 use cpniguard_core::account::Account;
 use cpniguard_core::authn::{KnownFacts, LockState, Secret, SecretKind, validate_secret};
 use cpniguard_core::ids::{AccountId, StaffId};
@@ -46,6 +48,10 @@ use utoipa::OpenApi;
         admin::locks,
         admin::clear_lock,
         admin::signals,
+        admin::lock_lifts,
+        exemption::set,
+        exemption::remove,
+        exemption::history,
         portal::login,
         portal::logout,
         portal::session,
@@ -117,7 +123,19 @@ pub fn routes(_state: AppState) -> Router<AppState> {
             Router::new()
                 .route("/auth-locks", get(admin::locks))
                 .route("/accounts/{id}/auth-lock", delete(admin::clear_lock))
+                .route("/accounts/{id}/auth-lock/lifts", get(admin::lock_lifts))
                 .route("/pretexting-signals", get(admin::signals)),
+        ))
+        .merge(guarded(
+            Capability::SetBusinessExemption,
+            Router::new().route(
+                "/accounts/{id}/business-exemption",
+                put(exemption::set).delete(exemption::remove),
+            ),
+        ))
+        .merge(guarded(
+            Capability::ReadAccounts,
+            Router::new().route("/accounts/{id}/business-exemption/history", get(exemption::history)),
         ))
 }
 
@@ -155,18 +173,7 @@ pub(crate) async fn load_account(state: &AppState, id: AccountId) -> Result<Acco
     state.store.get_account(id).await?.ok_or_else(|| Problem::not_found("account"))
 }
 
-/// The caller's network address (unspecified when the server runs without connect info).
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub IpAddr);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-        Ok(ClientIp(ip.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))))
-    }
-}
+pub use crate::auth::client::ClientIp;
 
 /// Who is checking a secret: the staff member (if any) and the network source.
 #[derive(Debug, Clone)]
@@ -177,7 +184,6 @@ pub(crate) struct Actor {
 
 /// Why a check did not pass.
 pub(crate) enum CheckFailure {
-    RateLimited(u64),
     Locked(DateTime<Utc>),
     NoSuchSecret,
     Mismatch(LockState),
@@ -187,7 +193,6 @@ impl CheckFailure {
     /// The problem shown to a CSR (the portal shows one generic answer instead).
     pub(crate) fn problem(self, kind: SecretKind, max: u32) -> Problem {
         match self {
-            CheckFailure::RateLimited(secs) => Problem::rate_limited(secs),
             CheckFailure::Locked(until) => locked(until),
             CheckFailure::NoSuchSecret => Problem::new(
                 StatusCode::CONFLICT,
@@ -235,28 +240,29 @@ fn locked(until: DateTime<Utc>) -> Problem {
     )
 }
 
-/// Check a secret with every safeguard: the per-source limit, the account lock (a
-/// locked account is refused even with the right secret), Argon2id verification on
-/// the blocking pool, failure bookkeeping with a progressive delay, and the
-/// cross-account pretexting signal.
+/// Check a secret: the account lock (a locked account is refused even with the right
+/// secret), Argon2id verification on the blocking pool, and the failure counted
+/// against the account. With no account (an unknown portal email), or no such secret,
+/// a dummy hash is verified so the work is the same. Delays and limits are the
+/// caller's: per staff member for staff (`staff_checks`), per source on the portal.
 #[tracing::instrument(skip_all)]
 pub(crate) async fn check_secret(
     state: &AppState,
-    account: AccountId,
+    account: Option<AccountId>,
     kind: SecretKind,
     secret: Secret,
     actor: &Actor,
 ) -> Result<(), CheckFailure> {
-    if let Some(wait) = state.customer_limiter.blocked_for(actor.ip) {
-        metrics::counter!("cpniguard_customer_auth_checks_total", "result" => "rate_limited").increment(1);
-        return Err(CheckFailure::RateLimited(wait.as_secs().max(1)));
-    }
     let hasher = hasher(state).map_err(|_| CheckFailure::NoSuchSecret)?;
+    let Some(account) = account else {
+        hasher.verify_blocking(kind, None, secret).await;
+        return Err(CheckFailure::NoSuchSecret);
+    };
     let now = state.now();
     let lock = state.store.lock_state(account).await.map_err(|_| CheckFailure::NoSuchSecret)?;
     if let Some(until) = lock.locked_until.filter(|_| lock.is_locked(now)) {
         hasher.verify_blocking(kind, None, secret).await;
-        metrics::counter!("cpniguard_customer_auth_checks_total", "result" => "locked").increment(1);
+        metrics::counter!("cpniguard_auth_checks_refused_total", "limit" => "account_lockout").increment(1);
         return Err(CheckFailure::Locked(until));
     }
     let stored = state.store.get_credential(account, kind).await.map_err(|_| CheckFailure::NoSuchSecret)?;
@@ -276,30 +282,7 @@ pub(crate) async fn check_secret(
     let attempt = FailedAttempt { account_id: account, staff_id: actor.staff, source: actor.ip.to_string(), kind };
     let after =
         state.store.record_auth_failure(&attempt, &policy, now).await.map_err(|_| CheckFailure::NoSuchSecret)?;
-    state.customer_limiter.record_failure(actor.ip);
-    failed_accounts_signal(state, account, actor, now).await;
-    tokio::time::sleep(policy.delay(after.failures)).await;
     Err(CheckFailure::Mismatch(after))
-}
-
-/// Raise `failures_across_accounts` when one staff member or source has failed on the
-/// configured number of distinct accounts within the window.
-async fn failed_accounts_signal(state: &AppState, account: AccountId, actor: &Actor, now: DateTime<Utc>) {
-    let c = &state.config.customer_auth;
-    let since = now - Duration::minutes(c.signal_window_minutes.into());
-    let source = actor.ip.to_string();
-    let Ok(n) = state.store.failed_accounts_since(actor.staff, &source, since).await else { return };
-    if n >= u64::from(c.signal_failed_accounts) {
-        let who = if actor.staff.is_some() { "one staff member" } else { "one network source" };
-        record_signal(
-            state,
-            "failures_across_accounts",
-            Some(account),
-            actor,
-            format!("{who} failed credential checks on {n} accounts within {} minutes", c.signal_window_minutes),
-        )
-        .await;
-    }
 }
 
 pub(crate) async fn record_signal(
