@@ -10,10 +10,12 @@ use chrono::Utc;
 use common::{TestServer, servers_with};
 use cpniguard_core::authn::{Secret, SecretKind};
 use cpniguard_core::ids::{AccountId, StaffId};
+use cpniguard_core::notice::NoticeKind;
 use cpniguard_core::staff::Role;
 use cpniguard_server::Config;
 use cpniguard_server::api::customer_auth::secrets::SecretHasher;
 use cpniguard_server::auth::tokens;
+use cpniguard_store::NoticeQuery;
 use cpniguard_store::auth::StoredCredential;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -28,7 +30,7 @@ fn config() -> Config {
     let mut c = Config::default();
     let a = &mut c.customer_auth;
     (a.argon2_memory_kib, a.argon2_iterations, a.argon2_parallelism) = (64, 1, 1);
-    (a.delay_base_ms, a.delay_max_ms) = (1, 2);
+    (a.delay_base_ms, a.delay_max_ms, a.portal_failure_min_ms) = (1, 2, 0);
     let ms = u64::try_from(STAFF_DELAY.as_millis()).unwrap();
     (a.staff_delay_base_ms, a.staff_delay_max_ms) = (ms, ms);
     c.security.trusted_proxies = vec!["127.0.0.1".to_owned()];
@@ -41,7 +43,9 @@ async fn accounts(s: &TestServer, prefix: &str, first_phone: usize, n: usize) ->
     let mut out = Vec::new();
     for i in 0..n {
         let email = format!("{prefix}{i}@example.com").to_lowercase();
-        let id = s.account_opened(&format!("{prefix}-{i:04}"), &format!("+1801555{:04}", first_phone + i), &email, 40, false).await;
+        let id = s
+            .account_opened(&format!("{prefix}-{i:04}"), &format!("+1801555{:04}", first_phone + i), &email, 40, false)
+            .await;
         let credential = StoredCredential {
             kind: SecretKind::Password,
             hash: hasher.hash(SecretKind::Password, &Secret::new(PASSWORD)),
@@ -93,7 +97,12 @@ async fn a_call_center_floor_is_not_one_attacker_but_one_csr_failing_everywhere_
         // 30 single wrong passwords, 10 per CSR, all from this one address.
         for (n, account) in floor[..30].iter().enumerate() {
             let (st, v, _) = verify(&s, &csrs[n % 3], *account, "wrong password!").await;
-            assert_eq!((st, v["code"].as_str()), (StatusCode::FORBIDDEN, Some("verification_failed")), "{}: {n}: {v}", s.backend);
+            assert_eq!(
+                (st, v["code"].as_str()),
+                (StatusCode::FORBIDDEN, Some("verification_failed")),
+                "{}: {n}: {v}",
+                s.backend
+            );
         }
         let fourth = s.staff("csr.dee", Role::Csr, today).await;
         let (st, v, _) = verify(&s, &fourth, floor[30], PASSWORD).await;
@@ -112,7 +121,10 @@ async fn a_call_center_floor_is_not_one_attacker_but_one_csr_failing_everywhere_
         assert_eq!(raised.len(), 1, "{}: {raised:?}", s.backend);
         assert_eq!(raised[0]["staff_id"], staff_id(&s, &insider).await.to_string());
         let detail = raised[0]["detail"].as_str().unwrap();
-        assert!(detail.contains("csr.eve") && detail.contains("15 distinct accounts") && detail.contains("phone"), "{detail}");
+        assert!(
+            detail.contains("csr.eve") && detail.contains("15 distinct accounts") && detail.contains("phone"),
+            "{detail}"
+        );
 
         // From the 25th account that CSR is answered slower; never refused. Others are not.
         for (n, account) in targets[15..24].iter().enumerate() {
@@ -261,7 +273,8 @@ async fn only_the_privacy_office_sets_an_exemption_and_nobody_authenticates_unde
 async fn portal_sign_in_takes_as_long_for_an_unknown_email_as_for_a_real_or_locked_one() {
     let timed = || {
         let mut c = config();
-        (c.customer_auth.delay_base_ms, c.customer_auth.delay_max_ms) = (40, 400);
+        let a = &mut c.customer_auth;
+        (a.delay_base_ms, a.delay_max_ms, a.portal_failure_min_ms) = (40, 400, 150);
         c
     };
     for s in servers_with(timed).await {
@@ -273,9 +286,42 @@ async fn portal_sign_in_takes_as_long_for_an_unknown_email_as_for_a_real_or_lock
             assert_eq!((real, unknown), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
             let gap = real_took.abs_diff(unknown_took);
             assert!(gap < Duration::from_millis(25), "{}: failure {n}: {real_took:?} vs {unknown_took:?}", s.backend);
-            if n >= 3 {
-                assert!(unknown_took >= Duration::from_millis(40), "the back-off applies to unknown emails too");
-            }
+            let floor = Duration::from_millis(150 + if n >= 2 { 40 << (n - 2).min(3) } else { 0 });
+            assert!(unknown_took >= floor && real_took >= floor, "{n}: the same floor and back-off for both");
         }
+    }
+}
+
+#[tokio::test]
+async fn a_locked_customer_gets_back_in_with_a_code_sent_to_the_email_of_record() {
+    for s in servers_with(config).await {
+        let id = accounts(&s, "LOCKED", 400, 1).await[0];
+        let email = "locked0@example.com";
+        for _ in 0..5 {
+            portal_login(&s, "192.0.2.50", email, "a wrong guess").await;
+        }
+        let (st, _) = portal_login(&s, "192.0.2.50", email, PASSWORD).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "{}: locked, even the right password fails", s.backend);
+        let r = s.http.post(s.url("/api/v1/portal/recovery")).json(&json!({"email": email})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        let query = NoticeQuery {
+            account: Some(id),
+            status: None,
+            kind: Some(NoticeKind::RecoveryCode),
+            after: None,
+            limit: 5,
+        };
+        let page = s.store.list_notices(&query).await.unwrap();
+        let code = page.notices[0].params["code"].clone();
+        let r = s
+            .http
+            .post(s.url("/api/v1/portal/recovery/complete"))
+            .json(&json!({"code": code, "kind": "password", "secret": "a brand new passphrase"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", s.backend);
+        let (st, _) = portal_login(&s, "192.0.2.50", email, "a brand new passphrase").await;
+        assert_eq!(st, StatusCode::OK, "{}: the code cleared the lock", s.backend);
     }
 }

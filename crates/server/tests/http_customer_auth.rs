@@ -96,7 +96,12 @@ async fn wrong_pin_five_times_locks_a_sixth_correct_pin_is_refused_and_a_privacy
         let lift = format!("/api/v1/accounts/{id}/auth-lock");
         let r = s.http.delete(s.url(&lift)).bearer_auth(&po).send().await;
         assert_eq!(r.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY, "a lock is lifted only with a reason");
-        let r = s.http.delete(s.url(&format!("{lift}?reason=called%20back%20on%20the%20number%20of%20record"))).bearer_auth(&po).send().await;
+        let r = s
+            .http
+            .delete(s.url(&format!("{lift}?reason=called%20back%20on%20the%20number%20of%20record")))
+            .bearer_auth(&po)
+            .send()
+            .await;
         assert_eq!(r.unwrap().status(), StatusCode::NO_CONTENT);
         let lifts: Value = s.get(&format!("{lift}/lifts"), &po).send().await.unwrap().json().await.unwrap();
         assert_eq!(lifts["lifts"][0]["reason"], "called back on the number of record", "{lifts}");

@@ -83,17 +83,13 @@ pub trait AuthLimitStore: Send + Sync {
 
     /// Forget the counters of `limit` whose window started before `before` and that
     /// are not blocked at `now`. How many were removed.
-    async fn sweep_source_limits(&self, limit: &str, before: DateTime<Utc>, now: DateTime<Utc>)
-    -> StoreResult<u64>;
+    async fn sweep_source_limits(&self, limit: &str, before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64>;
 
     /// Set (or, with `contract_reference: None`, remove) the account's contract
     /// exemption, record who did it, and write `effects` (the account-change notices),
     /// all in one transaction. `NotFound("account")`.
-    async fn set_business_exemption(
-        &self,
-        grant: &ExemptionGrant,
-        effects: &SideEffects,
-    ) -> StoreResult<Vec<NoticeId>>;
+    async fn set_business_exemption(&self, grant: &ExemptionGrant, effects: &SideEffects)
+    -> StoreResult<Vec<NoticeId>>;
 
     /// Every exemption change of the account, oldest first (the last is in force).
     async fn exemption_history(&self, account: AccountId) -> StoreResult<Vec<ExemptionGrant>>;

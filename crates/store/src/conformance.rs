@@ -36,7 +36,8 @@ pub use auth::{
 };
 pub use auth_limits::{
     auth_limits_attested_changes_and_staff_signals, auth_limits_concurrent_failures_all_count,
-    auth_limits_exemption_grants_recorded, auth_limits_lock_lifts_recorded, auth_limits_source_counters_block_and_expire,
+    auth_limits_exemption_grants_recorded, auth_limits_lock_lifts_recorded,
+    auth_limits_source_counters_block_and_expire,
 };
 pub use billing::{invoices_with_lines, services_round_trip};
 pub use breach::{

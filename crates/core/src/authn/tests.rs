@@ -56,7 +56,12 @@ fn secrets_never_show_in_debug() {
 #[test]
 fn expired_photo_ids_are_refused() {
     let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
-    let id = |expires_on| PhotoId { id_type: "drivers_license".into(), last4: "A123".into(), expires_on, name_matched: true };
+    let id = |expires_on| PhotoId {
+        id_type: "drivers_license".into(),
+        last4: "A123".into(),
+        expires_on,
+        name_matched: true,
+    };
     assert!(id(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()).validate(today).is_ok());
     let e = id(NaiveDate::from_ymd_opt(2026, 5, 31).unwrap()).validate(today).unwrap_err();
     assert!(e.reason.contains("expired"));

@@ -128,10 +128,7 @@ pub fn routes(_state: AppState) -> Router<AppState> {
         ))
         .merge(guarded(
             Capability::SetBusinessExemption,
-            Router::new().route(
-                "/accounts/{id}/business-exemption",
-                put(exemption::set).delete(exemption::remove),
-            ),
+            Router::new().route("/accounts/{id}/business-exemption", put(exemption::set).delete(exemption::remove)),
         ))
         .merge(guarded(
             Capability::ReadAccounts,

@@ -28,9 +28,11 @@ impl Cidr {
         let net: IpAddr = addr.parse().map_err(|_| format!("{text:?} is not an address or CIDR range"))?;
         let max = if net.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
-            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(|| {
-                format!("{text:?}: the prefix length must be 0 to {max}")
-            })?,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{text:?}: the prefix length must be 0 to {max}"))?,
             None => max,
         };
         Ok(Self { net, prefix })
@@ -38,7 +40,9 @@ impl Cidr {
 
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.net, canonical(ip)) {
-            (IpAddr::V4(n), IpAddr::V4(a)) => leading_equal(u128::from(n.to_bits()) << 96, u128::from(a.to_bits()) << 96, self.prefix),
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                leading_equal(u128::from(n.to_bits()) << 96, u128::from(a.to_bits()) << 96, self.prefix)
+            }
             (IpAddr::V6(n), IpAddr::V6(a)) => leading_equal(n.to_bits(), a.to_bits(), self.prefix),
             _ => false,
         }
@@ -91,10 +95,7 @@ fn recorded_hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
             })
             .collect();
     }
-    values("x-forwarded-for")
-        .iter()
-        .flat_map(|v| v.split(',').map(|h| forwarded_node(h)).collect::<Vec<_>>())
-        .collect()
+    values("x-forwarded-for").iter().flat_map(|v| v.split(',').map(|h| forwarded_node(h)).collect::<Vec<_>>()).collect()
 }
 
 /// The client of a request whose TCP peer is `peer`.
@@ -132,10 +133,8 @@ pub struct ClientIp(pub IpAddr);
 
 impl ClientIp {
     pub fn of(parts_ext: &axum::http::Extensions, headers: &HeaderMap, state: &AppState) -> Self {
-        let peer = parts_ext
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let peer =
+            parts_ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         ClientIp(resolve(peer, headers, &state.trusted_proxies))
     }
 

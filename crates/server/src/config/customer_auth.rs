@@ -25,6 +25,10 @@ pub struct CustomerAuthConfig {
     pub source_failures_allowed: u32,
     pub source_window_secs: u64,
     pub source_block_secs: u64,
+    /// A failed portal sign-in is answered no sooner than this after it arrived (plus
+    /// the back-off), whatever the email: the work done for an existing, a locked and
+    /// an unknown account differs by a few database round trips, and this hides them.
+    pub portal_failure_min_ms: u64,
     /// Portal session lifetime.
     pub session_minutes: u32,
     /// Mark the session cookie `Secure`. Set when the portal is served over TLS.
@@ -70,6 +74,7 @@ impl Default for CustomerAuthConfig {
             source_failures_allowed: 20,
             source_window_secs: 300,
             source_block_secs: 900,
+            portal_failure_min_ms: 250,
             session_minutes: 30,
             secure_cookies: false,
             recovery_minutes: 30,

@@ -39,7 +39,9 @@ pub async fn auth_limits_concurrent_failures_all_count(store: std::sync::Arc<dyn
     let tasks: Vec<_> = (0..16)
         .map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.record_source_failure("portal_source", "198.51.100.9", &wide, at(5)).await })
+            tokio::spawn(
+                async move { store.record_source_failure("portal_source", "198.51.100.9", &wide, at(5)).await },
+            )
         })
         .collect();
     for t in tasks {
@@ -75,9 +77,15 @@ pub async fn auth_limits_exemption_grants_recorded(store: &dyn Store) {
 /// Lifting a lock clears it and records who and why; no lock, nothing recorded.
 pub async fn auth_limits_lock_lifts_recorded(store: &dyn Store) {
     let a = create(store, "LIFT-1", "Locked Out", &["+18015552002"]).await;
-    let lift = LockLift { account_id: a.id, lifted_by: StaffId::new(), reason: "identified in store".into(), lifted_at: at(50) };
+    let lift = LockLift {
+        account_id: a.id,
+        lifted_by: StaffId::new(),
+        reason: "identified in store".into(),
+        lifted_at: at(50),
+    };
     assert!(!store.lift_lock(&lift).await.unwrap());
-    let attempt = FailedAttempt { account_id: a.id, staff_id: None, source: "192.0.2.9".into(), kind: SecretKind::Password };
+    let attempt =
+        FailedAttempt { account_id: a.id, staff_id: None, source: "192.0.2.9".into(), kind: SecretKind::Password };
     let policy = LockoutPolicy { max_failures: 1, ..LockoutPolicy::default() };
     assert!(store.record_auth_failure(&attempt, &policy, at(10)).await.unwrap().is_locked(at(11)));
     assert!(store.lift_lock(&lift).await.unwrap());
@@ -91,7 +99,12 @@ pub async fn auth_limits_attested_changes_and_staff_signals(store: &dyn Store) {
     let a = create(store, "ATTEST-1", "One", &["+18015552003"]).await;
     let b = create(store, "ATTEST-2", "Two", &["+18015552004"]).await;
     let (csr, other) = (StaffId::new(), StaffId::new());
-    let change = |staff, account, secs| AttestedChange { staff_id: staff, account_id: account, evidence: EvidenceKind::PhotoIdChecked, at: at(secs) };
+    let change = |staff, account, secs| AttestedChange {
+        staff_id: staff,
+        account_id: account,
+        evidence: EvidenceKind::PhotoIdChecked,
+        at: at(secs),
+    };
     assert_eq!(store.record_attested_change(&change(csr, a.id, 10), at(0)).await.unwrap(), 1);
     assert_eq!(store.record_attested_change(&change(csr, a.id, 20), at(0)).await.unwrap(), 1, "distinct accounts");
     assert_eq!(store.record_attested_change(&change(csr, b.id, 30), at(0)).await.unwrap(), 2);

@@ -238,11 +238,7 @@ macro_rules! auth_limit_impl {
                 Ok(rows.into_iter().map(sql::lift).collect())
             }
 
-            async fn record_attested_change(
-                &self,
-                change: &AttestedChange,
-                since: DateTime<Utc>,
-            ) -> StoreResult<u64> {
+            async fn record_attested_change(&self, change: &AttestedChange, since: DateTime<Utc>) -> StoreResult<u64> {
                 let mut tx = $begin(&self.pool).await?;
                 sqlx::query(sql::INSERT_ATTESTED)
                     .bind(change.staff_id.0)
@@ -261,12 +257,7 @@ macro_rules! auth_limit_impl {
                 $crate::shared::unsigned("attested_credential_changes", "count", n)
             }
 
-            async fn count_staff_signals(
-                &self,
-                staff: StaffId,
-                kind: &str,
-                since: DateTime<Utc>,
-            ) -> StoreResult<u64> {
+            async fn count_staff_signals(&self, staff: StaffId, kind: &str, since: DateTime<Utc>) -> StoreResult<u64> {
                 let n: i64 = sqlx::query_scalar(sql::STAFF_SIGNALS)
                     .bind(staff.0)
                     .bind(kind)

@@ -9,9 +9,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use cpniguard_core::ValidationError;
 use cpniguard_core::authn::LockState;
 use cpniguard_core::ids::{AccountId, StaffId};
-use cpniguard_core::ValidationError;
 use cpniguard_store::auth::{AccountLock, PretextingSignal};
 use cpniguard_store::auth_limits::LockLift;
 use serde::{Deserialize, Serialize};
@@ -116,7 +116,10 @@ pub struct LockLiftList {
     ),
     security(("bearer" = []))
 )]
-pub async fn lock_lifts(State(state): State<AppState>, ApiPath(id): ApiPath<AccountId>) -> ApiResult<Json<LockLiftList>> {
+pub async fn lock_lifts(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<AccountId>,
+) -> ApiResult<Json<LockLiftList>> {
     let lifts = state.store.lock_lifts(id).await?;
     let lifts = lifts
         .into_iter()

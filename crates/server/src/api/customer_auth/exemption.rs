@@ -78,7 +78,11 @@ pub(crate) fn not_allowed() -> Problem {
 
 fn text(field: &'static str, value: &str) -> Result<String, ValidationError> {
     let v = value.trim();
-    if (1..=100).contains(&v.chars().count()) { Ok(v.to_owned()) } else { Err(ValidationError::new(field, "1 to 100 characters")) }
+    if (1..=100).contains(&v.chars().count()) {
+        Ok(v.to_owned())
+    } else {
+        Err(ValidationError::new(field, "1 to 100 characters"))
+    }
 }
 
 /// Whether `staff` set or changed the exemption now in force (any change since it was
@@ -120,7 +124,13 @@ async fn apply(
         &change_ref,
         now,
     );
-    let grant = ExemptionGrant { account_id: id, contract_reference, dedicated_representative, set_by: staff.0.id, set_at: now };
+    let grant = ExemptionGrant {
+        account_id: id,
+        contract_reference,
+        dedicated_representative,
+        set_by: staff.0.id,
+        set_at: now,
+    };
     let notices = state.store.set_business_exemption(&grant, &effects).await?;
     tracing::info!(account = %id, staff = %staff.0.id, removed = grant.contract_reference.is_none(), "business exemption changed");
     Ok(Json(ExemptionSetView { change: grant.into(), notices_queued: notices }))
@@ -179,7 +189,10 @@ pub async fn remove(
     ),
     security(("bearer" = []))
 )]
-pub async fn history(State(state): State<AppState>, ApiPath(id): ApiPath<AccountId>) -> ApiResult<Json<ExemptionHistory>> {
+pub async fn history(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<AccountId>,
+) -> ApiResult<Json<ExemptionHistory>> {
     load_account(&state, id).await?;
     let changes = state.store.exemption_history(id).await?;
     Ok(Json(ExemptionHistory { changes: changes.into_iter().map(Into::into).collect() }))

@@ -48,15 +48,16 @@ fn login_refused() -> Problem {
 
 /// After a failed sign-in, whatever the email (existing, unknown, locked, no password):
 /// count it against the client, look for one client failing on many accounts, and
-/// answer after the back-off of that client's failures — the same work and the same
-/// delay every time, so neither the answer nor its timing says whether an account
-/// exists or is locked.
+/// answer no sooner than `portal_failure_min_ms` after the request `arrived` plus the
+/// back-off of that client's failures — the same delay every time, so neither the
+/// answer nor its timing says whether an account exists or is locked.
 async fn failed_sign_in(
     state: &AppState,
     who: &Actor,
     key: &str,
     account: Option<AccountId>,
     failure: CheckFailure,
+    arrived: tokio::time::Instant,
 ) -> Result<Problem, Problem> {
     let counted = state.portal_limit.record_failure(state, key).await?;
     let c = &state.config.customer_auth;
@@ -69,7 +70,8 @@ async fn failed_sign_in(
         );
         record_signal(state, "failures_across_accounts", account, who, detail).await;
     }
-    tokio::time::sleep(c.lockout_policy().delay(counted.failures)).await;
+    let floor = std::time::Duration::from_millis(c.portal_failure_min_ms);
+    tokio::time::sleep_until(arrived + floor + c.lockout_policy().delay(counted.failures)).await;
     Ok(login_refused())
 }
 
@@ -93,6 +95,7 @@ pub async fn login(
     client: ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
+    let arrived = tokio::time::Instant::now();
     let who = Actor { staff: None, ip: client.0 };
     let key = client.key();
     if let Some(wait) = state.portal_limit.blocked_secs(&state, &key).await? {
@@ -100,7 +103,7 @@ pub async fn login(
     }
     let account = state.store.account_by_email(req.email.trim()).await?;
     if let Err(failure) = check_secret(&state, account, SecretKind::Password, req.password, &who).await {
-        return Err(failed_sign_in(&state, &who, &key, account, failure).await?);
+        return Err(failed_sign_in(&state, &who, &key, account, failure, arrived).await?);
     }
     let Some(account) = account else { return Err(login_refused()) };
     let now = state.now();
