@@ -217,14 +217,17 @@ pub fn is_staff_attested(kind: EvidenceKind) -> bool {
 }
 
 /// The staff-attested evidence an interaction's authentication rests on, when nothing
-/// the customer proved themselves (a secret, the contract) is there too.
-pub fn rests_on_attestation(evidence: &[EvidenceKind]) -> Option<EvidenceKind> {
+/// the customer proved themselves (a secret, the contract) nor a system confirmation (a
+/// call back the telephony platform reported answered) is there too. `evidence` pairs
+/// each kind with whether it was staff-attested.
+pub fn rests_on_attestation(evidence: &[(EvidenceKind, bool)]) -> Option<EvidenceKind> {
     use EvidenceKind::*;
     let proved = [PasswordVerified, PinVerified, BackupAnswerVerified, AuthenticatedUnderContract];
-    if evidence.iter().any(|k| proved.contains(k)) {
+    let confirmed = |(k, attested): &(EvidenceKind, bool)| proved.contains(k) || (is_staff_attested(*k) && !attested);
+    if evidence.iter().any(confirmed) {
         return None;
     }
-    evidence.iter().copied().find(|k| is_staff_attested(*k))
+    evidence.iter().find(|(k, attested)| *attested && is_staff_attested(*k)).map(|(k, _)| *k)
 }
 
 /// A government photo ID shown in store. Only type, last 4, expiry and whether the

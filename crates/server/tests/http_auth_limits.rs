@@ -325,3 +325,31 @@ async fn a_locked_customer_gets_back_in_with_a_code_sent_to_the_email_of_record(
         assert_eq!(st, StatusCode::OK, "{}: the code cleared the lock", s.backend);
     }
 }
+
+#[tokio::test]
+async fn a_csr_setting_secrets_after_staff_attested_evidence_on_several_accounts_is_signalled() {
+    for s in servers_with(config).await {
+        let today = Some(Utc::now().date_naive());
+        let po = s.staff("privacy.officer", Role::PrivacyOfficer, today).await;
+        let csr = s.staff("csr.fay", Role::Csr, today).await;
+        for (n, id) in accounts(&s, "ATTEST", 500, 3).await.into_iter().enumerate() {
+            let visit = s.in_store_with_photo_id(&csr, &id.to_string()).await;
+            let v: Value =
+                s.get(&format!("/api/v1/interactions/{visit}"), &csr).send().await.unwrap().json().await.unwrap();
+            assert_eq!(v["evidence"][0]["staff_attested"], true, "{v}");
+            assert!(v["evidence"][0]["detail"].as_str().unwrap().starts_with("staff-attested"), "{v}");
+            let r = s
+                .post(&format!("/api/v1/interactions/{visit}/credentials"), &csr)
+                .json(&json!({"kind": "pin", "secret": "2718"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{}", s.backend);
+            let raised = signals(&s, &po, "attested_then_credentials_set").await;
+            assert_eq!(raised.len(), usize::from(n == 2), "{}: from the third account: {raised:?}", s.backend);
+        }
+        let raised = signals(&s, &po, "attested_then_credentials_set").await;
+        assert_eq!(raised[0]["staff_id"], staff_id(&s, &csr).await.to_string());
+        assert!(raised[0]["detail"].as_str().unwrap().contains("csr.fay"), "{raised:?}");
+    }
+}

@@ -182,8 +182,9 @@ fn an_id_whose_name_does_not_match_does_not_authenticate() {
 
 #[test]
 fn authentication_rests_on_attestation_only_without_a_proof_of_the_customers_own() {
-    assert_eq!(rests_on_attestation(&[PhotoIdChecked]), Some(PhotoIdChecked));
-    assert_eq!(rests_on_attestation(&[PinFailed, CallBackCompleted]), Some(CallBackCompleted));
-    assert_eq!(rests_on_attestation(&[CallBackCompleted, PasswordVerified]), None);
-    assert_eq!(rests_on_attestation(&[PinVerified]), None);
+    assert_eq!(rests_on_attestation(&[(PhotoIdChecked, true)]), Some(PhotoIdChecked));
+    assert_eq!(rests_on_attestation(&[(PinFailed, false), (CallBackCompleted, true)]), Some(CallBackCompleted));
+    assert_eq!(rests_on_attestation(&[(CallBackCompleted, true), (PasswordVerified, false)]), None);
+    assert_eq!(rests_on_attestation(&[(CallBackCompleted, false)]), None, "confirmed by the telephony platform");
+    assert_eq!(rests_on_attestation(&[(PinVerified, false)]), None);
 }

@@ -6,6 +6,7 @@
 //! themselves (login → session cookie, see `auth::customer`), and recovery.
 
 mod admin;
+mod call_back;
 mod delivery;
 pub mod exemption;
 mod interactions;
@@ -52,6 +53,7 @@ use utoipa::OpenApi;
         exemption::set,
         exemption::remove,
         exemption::history,
+        call_back::answered,
         portal::login,
         portal::logout,
         portal::session,
@@ -73,8 +75,12 @@ or after a call back; call details the caller volunteered unprompted may be disc
 government photo ID matching the account opens everything. Online, the password (portal login) opens everything. A business-exempt \
 account may be authenticated under its contract instead. Failed checks are recorded too: once the password and the back-up answer \
 have both failed in one interaction, no further secret is checked and only recovery (POST /api/v1/portal/recovery) remains. \
-Failures lock the account (default 5 in 15 minutes lock it for 30) and are rate-limited per source; the privacy officer lists and \
-clears locks and reads the pretexting-signals feed. Secrets are Argon2id-hashed and never returned."),
+Failures lock the account (default 5 in 15 minutes lock it for 30). A staff member's checks are never limited by network address: \
+failing on 15 distinct accounts in 10 minutes raises a pretexting signal naming them, and from 25 their failed checks are answered \
+after a growing delay. The privacy officer lists and lifts locks (with a reason, kept), reads the pretexting-signals feed, and alone \
+(with administrators) sets a business account's contract exemption, under which its setter may not authenticate callers. A photo ID \
+or a CSR-confirmed call back is marked staff-attested; with a voice channel configured, the system places the call back and the \
+telephony platform confirms it. Secrets are Argon2id-hashed and never returned."),
         (name = "portal", description = "The customer's own portal: login with the account email and password only (no biographical or \
 account information; the answer never says whether an account exists), a session cookie `cpniguard_session` (HttpOnly, SameSite=Strict, \
 Secure over TLS) whose `online` interaction carries `password_verified` and so opens the account's CPNI, logout, setting a secret, \
@@ -147,6 +153,7 @@ pub fn portal_routes(_state: AppState) -> Router<AppState> {
         .route("/portal/deliveries", post(delivery::by_customer))
         .route("/portal/recovery", post(portal::request_recovery))
         .route("/portal/recovery/complete", post(portal::complete_recovery))
+        .route("/telephony/call-backs/answered", post(call_back::answered))
 }
 
 /// The configured Argon2id parameters are invalid (logged; answered as a 500).

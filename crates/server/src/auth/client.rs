@@ -95,7 +95,7 @@ fn recorded_hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
             })
             .collect();
     }
-    values("x-forwarded-for").iter().flat_map(|v| v.split(',').map(|h| forwarded_node(h)).collect::<Vec<_>>()).collect()
+    values("x-forwarded-for").iter().flat_map(|v| v.split(',').map(forwarded_node).collect::<Vec<_>>()).collect()
 }
 
 /// The client of a request whose TCP peer is `peer`.

@@ -89,8 +89,8 @@ fn text(field: &'static str, value: &str) -> Result<String, ValidationError> {
 /// last removed).
 pub(crate) async fn self_granted(state: &AppState, account: AccountId, staff: StaffId) -> ApiResult<bool> {
     let history = state.store.exemption_history(account).await?;
-    let in_force = history.iter().rev().take_while(|g| g.contract_reference.is_some());
-    Ok(in_force.into_iter().any(|g| g.set_by == staff))
+    let mut in_force = history.iter().rev().take_while(|g| g.contract_reference.is_some());
+    Ok(in_force.any(|g| g.set_by == staff))
 }
 
 async fn apply(

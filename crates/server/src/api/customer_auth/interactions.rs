@@ -14,8 +14,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use cpniguard_core::ValidationError;
 use cpniguard_core::account::Account;
 use cpniguard_core::authn::{
-    EvidenceKind, InteractionChannel, PhotoId, ProofSummary, Secret, SecretKind, is_staff_attested,
-    only_recovery_remains, rests_on_attestation, what_proof_opens,
+    EvidenceKind, InteractionChannel, PhotoId, ProofSummary, Secret, SecretKind, only_recovery_remains,
+    rests_on_attestation, what_proof_opens,
 };
 use cpniguard_core::contact::ContactValue;
 use cpniguard_core::ids::AccountId;
@@ -43,7 +43,12 @@ pub struct EvidenceView {
 
 impl From<Evidence> for EvidenceView {
     fn from(e: Evidence) -> Self {
-        Self { staff_attested: is_staff_attested(e.kind), kind: e.kind, detail: e.detail, recorded_at: e.recorded_at }
+        Self {
+            staff_attested: super::call_back::staff_attested(&e),
+            kind: e.kind,
+            detail: e.detail,
+            recorded_at: e.recorded_at,
+        }
     }
 }
 
@@ -300,6 +305,11 @@ pub async fn photo_id(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallBackView {
     pub number_to_dial: PhoneNumber,
+    /// When a voice channel is configured: the voice call placed through it (a notice
+    /// in the outbox). The call back then completes when the telephony platform reports
+    /// it answered, not on the CSR's word.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_placed: Option<NoticeId>,
 }
 
 #[derive(Debug, Deserialize, Default, ToSchema)]
@@ -331,7 +341,7 @@ pub async fn call_back(
     ApiPath(id): ApiPath<Uuid>,
     body: Option<axum::Json<CallBackRequest>>,
 ) -> ApiResult<Json<CallBackView>> {
-    let (_i, account) = owned(&state, &staff, id).await?;
+    let (i, account) = owned(&state, &staff, id).await?;
     let req = body.map(|b| b.0).unwrap_or_default();
     let phones: Vec<_> = account.contact_points.iter().filter(|c| matches!(c.value, ContactValue::Phone(_))).collect();
     let chosen = match &req.requested_number {
@@ -359,7 +369,12 @@ pub async fn call_back(
         .await;
     }
     let ContactValue::Phone(number) = &chosen.value else { return Err(Problem::internal()) };
-    Ok(Json(CallBackView { number_to_dial: number.clone() }))
+    let call_placed = if super::call_back::by_telephony(&state) {
+        Some(super::call_back::place(&state, &i, &account, number).await?)
+    } else {
+        None
+    };
+    Ok(Json(CallBackView { number_to_dial: number.clone(), call_placed }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -378,6 +393,7 @@ pub struct ConfirmCallBackRequest {
     responses(
         (status = 200, description = "Recorded", body = InteractionView),
         InteractionRefusals,
+        (status = 409, description = "`call_back_by_telephony`: a voice channel is configured, so only the telephony platform confirms call backs", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a telephone number of record of the account", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -389,6 +405,9 @@ pub async fn confirm_call_back(
     ApiJson(req): ApiJson<ConfirmCallBackRequest>,
 ) -> ApiResult<Json<InteractionView>> {
     let (i, account) = owned(&state, &staff, id).await?;
+    if super::call_back::by_telephony(&state) {
+        return Err(super::call_back::confirmed_by_telephony_only());
+    }
     if !account.telephone_numbers().any(|n| *n == req.number) {
         return Err(ValidationError::new(
             "number",
@@ -507,8 +526,8 @@ pub async fn set_credential(
         ));
     }
     let notices = store_secret(&state, &account, req.kind, req.secret, req.question, req.date_of_birth, None).await?;
-    let kinds: Vec<EvidenceKind> = view.evidence.iter().map(|e| e.kind).collect();
-    if let Some(evidence) = rests_on_attestation(&kinds) {
+    let attested: Vec<(EvidenceKind, bool)> = view.evidence.iter().map(|e| (e.kind, e.staff_attested)).collect();
+    if let Some(evidence) = rests_on_attestation(&attested) {
         attested_change_signal(&state, &staff, &client, account.id, evidence).await?;
     }
     Ok(Json(SecretSetView { kind: req.kind, notices_queued: notices }))
