@@ -128,7 +128,7 @@ async fn demo_serves_answers_and_stops_cleanly_without_leaking_secrets() {
     let checked = http
         .post(format!("{api}/interactions/{visit}/photo-id"))
         .bearer_auth(&csr)
-        .json(&serde_json::json!({"id_type": "passport", "last4": "9876", "expires_on": expires}))
+        .json(&serde_json::json!({"id_type": "passport", "last4": "9876", "expires_on": expires, "name_matched": true}))
         .send()
         .await
         .unwrap();

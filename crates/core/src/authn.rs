@@ -208,13 +208,38 @@ pub fn validate_secret(kind: SecretKind, secret: &Secret, facts: &KnownFacts) ->
     Ok(())
 }
 
-/// A government photo ID shown in store. Only type, last 4 and expiry are recorded.
+/// Issue 18: evidence only the staff member's word stands behind — a photo ID they
+/// say they checked, a call back they say they completed. It authenticates, but it is
+/// marked as staff-attested wherever it is recorded, and a staff member who sets
+/// secrets on account after account on the strength of it raises a pretexting signal.
+pub fn is_staff_attested(kind: EvidenceKind) -> bool {
+    matches!(kind, EvidenceKind::PhotoIdChecked | EvidenceKind::CallBackCompleted)
+}
+
+/// The staff-attested evidence an interaction's authentication rests on, when nothing
+/// the customer proved themselves (a secret, the contract) nor a system confirmation (a
+/// call back the telephony platform reported answered) is there too. `evidence` pairs
+/// each kind with whether it was staff-attested.
+pub fn rests_on_attestation(evidence: &[(EvidenceKind, bool)]) -> Option<EvidenceKind> {
+    use EvidenceKind::*;
+    let proved = [PasswordVerified, PinVerified, BackupAnswerVerified, AuthenticatedUnderContract];
+    let confirmed = |(k, attested): &(EvidenceKind, bool)| proved.contains(k) || (is_staff_attested(*k) && !attested);
+    if evidence.iter().any(confirmed) {
+        return None;
+    }
+    evidence.iter().find(|(k, attested)| *attested && is_staff_attested(*k)).map(|(k, _)| *k)
+}
+
+/// A government photo ID shown in store. Only type, last 4, expiry and whether the
+/// name matched the account holder's are recorded.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhotoId {
     pub id_type: String,
     pub last4: String,
     pub expires_on: NaiveDate,
+    /// The staff member compared the name on the ID with the account holder's.
+    pub name_matched: bool,
 }
 
 impl PhotoId {
@@ -229,6 +254,12 @@ impl PhotoId {
         }
         if self.expires_on < today {
             return Err(ValidationError::new("expires_on", "the ID has expired: an expired ID does not authenticate"));
+        }
+        if !self.name_matched {
+            return Err(ValidationError::new(
+                "name_matched",
+                "the name on the ID must match the account holder's: an ID that does not match does not authenticate",
+            ));
         }
         Ok(())
     }

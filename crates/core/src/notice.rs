@@ -32,6 +32,8 @@ str_enum!(
         BackupQuestionChanged => "backup_question_changed",
         OnlineAccountCreated => "online_account_created",
         OnlineAccountChanged => "online_account_changed",
+        BusinessExemptionChanged => "business_exemption_changed",
+        CallBack => "call_back",
         RecoveryCode => "recovery_code",
         DocumentDelivery => "document_delivery",
         ConsentOptedOut => "consent_opted_out",
@@ -67,6 +69,7 @@ impl NoticeKind {
     pub fn template(self) -> &'static str {
         match self {
             NoticeKind::RecoveryCode => "recovery-code",
+            NoticeKind::CallBack => "call-back",
             NoticeKind::DocumentDelivery => "document-delivery",
             NoticeKind::ConsentOptedOut | NoticeKind::ConsentOptedIn => "consent-confirmation",
             NoticeKind::BreachNotice => "breach-notice",

@@ -52,6 +52,14 @@ const TEMPLATES: &[TemplateSource] = &[
         },
     },
     TemplateSource {
+        name: "call-back",
+        params: &[("change", Param::Change), ("changed_at", Param::Time), ("name", Param::Text)],
+        ftl: |language| match language {
+            Language::En => include_str!("../templates/en/call-back.ftl"),
+            Language::Es => include_str!("../templates/es/call-back.ftl"),
+        },
+    },
+    TemplateSource {
         name: "document-delivery",
         params: &[
             ("change", Param::Change),

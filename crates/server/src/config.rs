@@ -142,13 +142,27 @@ pub struct SecurityConfig {
     /// Failed credential checks allowed from one source within the window...
     pub auth_failures_allowed: u32,
     pub auth_failure_window_secs: u64,
-    /// ...after which that source is refused for this long.
+    /// ...after which that source is refused for this long (unknown tokens only).
     pub auth_block_secs: u64,
+    /// Proxies (addresses or CIDR ranges) whose `Forwarded` / `X-Forwarded-For` name
+    /// the client (`auth::client`).
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for SecurityConfig {
     fn default() -> Self {
-        Self { auth_failures_allowed: 10, auth_failure_window_secs: 60, auth_block_secs: 300 }
+        Self { auth_failures_allowed: 10, auth_failure_window_secs: 60, auth_block_secs: 300, trusted_proxies: vec![] }
+    }
+}
+
+impl SecurityConfig {
+    /// The per-source limit on unknown staff tokens.
+    pub fn token_rule(&self) -> cpniguard_store::auth_limits::SourceRule {
+        cpniguard_store::auth_limits::SourceRule {
+            allowed: self.auth_failures_allowed.max(1),
+            window: seconds(self.auth_failure_window_secs),
+            block: seconds(self.auth_block_secs),
+        }
     }
 }
 
@@ -314,6 +328,10 @@ impl Config {
         self.complaints.validate().map_err(|reason| ConfigError::Invalid { key: "complaints", reason })?;
         self.publication.validate().map_err(|reason| ConfigError::Invalid { key: "publication", reason })?;
         self.policy.validate().map_err(|reason| ConfigError::Invalid { key: "policy", reason })?;
+        for proxy in &self.security.trusted_proxies {
+            crate::auth::client::Cidr::parse(proxy)
+                .map_err(|reason| ConfigError::Invalid { key: "security.trusted_proxies", reason })?;
+        }
         if self.security.auth_failures_allowed == 0 {
             return Err(ConfigError::Invalid {
                 key: "security.auth_failures_allowed",
@@ -352,6 +370,12 @@ impl Config {
             privacy_postal_address: c.privacy_postal_address.clone(),
         }
     }
+}
+
+/// A configured number of seconds as a duration (beyond a century is a century).
+pub(crate) fn seconds(secs: u64) -> chrono::Duration {
+    const CENTURY: u64 = 100 * 366 * 86_400;
+    chrono::Duration::seconds(i64::try_from(secs.min(CENTURY)).unwrap_or_default())
 }
 
 /// `DATABASE__MAX_CONNECTIONS` → `database.max_connections`.

@@ -1,11 +1,11 @@
-use crate::auth::limiter::FailureLimiter;
+use crate::auth::client::{Cidr, trusted_proxies};
+use crate::auth::limiter::SourceLimit;
 use crate::config::Config;
 use crate::gate::Gate;
 use chrono::{DateTime, Utc};
 use cpniguard_store::{Store, StoreWithRecords};
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Where "now" comes from. The server uses the system clock; tests may pin it.
 pub trait Clock: Send + Sync + 'static {
@@ -28,9 +28,13 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
-    pub auth_limiter: Arc<FailureLimiter>,
-    /// Failed customer credential checks per source (issue 4).
-    pub customer_limiter: Arc<FailureLimiter>,
+    /// Unknown staff tokens per client address (`security.auth_*`).
+    pub token_limit: Arc<SourceLimit>,
+    /// Failed portal sign-ins and recovery codes per client address
+    /// (`customer_auth.source_*`). Staff-mediated checks are not limited by source.
+    pub portal_limit: Arc<SourceLimit>,
+    /// `security.trusted_proxies`, parsed: whose forwarding headers name the client.
+    pub trusted_proxies: Arc<[Cidr]>,
     pub metrics: PrometheusHandle,
     /// The disclosure gate: every CPNI read and use passes it (issue 5).
     pub gate: Arc<Gate>,
@@ -38,24 +42,20 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config, clock: Arc<dyn Clock>, gate: Gate) -> Self {
-        let sec = &config.security;
-        let auth_limiter = FailureLimiter::new(
-            sec.auth_failures_allowed,
-            Duration::from_secs(sec.auth_failure_window_secs),
-            Duration::from_secs(sec.auth_block_secs),
-        );
-        let ca = &config.customer_auth;
-        let customer_limiter = FailureLimiter::new(
-            ca.source_failures_allowed.max(1),
-            Duration::from_secs(ca.source_window_secs),
-            Duration::from_secs(ca.source_block_secs),
-        );
+        let token_limit = SourceLimit::new("staff_token_source", config.security.token_rule());
+        let portal_limit = SourceLimit::new("portal_source", config.customer_auth.source_rule());
+        // Make the dummy hash now, so the first sign-in with an unknown email takes no
+        // longer than any other failed sign-in.
+        if let Ok(hasher) = crate::api::customer_auth::secrets::SecretHasher::for_config(&config.customer_auth) {
+            hasher.dummy_verify(&cpniguard_core::authn::Secret::new("warm-up"));
+        }
         Self {
-            customer_limiter: Arc::new(customer_limiter),
+            token_limit: Arc::new(token_limit),
+            portal_limit: Arc::new(portal_limit),
+            trusted_proxies: trusted_proxies(&config.security.trusted_proxies).into(),
             store,
             config: Arc::new(config),
             clock,
-            auth_limiter: Arc::new(auth_limiter),
             metrics: crate::metrics::handle(),
             gate: Arc::new(gate),
         }

@@ -132,7 +132,7 @@ async fn contact_changes_are_kept_as_history() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "residential accounts have no contract exemption");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "a CSR never sets a contract exemption (issue 18)");
     }
 }
 

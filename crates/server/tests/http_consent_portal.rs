@@ -26,7 +26,7 @@ async fn set_password(s: &TestServer, id: &str, password: &str) {
     let (st, v) = call(
         s,
         &format!("/api/v1/interactions/{i}/photo-id"),
-        json!({"id_type": "drivers_license", "last4": "A123", "expires_on": expires}),
+        json!({"id_type": "drivers_license", "last4": "A123", "expires_on": expires, "name_matched": true}),
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{v}");

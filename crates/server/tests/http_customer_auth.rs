@@ -57,7 +57,7 @@ async fn set_in_store(s: &TestServer, id: AccountId, kind: &str, secret: &str) -
     let (st, v) = call(
         s,
         &format!("/api/v1/interactions/{i}/photo-id"),
-        json!({"id_type": "drivers_license", "last4": "A123", "expires_on": expires}),
+        json!({"id_type": "drivers_license", "last4": "A123", "expires_on": expires, "name_matched": true}),
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{v}");
@@ -93,8 +93,18 @@ async fn wrong_pin_five_times_locks_a_sixth_correct_pin_is_refused_and_a_privacy
         assert!(locks["locks"].as_array().unwrap().iter().any(|l| l["account_id"] == id.to_string()), "{locks}");
         let r = s.http.delete(s.url(&format!("/api/v1/accounts/{id}/auth-lock"))).bearer_auth(&s.csr).send().await;
         assert_eq!(r.unwrap().status(), StatusCode::FORBIDDEN, "a CSR cannot unlock");
-        let r = s.http.delete(s.url(&format!("/api/v1/accounts/{id}/auth-lock"))).bearer_auth(&po).send().await;
+        let lift = format!("/api/v1/accounts/{id}/auth-lock");
+        let r = s.http.delete(s.url(&lift)).bearer_auth(&po).send().await;
+        assert_eq!(r.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY, "a lock is lifted only with a reason");
+        let r = s
+            .http
+            .delete(s.url(&format!("{lift}?reason=called%20back%20on%20the%20number%20of%20record")))
+            .bearer_auth(&po)
+            .send()
+            .await;
         assert_eq!(r.unwrap().status(), StatusCode::NO_CONTENT);
+        let lifts: Value = s.get(&format!("{lift}/lifts"), &po).send().await.unwrap().json().await.unwrap();
+        assert_eq!(lifts["lifts"][0]["reason"], "called back on the number of record", "{lifts}");
 
         let (st, v) = call(&s, &verify, json!({"kind": "pin", "secret": "2718"})).await;
         assert_eq!(st, StatusCode::OK, "{v}");
@@ -123,7 +133,7 @@ async fn trivial_and_biographical_pins_and_expired_ids_are_refused() {
         let (st, v) = call(
             &s,
             &format!("/api/v1/interactions/{i}/photo-id"),
-            json!({"id_type": "passport", "last4": "Z999", "expires_on": expired}),
+            json!({"id_type": "passport", "last4": "Z999", "expires_on": expired, "name_matched": true}),
         )
         .await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");

@@ -27,7 +27,12 @@ const CUSTOMER_AUTH_ROUTES: &[(&str, &str)] = &[
     // Staff: the privacy officer's locks and signals (bearer, `manage_customer_auth`).
     ("get", "/api/v1/auth-locks"),
     ("delete", "/api/v1/accounts/{id}/auth-lock"),
+    ("get", "/api/v1/accounts/{id}/auth-lock/lifts"),
     ("get", "/api/v1/pretexting-signals"),
+    // Staff: the contract exemption (bearer, `set_business_exemption`; history `read_accounts`).
+    ("put", "/api/v1/accounts/{id}/business-exemption"),
+    ("delete", "/api/v1/accounts/{id}/business-exemption"),
+    ("get", "/api/v1/accounts/{id}/business-exemption/history"),
     // Portal: customers (session cookie) and recovery (no credentials).
     ("post", "/api/v1/portal/login"),
     ("post", "/api/v1/portal/logout"),

@@ -6,6 +6,7 @@
 mod accounts;
 mod audit;
 mod auth;
+mod auth_limits;
 mod billing;
 mod breach;
 mod calls;
@@ -32,6 +33,11 @@ pub use audit::{
 pub use auth::{
     auth_credentials_set_with_their_notice, auth_interactions_and_evidence, auth_lockout_counts_and_clears,
     auth_pretexting_signals, auth_recovery_tokens_sessions_and_email_lookup,
+};
+pub use auth_limits::{
+    auth_limits_attested_changes_and_staff_signals, auth_limits_concurrent_failures_all_count,
+    auth_limits_exemption_grants_recorded, auth_limits_lock_lifts_recorded,
+    auth_limits_source_counters_block_and_expire,
 };
 pub use billing::{invoices_with_lines, services_round_trip};
 pub use breach::{
@@ -115,6 +121,11 @@ macro_rules! conformance_suite {
             auth_interactions_and_evidence,
             auth_recovery_tokens_sessions_and_email_lookup,
             auth_pretexting_signals,
+            // authentication limits and separation of duties (issue 18)
+            auth_limits_source_counters_block_and_expire,
+            auth_limits_exemption_grants_recorded,
+            auth_limits_lock_lifts_recorded,
+            auth_limits_attested_changes_and_staff_signals,
             // consent (issue 6) below this line
             consent_history_is_recorded_and_derives_status,
             consent_changes_are_all_or_nothing,
@@ -157,6 +168,7 @@ macro_rules! conformance_suite {
         $crate::conformance_suite!(@shared_tests $fresh;
             notices_concurrent_claims_take_each_once,
             audit_concurrent_appends_keep_one_chain,
+            auth_limits_concurrent_failures_all_count,
         );
     };
     (@tests $fresh:path; $($test:ident),+ $(,)?) => {

@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod auth_limits;
 pub mod breach;
 pub mod campaigns;
 pub mod complaints;
@@ -34,6 +35,7 @@ mod upgrade_tests;
 
 pub use audit::AuditStore;
 pub use auth::CustomerAuthStore;
+pub use auth_limits::AuthLimitStore;
 pub use breach::BreachStore;
 pub use campaigns::CampaignStore;
 pub use complaints::ComplaintStore;
@@ -71,6 +73,7 @@ pub fn no_effects(_: &Account, _: &ContactChangePlan) -> SideEffects {
 #[async_trait]
 pub trait Store:
     CustomerAuthStore
+    + AuthLimitStore
     + ConsentStore
     + AuditStore
     + BreachStore

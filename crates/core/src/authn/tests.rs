@@ -56,7 +56,12 @@ fn secrets_never_show_in_debug() {
 #[test]
 fn expired_photo_ids_are_refused() {
     let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
-    let id = |expires_on| PhotoId { id_type: "drivers_license".into(), last4: "A123".into(), expires_on };
+    let id = |expires_on| PhotoId {
+        id_type: "drivers_license".into(),
+        last4: "A123".into(),
+        expires_on,
+        name_matched: true,
+    };
     assert!(id(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()).validate(today).is_ok());
     let e = id(NaiveDate::from_ymd_opt(2026, 5, 31).unwrap()).validate(today).unwrap_err();
     assert!(e.reason.contains("expired"));
@@ -161,4 +166,25 @@ fn failed_checks_open_nothing() {
         assert!(!s.authenticated && !s.other_cpni && !s.may_set_secrets, "{channel:?}");
         assert_eq!(s.call_detail, CallDetailAccess::DeliveryOnly);
     }
+}
+
+#[test]
+fn an_id_whose_name_does_not_match_does_not_authenticate() {
+    let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+    let id = PhotoId {
+        id_type: "passport".into(),
+        last4: "Z999".into(),
+        expires_on: NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+        name_matched: false,
+    };
+    assert_eq!(id.validate(today).unwrap_err().field, "name_matched");
+}
+
+#[test]
+fn authentication_rests_on_attestation_only_without_a_proof_of_the_customers_own() {
+    assert_eq!(rests_on_attestation(&[(PhotoIdChecked, true)]), Some(PhotoIdChecked));
+    assert_eq!(rests_on_attestation(&[(PinFailed, false), (CallBackCompleted, true)]), Some(CallBackCompleted));
+    assert_eq!(rests_on_attestation(&[(CallBackCompleted, true), (PasswordVerified, false)]), None);
+    assert_eq!(rests_on_attestation(&[(CallBackCompleted, false)]), None, "confirmed by the telephony platform");
+    assert_eq!(rests_on_attestation(&[(PinVerified, false)]), None);
 }

@@ -11,6 +11,7 @@ what-changed = { $change ->
     [pin_changed] the PIN for your account was changed
     [backup_question_changed] the back-up security question and answer for your account were changed
     [online_account_created] online access to your account was set up
+    [business_exemption_changed] the contract terms for authenticating your business account were changed
    *[online_account_changed] your online account was changed
 }
 
@@ -22,6 +23,7 @@ subject = { $change ->
     [pin_changed] Your PIN was changed
     [backup_question_changed] Your security question was changed
     [online_account_created] Online access to your account was set up
+    [business_exemption_changed] The authentication terms of your business account were changed
    *[online_account_changed] Your online account was changed
 } - { $carrier }
 

@@ -11,6 +11,7 @@ what-changed = { $change ->
     [pin_changed] se cambió el PIN de su cuenta
     [backup_question_changed] se cambiaron la pregunta y la respuesta de seguridad de su cuenta
     [online_account_created] se activó el acceso en línea a su cuenta
+    [business_exemption_changed] se modificaron los términos del contrato para autenticar su cuenta comercial
    *[online_account_changed] se modificó su cuenta en línea
 }
 
@@ -22,6 +23,7 @@ subject = { $change ->
     [pin_changed] Se cambió su PIN
     [backup_question_changed] Se cambió su pregunta de seguridad
     [online_account_created] Se activó el acceso en línea a su cuenta
+    [business_exemption_changed] Se modificaron los términos de autenticación de su cuenta comercial
    *[online_account_changed] Se modificó su cuenta en línea
 } - { $carrier }
 

@@ -27,6 +27,19 @@ pub(crate) fn of_record_rule(state: &AppState) -> OfRecordRule {
     OfRecordRule { min_age: chrono::Duration::days(state.config.rules.of_record_days.into()) }
 }
 
+/// The contract exemption is not written with the rest of the account (issue 18): 403
+/// for whoever may not set it, else where to set it (with who the representative is).
+fn exemption_elsewhere(staff: &CurrentStaff) -> Problem {
+    if !crate::auth::roles::Capability::SetBusinessExemption.allows(&staff.0) {
+        return super::customer_auth::exemption::not_allowed();
+    }
+    ValidationError::new(
+        "business_exemption",
+        "set the contract exemption with PUT /api/v1/accounts/{id}/business-exemption (contract reference and dedicated representative)",
+    )
+    .into()
+}
+
 fn view(state: &AppState, account: &Account) -> AccountView {
     AccountView::new(account, state.now(), of_record_rule(state))
 }
@@ -48,6 +61,8 @@ pub struct CreateAccountRequest {
     pub pic_freeze: PicFreeze,
     #[serde(default = "default_listing")]
     pub directory_listing: DirectoryListing,
+    /// Refused: the contract exemption is set after opening, by the privacy office or
+    /// an administrator (`PUT /api/v1/accounts/{id}/business-exemption`).
     #[serde(default)]
     pub business_exemption: Option<BusinessExemption>,
     pub postal_address: PostalAddress,
@@ -79,9 +94,12 @@ fn default_listing() -> DirectoryListing {
 )]
 pub async fn create(
     State(state): State<AppState>,
-    _staff: CurrentStaff,
+    staff: CurrentStaff,
     ApiJson(req): ApiJson<CreateAccountRequest>,
 ) -> ApiResult<(StatusCode, Json<AccountView>)> {
+    if req.business_exemption.is_some() {
+        return Err(exemption_elsewhere(&staff));
+    }
     let time_zone = match req.time_zone {
         Some(tz) => tz,
         None => TimeZoneName::parse(&state.config.carrier.time_zone)?,
@@ -96,7 +114,7 @@ pub async fn create(
             status: req.status,
             pic_freeze: req.pic_freeze,
             directory_listing: req.directory_listing,
-            business_exemption: req.business_exemption,
+            business_exemption: None,
         },
         postal_address: req.postal_address,
         email: req.email,
@@ -184,7 +202,8 @@ pub struct UpdateProfileRequest {
     pub status: Option<AccountStatus>,
     pub pic_freeze: Option<PicFreeze>,
     pub directory_listing: Option<DirectoryListing>,
-    /// `null` removes the exemption.
+    /// Refused: the contract exemption is set only by the privacy office or an
+    /// administrator, with `PUT /api/v1/accounts/{id}/business-exemption`.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<BusinessExemption>)]
     pub business_exemption: Option<Option<BusinessExemption>>,
@@ -196,6 +215,7 @@ pub struct UpdateProfileRequest {
     request_body = UpdateProfileRequest,
     responses(
         (status = 200, body = AccountView),
+        (status = 403, description = "`business_exemption` given by someone who may not set it", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
@@ -203,9 +223,13 @@ pub struct UpdateProfileRequest {
 )]
 pub async fn update_profile(
     State(state): State<AppState>,
+    staff: CurrentStaff,
     ApiPath(id): ApiPath<AccountId>,
     ApiJson(req): ApiJson<UpdateProfileRequest>,
 ) -> ApiResult<Json<AccountView>> {
+    if req.business_exemption.is_some() {
+        return Err(exemption_elsewhere(&staff));
+    }
     let account = state.store.get_account(id).await?.ok_or_else(|| Problem::not_found("account"))?;
     let mut profile = account.profile;
     if let Some(v) = req.name {
@@ -225,9 +249,6 @@ pub async fn update_profile(
     }
     if let Some(v) = req.directory_listing {
         profile.directory_listing = v;
-    }
-    if let Some(v) = req.business_exemption {
-        profile.business_exemption = v;
     }
     profile.validate()?;
     let updated = state.store.update_profile(id, &profile, state.now()).await?;

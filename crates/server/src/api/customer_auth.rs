@@ -6,10 +6,13 @@
 //! themselves (login → session cookie, see `auth::customer`), and recovery.
 
 mod admin;
+mod call_back;
 mod delivery;
+pub mod exemption;
 mod interactions;
 mod portal;
 pub mod secrets;
+mod staff_checks;
 
 use crate::auth::guarded;
 use crate::auth::roles::Capability;
@@ -17,8 +20,8 @@ use crate::problem::Problem;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use chrono::{DateTime, Duration, Utc};
+use axum::routing::{delete, get, post, put};
+use chrono::{DateTime, Utc};
 use cpniguard_core::account::Account;
 use cpniguard_core::authn::{KnownFacts, LockState, Secret, SecretKind, validate_secret};
 use cpniguard_core::ids::{AccountId, StaffId};
@@ -46,6 +49,11 @@ use utoipa::OpenApi;
         admin::locks,
         admin::clear_lock,
         admin::signals,
+        admin::lock_lifts,
+        exemption::set,
+        exemption::remove,
+        exemption::history,
+        call_back::answered,
         portal::login,
         portal::logout,
         portal::session,
@@ -67,8 +75,12 @@ or after a call back; call details the caller volunteered unprompted may be disc
 government photo ID matching the account opens everything. Online, the password (portal login) opens everything. A business-exempt \
 account may be authenticated under its contract instead. Failed checks are recorded too: once the password and the back-up answer \
 have both failed in one interaction, no further secret is checked and only recovery (POST /api/v1/portal/recovery) remains. \
-Failures lock the account (default 5 in 15 minutes lock it for 30) and are rate-limited per source; the privacy officer lists and \
-clears locks and reads the pretexting-signals feed. Secrets are Argon2id-hashed and never returned."),
+Failures lock the account (default 5 in 15 minutes lock it for 30). A staff member's checks are never limited by network address: \
+failing on 15 distinct accounts in 10 minutes raises a pretexting signal naming them, and from 25 their failed checks are answered \
+after a growing delay. The privacy officer lists and lifts locks (with a reason, kept), reads the pretexting-signals feed, and alone \
+(with administrators) sets a business account's contract exemption, under which its setter may not authenticate callers. A photo ID \
+or a CSR-confirmed call back is marked staff-attested; with a voice channel configured, the system places the call back and the \
+telephony platform confirms it. Secrets are Argon2id-hashed and never returned."),
         (name = "portal", description = "The customer's own portal: login with the account email and password only (no biographical or \
 account information; the answer never says whether an account exists), a session cookie `cpniguard_session` (HttpOnly, SameSite=Strict, \
 Secure over TLS) whose `online` interaction carries `password_verified` and so opens the account's CPNI, logout, setting a secret, \
@@ -117,7 +129,16 @@ pub fn routes(_state: AppState) -> Router<AppState> {
             Router::new()
                 .route("/auth-locks", get(admin::locks))
                 .route("/accounts/{id}/auth-lock", delete(admin::clear_lock))
+                .route("/accounts/{id}/auth-lock/lifts", get(admin::lock_lifts))
                 .route("/pretexting-signals", get(admin::signals)),
+        ))
+        .merge(guarded(
+            Capability::SetBusinessExemption,
+            Router::new().route("/accounts/{id}/business-exemption", put(exemption::set).delete(exemption::remove)),
+        ))
+        .merge(guarded(
+            Capability::ReadAccounts,
+            Router::new().route("/accounts/{id}/business-exemption/history", get(exemption::history)),
         ))
 }
 
@@ -132,6 +153,7 @@ pub fn portal_routes(_state: AppState) -> Router<AppState> {
         .route("/portal/deliveries", post(delivery::by_customer))
         .route("/portal/recovery", post(portal::request_recovery))
         .route("/portal/recovery/complete", post(portal::complete_recovery))
+        .route("/telephony/call-backs/answered", post(call_back::answered))
 }
 
 /// The configured Argon2id parameters are invalid (logged; answered as a 500).
@@ -155,18 +177,7 @@ pub(crate) async fn load_account(state: &AppState, id: AccountId) -> Result<Acco
     state.store.get_account(id).await?.ok_or_else(|| Problem::not_found("account"))
 }
 
-/// The caller's network address (unspecified when the server runs without connect info).
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub IpAddr);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-        Ok(ClientIp(ip.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))))
-    }
-}
+pub use crate::auth::client::ClientIp;
 
 /// Who is checking a secret: the staff member (if any) and the network source.
 #[derive(Debug, Clone)]
@@ -177,7 +188,6 @@ pub(crate) struct Actor {
 
 /// Why a check did not pass.
 pub(crate) enum CheckFailure {
-    RateLimited(u64),
     Locked(DateTime<Utc>),
     NoSuchSecret,
     Mismatch(LockState),
@@ -187,7 +197,6 @@ impl CheckFailure {
     /// The problem shown to a CSR (the portal shows one generic answer instead).
     pub(crate) fn problem(self, kind: SecretKind, max: u32) -> Problem {
         match self {
-            CheckFailure::RateLimited(secs) => Problem::rate_limited(secs),
             CheckFailure::Locked(until) => locked(until),
             CheckFailure::NoSuchSecret => Problem::new(
                 StatusCode::CONFLICT,
@@ -235,28 +244,29 @@ fn locked(until: DateTime<Utc>) -> Problem {
     )
 }
 
-/// Check a secret with every safeguard: the per-source limit, the account lock (a
-/// locked account is refused even with the right secret), Argon2id verification on
-/// the blocking pool, failure bookkeeping with a progressive delay, and the
-/// cross-account pretexting signal.
+/// Check a secret: the account lock (a locked account is refused even with the right
+/// secret), Argon2id verification on the blocking pool, and the failure counted
+/// against the account. With no account (an unknown portal email), or no such secret,
+/// a dummy hash is verified so the work is the same. Delays and limits are the
+/// caller's: per staff member for staff (`staff_checks`), per source on the portal.
 #[tracing::instrument(skip_all)]
 pub(crate) async fn check_secret(
     state: &AppState,
-    account: AccountId,
+    account: Option<AccountId>,
     kind: SecretKind,
     secret: Secret,
     actor: &Actor,
 ) -> Result<(), CheckFailure> {
-    if let Some(wait) = state.customer_limiter.blocked_for(actor.ip) {
-        metrics::counter!("cpniguard_customer_auth_checks_total", "result" => "rate_limited").increment(1);
-        return Err(CheckFailure::RateLimited(wait.as_secs().max(1)));
-    }
     let hasher = hasher(state).map_err(|_| CheckFailure::NoSuchSecret)?;
+    let Some(account) = account else {
+        hasher.verify_blocking(kind, None, secret).await;
+        return Err(CheckFailure::NoSuchSecret);
+    };
     let now = state.now();
     let lock = state.store.lock_state(account).await.map_err(|_| CheckFailure::NoSuchSecret)?;
     if let Some(until) = lock.locked_until.filter(|_| lock.is_locked(now)) {
         hasher.verify_blocking(kind, None, secret).await;
-        metrics::counter!("cpniguard_customer_auth_checks_total", "result" => "locked").increment(1);
+        metrics::counter!("cpniguard_auth_checks_refused_total", "limit" => "account_lockout").increment(1);
         return Err(CheckFailure::Locked(until));
     }
     let stored = state.store.get_credential(account, kind).await.map_err(|_| CheckFailure::NoSuchSecret)?;
@@ -276,30 +286,7 @@ pub(crate) async fn check_secret(
     let attempt = FailedAttempt { account_id: account, staff_id: actor.staff, source: actor.ip.to_string(), kind };
     let after =
         state.store.record_auth_failure(&attempt, &policy, now).await.map_err(|_| CheckFailure::NoSuchSecret)?;
-    state.customer_limiter.record_failure(actor.ip);
-    failed_accounts_signal(state, account, actor, now).await;
-    tokio::time::sleep(policy.delay(after.failures)).await;
     Err(CheckFailure::Mismatch(after))
-}
-
-/// Raise `failures_across_accounts` when one staff member or source has failed on the
-/// configured number of distinct accounts within the window.
-async fn failed_accounts_signal(state: &AppState, account: AccountId, actor: &Actor, now: DateTime<Utc>) {
-    let c = &state.config.customer_auth;
-    let since = now - Duration::minutes(c.signal_window_minutes.into());
-    let source = actor.ip.to_string();
-    let Ok(n) = state.store.failed_accounts_since(actor.staff, &source, since).await else { return };
-    if n >= u64::from(c.signal_failed_accounts) {
-        let who = if actor.staff.is_some() { "one staff member" } else { "one network source" };
-        record_signal(
-            state,
-            "failures_across_accounts",
-            Some(account),
-            actor,
-            format!("{who} failed credential checks on {n} accounts within {} minutes", c.signal_window_minutes),
-        )
-        .await;
-    }
 }
 
 pub(crate) async fn record_signal(

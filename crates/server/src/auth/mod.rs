@@ -2,6 +2,7 @@
 //! prints it once; only its SHA-256 is stored). What each role may do is decided in
 //! one table, [`roles::Capability`], applied per route group by [`require`].
 
+pub mod client;
 pub mod customer;
 pub mod limiter;
 pub mod roles;
@@ -9,14 +10,13 @@ pub mod tokens;
 
 use crate::problem::Problem;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
 use cpniguard_core::staff::Staff;
 use roles::Capability;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// The authenticated staff member, placed in request extensions by [`authenticate`].
 #[derive(Debug, Clone)]
@@ -34,39 +34,32 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentStaff {
     }
 }
 
-fn client_ip(req: &Request) -> IpAddr {
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
-}
-
-/// Middleware: resolve the bearer token to a staff member or refuse. Failed checks
-/// count against the caller's address; too many and the address is refused for a while
-/// before any token is even looked at.
+/// Middleware: resolve the bearer token to a staff member or refuse. The token is
+/// looked up first, so a valid token is never refused because others failed from its
+/// address; an unknown token counts against the client address (behind trusted
+/// proxies, the client they name), and an address with too many is answered 429
+/// before its unknown tokens are even answered.
 #[tracing::instrument(skip_all)]
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Result<Response, Problem> {
-    let ip = client_ip(&req);
-    if let Some(wait) = state.auth_limiter.blocked_for(ip) {
-        metrics::counter!("cpniguard_auth_refused_total", "reason" => "rate_limited").increment(1);
-        return Err(Problem::rate_limited(wait.as_secs().max(1)));
-    }
     let header = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let Some(header) = header else {
-        return Err(Problem::unauthenticated("send Authorization: Bearer <staff token>"));
-    };
-    let staff = match header.strip_prefix("Bearer ").map(str::trim) {
+    let staff = match header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim) {
         Some(token) if tokens::looks_like_token(token) => state.store.staff_by_token_hash(&tokens::hash(token)).await?,
         _ => None,
     };
-    match staff {
-        Some(staff) => {
-            req.extensions_mut().insert(CurrentStaff(staff));
-            Ok(next.run(req).await)
-        }
-        None => {
-            state.auth_limiter.record_failure(ip);
-            metrics::counter!("cpniguard_auth_refused_total", "reason" => "bad_token").increment(1);
-            Err(Problem::unauthenticated("the bearer token is not valid, revoked, or its owner is inactive"))
-        }
+    if let Some(staff) = staff {
+        req.extensions_mut().insert(CurrentStaff(staff));
+        return Ok(next.run(req).await);
     }
+    let key = client::ClientIp::of(req.extensions(), req.headers(), &state).key();
+    if let Some(wait) = state.token_limit.blocked_secs(&state, &key).await? {
+        return Err(Problem::rate_limited(wait));
+    }
+    if header.is_none() {
+        return Err(Problem::unauthenticated("send Authorization: Bearer <staff token>"));
+    }
+    state.token_limit.record_failure(&state, &key).await?;
+    metrics::counter!("cpniguard_auth_refused_total", "reason" => "bad_token").increment(1);
+    Err(Problem::unauthenticated("the bearer token is not valid, revoked, or its owner is inactive"))
 }
 
 /// Route layer: the authenticated staff member must hold a role with `capability`.

@@ -50,6 +50,11 @@ pub enum Capability {
     ReviewCampaigns,
     /// Read campaigns, their review trail and records (issue 8).
     ReadCampaigns,
+    /// Set, change or remove a business account's contract exemption (64.2010(g)).
+    /// Kept apart from account writing (issue 18): a CSR who could grant an exemption
+    /// could then authenticate callers under it. The billing import's role belongs in
+    /// this list too once it exists.
+    SetBusinessExemption,
 }
 
 impl Capability {
@@ -77,6 +82,7 @@ impl Capability {
             Capability::DraftCampaigns => &[Marketing],
             Capability::ReviewCampaigns => &[Supervisor],
             Capability::ReadCampaigns => &[Marketing, Supervisor, PrivacyOfficer, Auditor, Admin],
+            Capability::SetBusinessExemption => &[PrivacyOfficer, Admin],
         }
     }
 
@@ -107,6 +113,7 @@ impl Capability {
             Capability::DraftCampaigns => "drafting campaigns",
             Capability::ReviewCampaigns => "reviewing campaigns",
             Capability::ReadCampaigns => "reading campaigns",
+            Capability::SetBusinessExemption => "setting a business account's contract exemption",
         }
     }
 }

@@ -19,10 +19,16 @@ pub struct CustomerAuthConfig {
     /// Progressive delay before answering a failed check: doubling from the base.
     pub delay_base_ms: u64,
     pub delay_max_ms: u64,
-    /// Per-source limit on failed customer credential checks (in memory, per process).
+    /// Per-source limit on failed unauthenticated checks (portal sign-in, recovery
+    /// codes), counted in the database so every server sees the same count. Checks a
+    /// staff member makes for a caller are never limited by source.
     pub source_failures_allowed: u32,
     pub source_window_secs: u64,
     pub source_block_secs: u64,
+    /// A failed portal sign-in is answered no sooner than this after it arrived (plus
+    /// the back-off), whatever the email: the work done for an existing, a locked and
+    /// an unknown account differs by a few database round trips, and this hides them.
+    pub portal_failure_min_ms: u64,
     /// Portal session lifetime.
     pub session_minutes: u32,
     /// Mark the session cookie `Secure`. Set when the portal is served over TLS.
@@ -36,6 +42,21 @@ pub struct CustomerAuthConfig {
     /// Call-detail requests without a password on one account within the signal
     /// window that raise a pretexting signal.
     pub signal_call_detail_requests: u32,
+    /// One staff member's failed checks on this many distinct accounts within
+    /// `staff_signal_window_minutes` raise a pretexting signal for the privacy office.
+    pub staff_signal_failed_accounts: u32,
+    pub staff_signal_window_minutes: u32,
+    /// From this many distinct accounts (same window) that staff member's failed checks
+    /// are answered after a delay doubling from `staff_delay_base_ms`, capped at
+    /// `staff_delay_max_ms`: slower, never refused.
+    pub staff_delay_failed_accounts: u32,
+    pub staff_delay_base_ms: u64,
+    pub staff_delay_max_ms: u64,
+    /// A staff member who sets or resets secrets on this many distinct accounts within
+    /// `attested_signal_window_hours`, each authenticated only by evidence they attested
+    /// themselves (photo ID, a call back they confirmed), raises a pretexting signal.
+    pub attested_signal_accounts: u32,
+    pub attested_signal_window_hours: u32,
 }
 
 impl Default for CustomerAuthConfig {
@@ -53,12 +74,20 @@ impl Default for CustomerAuthConfig {
             source_failures_allowed: 20,
             source_window_secs: 300,
             source_block_secs: 900,
+            portal_failure_min_ms: 250,
             session_minutes: 30,
             secure_cookies: false,
             recovery_minutes: 30,
             signal_failed_accounts: 3,
             signal_window_minutes: 60,
             signal_call_detail_requests: 3,
+            staff_signal_failed_accounts: 15,
+            staff_signal_window_minutes: 10,
+            staff_delay_failed_accounts: 25,
+            staff_delay_base_ms: 500,
+            staff_delay_max_ms: 8_000,
+            attested_signal_accounts: 3,
+            attested_signal_window_hours: 24,
         }
     }
 }
@@ -81,6 +110,9 @@ impl CustomerAuthConfig {
             ("source_failures_allowed", u64::from(self.source_failures_allowed)),
             ("signal_failed_accounts", u64::from(self.signal_failed_accounts)),
             ("signal_call_detail_requests", u64::from(self.signal_call_detail_requests)),
+            ("staff_signal_failed_accounts", u64::from(self.staff_signal_failed_accounts)),
+            ("staff_delay_failed_accounts", u64::from(self.staff_delay_failed_accounts)),
+            ("attested_signal_accounts", u64::from(self.attested_signal_accounts)),
         ];
         for (key, value) in at_least_one {
             if value < 1 {
@@ -96,6 +128,8 @@ impl CustomerAuthConfig {
             ("session_minutes", u64::from(self.session_minutes)),
             ("recovery_minutes", u64::from(self.recovery_minutes)),
             ("signal_window_minutes", u64::from(self.signal_window_minutes)),
+            ("staff_signal_window_minutes", u64::from(self.staff_signal_window_minutes)),
+            ("attested_signal_window_hours", u64::from(self.attested_signal_window_hours)),
         ];
         for (key, value) in above_zero {
             if value == 0 {
@@ -108,7 +142,34 @@ impl CustomerAuthConfig {
                 self.delay_base_ms, self.delay_max_ms
             ));
         }
+        if self.staff_delay_base_ms > self.staff_delay_max_ms {
+            return Err(format!(
+                "staff_delay_base_ms ({}) must not exceed staff_delay_max_ms ({})",
+                self.staff_delay_base_ms, self.staff_delay_max_ms
+            ));
+        }
         Ok(())
+    }
+
+    /// How long to hold the answer to a staff member's failed check when they have
+    /// failed on `accounts` distinct accounts in the window: nothing below
+    /// `staff_delay_failed_accounts`, then doubling from the base, capped.
+    pub fn staff_delay(&self, accounts: u64) -> std::time::Duration {
+        let from = u64::from(self.staff_delay_failed_accounts);
+        if accounts < from {
+            return std::time::Duration::ZERO;
+        }
+        let exp = 2u64.saturating_pow(u32::try_from((accounts - from).min(20)).unwrap_or(20));
+        std::time::Duration::from_millis(self.staff_delay_base_ms.saturating_mul(exp).min(self.staff_delay_max_ms))
+    }
+
+    /// The per-source limit on unauthenticated checks.
+    pub fn source_rule(&self) -> cpniguard_store::auth_limits::SourceRule {
+        cpniguard_store::auth_limits::SourceRule {
+            allowed: self.source_failures_allowed.max(1),
+            window: super::seconds(self.source_window_secs),
+            block: super::seconds(self.source_block_secs),
+        }
     }
 
     pub fn lockout_policy(&self) -> LockoutPolicy {
@@ -125,6 +186,16 @@ impl CustomerAuthConfig {
 #[cfg(test)]
 mod tests {
     use super::CustomerAuthConfig;
+    use std::time::Duration;
+
+    #[test]
+    fn staff_are_slowed_from_the_configured_account_count_never_before() {
+        let c = CustomerAuthConfig::default();
+        assert_eq!(c.staff_delay(24), Duration::ZERO);
+        assert_eq!(c.staff_delay(25), Duration::from_millis(500));
+        assert_eq!(c.staff_delay(26), Duration::from_millis(1_000));
+        assert_eq!(c.staff_delay(500), Duration::from_millis(8_000), "capped");
+    }
 
     #[test]
     fn the_defaults_are_valid() {
@@ -134,7 +205,10 @@ mod tests {
     #[test]
     fn bad_values_are_refused_naming_the_key() {
         type Edit = fn(&mut CustomerAuthConfig);
-        let cases: [(Edit, &str); 12] = [
+        let cases: [(Edit, &str); 15] = [
+            (|c| c.staff_signal_failed_accounts = 0, "staff_signal_failed_accounts"),
+            (|c| c.staff_signal_window_minutes = 0, "staff_signal_window_minutes"),
+            (|c| c.staff_delay_base_ms = c.staff_delay_max_ms + 1, "staff_delay_base_ms"),
             (|c| c.argon2_memory_kib = 0, "argon2_memory_kib"),
             (|c| c.argon2_iterations = 0, "argon2_iterations"),
             (|c| c.argon2_parallelism = 0, "argon2_parallelism"),

@@ -151,7 +151,7 @@ impl TestServer {
         let expires = (Utc::now() + Days::new(300)).date_naive();
         let r = self
             .post(&format!("/api/v1/interactions/{interaction}/photo-id"), token)
-            .json(&serde_json::json!({"id_type": "drivers_license", "last4": "A123", "expires_on": expires}))
+            .json(&serde_json::json!({"id_type": "drivers_license", "last4": "A123", "expires_on": expires, "name_matched": true}))
             .send()
             .await
             .unwrap();

@@ -10,6 +10,7 @@
 pub(crate) mod accounts;
 pub(crate) mod audit;
 pub(crate) mod auth;
+pub(crate) mod auth_limits;
 pub(crate) mod breach;
 pub(crate) mod calls;
 pub(crate) mod campaigns;

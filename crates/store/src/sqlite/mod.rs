@@ -6,6 +6,7 @@
 mod accounts;
 mod audit;
 mod auth;
+mod auth_limits;
 mod breach;
 mod calls;
 mod campaigns;

@@ -2,18 +2,20 @@
 //! and the pretexting signals feed.
 
 use crate::auth::CurrentStaff;
-use crate::extract::ApiPath;
+use crate::extract::{ApiPath, ApiQuery};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use cpniguard_core::ValidationError;
 use cpniguard_core::authn::LockState;
 use cpniguard_core::ids::{AccountId, StaffId};
 use cpniguard_store::auth::{AccountLock, PretextingSignal};
-use serde::Serialize;
-use utoipa::ToSchema;
+use cpniguard_store::auth_limits::LockLift;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// An account locked (or counting failures) after failed credential checks.
@@ -48,15 +50,26 @@ pub async fn locks(State(state): State<AppState>) -> ApiResult<Json<LockList>> {
     Ok(Json(LockList { locks: locks.into_iter().map(LockView::from).collect() }))
 }
 
-/// Clear an account's lock and failure count (the privacy officer, after checking).
+/// Why the privacy office lifts a lock (kept with who lifted it).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LiftParams {
+    /// Why the lock is lifted (3 to 500 characters), e.g. how the customer was identified.
+    pub reason: String,
+}
+
+/// Lift an account's lock and clear its failures (the privacy officer, after checking);
+/// who did it and why is recorded.
 #[utoipa::path(
     delete, path = "/api/v1/accounts/{id}/auth-lock", tag = "customer_authentication",
-    params(("id" = AccountId, Path, description = "Account id")),
+    params(("id" = AccountId, Path, description = "Account id"), LiftParams),
     responses(
-        (status = 204, description = "Cleared"),
+        (status = 204, description = "Lifted and recorded"),
         (status = 401, description = "No or invalid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a privacy officer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The account has no lock", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -64,16 +77,60 @@ pub async fn clear_lock(
     State(state): State<AppState>,
     staff: CurrentStaff,
     ApiPath(id): ApiPath<AccountId>,
+    ApiQuery(params): ApiQuery<LiftParams>,
 ) -> ApiResult<StatusCode> {
-    if state.store.clear_lock(id).await? {
-        tracing::info!(account = %id, staff = %staff.0.id, "customer lock cleared");
+    let reason = params.reason.trim();
+    if !(3..=500).contains(&reason.chars().count()) {
+        return Err(ValidationError::new("reason", "say why the lock is lifted (3 to 500 characters)").into());
+    }
+    let lift = LockLift { account_id: id, lifted_by: staff.0.id, reason: reason.to_owned(), lifted_at: state.now() };
+    if state.store.lift_lock(&lift).await? {
+        tracing::info!(account = %id, staff = %staff.0.id, "customer lock lifted");
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Problem::not_found("lock"))
     }
 }
 
-/// A pretexting signal: `failures_across_accounts`, `call_back_to_recent_number`,
+/// A lock the privacy office lifted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LockLiftView {
+    pub lifted_by: StaffId,
+    pub reason: String,
+    pub lifted_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LockLiftList {
+    /// Oldest first.
+    pub lifts: Vec<LockLiftView>,
+}
+
+/// The locks lifted on an account: by whom, when and why.
+#[utoipa::path(
+    get, path = "/api/v1/accounts/{id}/auth-lock/lifts", tag = "customer_authentication",
+    params(("id" = AccountId, Path, description = "Account id")),
+    responses(
+        (status = 200, body = LockLiftList),
+        (status = 403, description = "Not a privacy officer", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn lock_lifts(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<AccountId>,
+) -> ApiResult<Json<LockLiftList>> {
+    let lifts = state.store.lock_lifts(id).await?;
+    let lifts = lifts
+        .into_iter()
+        .map(|l| LockLiftView { lifted_by: l.lifted_by, reason: l.reason, lifted_at: l.lifted_at })
+        .collect();
+    Ok(Json(LockLiftList { lifts }))
+}
+
+/// A pretexting signal: `staff_failures_across_accounts` (one staff member failing on
+/// many accounts), `attested_then_credentials_set` (one staff member setting secrets
+/// after staff-attested evidence on several accounts), `failures_across_accounts`, `call_back_to_recent_number`,
 /// `call_detail_request_without_password`, `repeated_call_detail_without_password`.
 /// `detail` carries no CPNI and no secret.
 #[derive(Debug, Serialize, ToSchema)]

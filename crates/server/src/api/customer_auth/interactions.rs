@@ -15,7 +15,7 @@ use cpniguard_core::ValidationError;
 use cpniguard_core::account::Account;
 use cpniguard_core::authn::{
     EvidenceKind, InteractionChannel, PhotoId, ProofSummary, Secret, SecretKind, only_recovery_remains,
-    what_proof_opens,
+    rests_on_attestation, what_proof_opens,
 };
 use cpniguard_core::contact::ContactValue;
 use cpniguard_core::ids::AccountId;
@@ -23,6 +23,7 @@ use cpniguard_core::notice::NoticeId;
 use cpniguard_core::phone::PhoneNumber;
 use cpniguard_core::staff::Role;
 use cpniguard_store::auth::{Evidence, Interaction};
+use cpniguard_store::auth_limits::AttestedChange;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -35,11 +36,19 @@ pub struct EvidenceView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     pub recorded_at: DateTime<Utc>,
+    /// Only the staff member's word stands behind it (a photo ID they checked, a call
+    /// back they confirmed), as opposed to a secret the customer gave.
+    pub staff_attested: bool,
 }
 
 impl From<Evidence> for EvidenceView {
     fn from(e: Evidence) -> Self {
-        Self { kind: e.kind, detail: e.detail, recorded_at: e.recorded_at }
+        Self {
+            staff_attested: super::call_back::staff_attested(&e),
+            kind: e.kind,
+            detail: e.detail,
+            recorded_at: e.recorded_at,
+        }
     }
 }
 
@@ -209,7 +218,9 @@ pub struct VerifyRequest {
 
 /// Check a password, PIN or back-up answer the customer gave (Argon2id, constant time).
 /// A failure is recorded in the interaction; once the password and the back-up answer
-/// have both failed in it, no further secret is checked: only recovery remains.
+/// have both failed in it, no further secret is checked: only recovery remains. Never
+/// limited by network address: a staff member failing on many distinct accounts raises
+/// a pretexting signal and is answered after a growing delay (`customer_auth.staff_*`).
 #[utoipa::path(
     post, path = "/api/v1/interactions/{id}/verify", tag = "customer_authentication",
     params(("id" = Uuid, Path, description = "Interaction id")),
@@ -221,7 +232,6 @@ pub struct VerifyRequest {
         (status = 409, description = "`no_credential`: the account has no such secret", body = Problem, content_type = "application/problem+json"),
         (status = 423, description = "`account_locked`: too many failed checks", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed checks from this source", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -238,10 +248,11 @@ pub async fn verify(
         return Err(recovery_only());
     }
     let who = actor(&staff, client);
-    match check_secret(&state, account.id, req.kind, req.secret, &who).await {
+    match check_secret(&state, Some(account.id), req.kind, req.secret, &who).await {
         Ok(()) => record(&state, &i, &account, req.kind.evidence(), None).await,
         Err(f) => {
-            if matches!(f, CheckFailure::Mismatch(_)) {
+            if let CheckFailure::Mismatch(after) = &f {
+                super::staff_checks::after_failure(&state, &staff.0, i.channel, &who, account.id, *after).await;
                 let failed = req.kind.failure_evidence();
                 state
                     .store
@@ -258,7 +269,8 @@ pub async fn verify(
     }
 }
 
-/// Record a valid, unexpired government photo ID matching the account (in store only).
+/// Record a valid, unexpired government photo ID whose name matches the account holder's
+/// (in store only). It is recorded as staff-attested: only the CSR's word stands behind it.
 #[utoipa::path(
     post, path = "/api/v1/interactions/{id}/photo-id", tag = "customer_authentication",
     params(("id" = Uuid, Path, description = "Interaction id")),
@@ -281,7 +293,10 @@ pub async fn photo_id(
         return Err(ValidationError::new("channel", "a photo ID is checked in store only").into());
     }
     req.validate(state.now().date_naive())?;
-    let detail = format!("{} ending {}, expires {}", req.id_type, req.last4, req.expires_on);
+    let detail = format!(
+        "staff-attested: {} ending {}, expires {}, name matched the account holder's",
+        req.id_type, req.last4, req.expires_on
+    );
     record(&state, &i, &account, EvidenceKind::PhotoIdChecked, Some(detail)).await
 }
 
@@ -290,6 +305,11 @@ pub async fn photo_id(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallBackView {
     pub number_to_dial: PhoneNumber,
+    /// When a voice channel is configured: the voice call placed through it (a notice
+    /// in the outbox). The call back then completes when the telephony platform reports
+    /// it answered, not on the CSR's word.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_placed: Option<NoticeId>,
 }
 
 #[derive(Debug, Deserialize, Default, ToSchema)]
@@ -321,7 +341,7 @@ pub async fn call_back(
     ApiPath(id): ApiPath<Uuid>,
     body: Option<axum::Json<CallBackRequest>>,
 ) -> ApiResult<Json<CallBackView>> {
-    let (_i, account) = owned(&state, &staff, id).await?;
+    let (i, account) = owned(&state, &staff, id).await?;
     let req = body.map(|b| b.0).unwrap_or_default();
     let phones: Vec<_> = account.contact_points.iter().filter(|c| matches!(c.value, ContactValue::Phone(_))).collect();
     let chosen = match &req.requested_number {
@@ -349,7 +369,12 @@ pub async fn call_back(
         .await;
     }
     let ContactValue::Phone(number) = &chosen.value else { return Err(Problem::internal()) };
-    Ok(Json(CallBackView { number_to_dial: number.clone() }))
+    let call_placed = if super::call_back::by_telephony(&state) {
+        Some(super::call_back::place(&state, &i, &account, number).await?)
+    } else {
+        None
+    };
+    Ok(Json(CallBackView { number_to_dial: number.clone(), call_placed }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -368,6 +393,7 @@ pub struct ConfirmCallBackRequest {
     responses(
         (status = 200, description = "Recorded", body = InteractionView),
         InteractionRefusals,
+        (status = 409, description = "`call_back_by_telephony`: a voice channel is configured, so only the telephony platform confirms call backs", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a telephone number of record of the account", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -379,6 +405,9 @@ pub async fn confirm_call_back(
     ApiJson(req): ApiJson<ConfirmCallBackRequest>,
 ) -> ApiResult<Json<InteractionView>> {
     let (i, account) = owned(&state, &staff, id).await?;
+    if super::call_back::by_telephony(&state) {
+        return Err(super::call_back::confirmed_by_telephony_only());
+    }
     if !account.telephone_numbers().any(|n| *n == req.number) {
         return Err(ValidationError::new(
             "number",
@@ -387,7 +416,8 @@ pub async fn confirm_call_back(
         .into());
     }
     let last4: String = req.number.as_str().chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    record(&state, &i, &account, EvidenceKind::CallBackCompleted, Some(format!("number ending {last4}"))).await
+    let detail = format!("staff-attested: call back to the number ending {last4} confirmed by the staff member");
+    record(&state, &i, &account, EvidenceKind::CallBackCompleted, Some(detail)).await
 }
 
 /// Record that the customer stated call details unprompted (only those may be discussed).
@@ -423,6 +453,7 @@ pub struct ContractRequest {
     responses(
         (status = 200, description = "Recorded", body = InteractionView),
         InteractionRefusals,
+        (status = 403, description = "`exemption_self_granted`: the caller set or changed the exemption in force (separation of duties)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The account is not business-exempt or the reference does not match", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -435,6 +466,9 @@ pub async fn contract(
 ) -> ApiResult<Json<InteractionView>> {
     let (i, account) = owned(&state, &staff, id).await?;
     match &account.profile.business_exemption {
+        Some(_) if super::exemption::self_granted(&state, account.id, staff.0.id).await? => {
+            Err(super::exemption::refused_self_granted())
+        }
         Some(ex) if ex.contract_reference == req.contract_reference.trim() => {
             record(&state, &i, &account, EvidenceKind::AuthenticatedUnderContract, Some(ex.contract_reference.clone()))
                 .await
@@ -480,6 +514,7 @@ pub struct SecretSetView {
 pub async fn set_credential(
     State(state): State<AppState>,
     staff: CurrentStaff,
+    client: ClientIp,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<SetSecretRequest>,
 ) -> ApiResult<Json<SecretSetView>> {
@@ -491,5 +526,38 @@ pub async fn set_credential(
         ));
     }
     let notices = store_secret(&state, &account, req.kind, req.secret, req.question, req.date_of_birth, None).await?;
+    let attested: Vec<(EvidenceKind, bool)> = view.evidence.iter().map(|e| (e.kind, e.staff_attested)).collect();
+    if let Some(evidence) = rests_on_attestation(&attested) {
+        attested_change_signal(&state, &staff, &client, account.id, evidence).await?;
+    }
     Ok(Json(SecretSetView { kind: req.kind, notices_queued: notices }))
+}
+
+/// The signal for a staff member who sets secrets on several accounts, each time on
+/// the strength of evidence only their own word stands behind (once per window).
+async fn attested_change_signal(
+    state: &AppState,
+    staff: &CurrentStaff,
+    client: &ClientIp,
+    account: AccountId,
+    evidence: EvidenceKind,
+) -> ApiResult<()> {
+    const KIND: &str = "attested_then_credentials_set";
+    let c = &state.config.customer_auth;
+    let now = state.now();
+    let since = now - Duration::hours(c.attested_signal_window_hours.into());
+    let change = AttestedChange { staff_id: staff.0.id, account_id: account, evidence, at: now };
+    let accounts = state.store.record_attested_change(&change, since).await?;
+    if accounts >= u64::from(c.attested_signal_accounts)
+        && state.store.count_staff_signals(staff.0.id, KIND, since).await? == 0
+    {
+        let detail = format!(
+            "staff member {} set or reset secrets on {accounts} accounts within {} hours, each authenticated only by evidence they attested themselves (latest: {})",
+            staff.0.username.as_str(),
+            c.attested_signal_window_hours,
+            evidence.as_str()
+        );
+        record_signal(state, KIND, Some(account), &actor(staff, client.0), detail).await;
+    }
+    Ok(())
 }

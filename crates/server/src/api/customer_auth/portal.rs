@@ -3,7 +3,7 @@
 //! record. Login never says whether an account exists.
 
 use super::interactions::{SecretSetView, SetSecretRequest};
-use super::{Actor, CheckFailure, ClientIp, check_secret, load_account, store_secret};
+use super::{Actor, CheckFailure, ClientIp, check_secret, load_account, record_signal, store_secret};
 use crate::api::accounts::of_record_rule;
 use crate::auth::customer::{CurrentCustomer, cleared_cookie, session_cookie};
 use crate::auth::tokens;
@@ -46,6 +46,35 @@ fn login_refused() -> Problem {
     Problem::unauthenticated("the email address or password is not right")
 }
 
+/// After a failed sign-in, whatever the email (existing, unknown, locked, no password):
+/// count it against the client, look for one client failing on many accounts, and
+/// answer no sooner than `portal_failure_min_ms` after the request `arrived` plus the
+/// back-off of that client's failures — the same delay every time, so neither the
+/// answer nor its timing says whether an account exists or is locked.
+async fn failed_sign_in(
+    state: &AppState,
+    who: &Actor,
+    key: &str,
+    account: Option<AccountId>,
+    failure: CheckFailure,
+    arrived: tokio::time::Instant,
+) -> Result<Problem, Problem> {
+    let counted = state.portal_limit.record_failure(state, key).await?;
+    let c = &state.config.customer_auth;
+    let since = state.now() - Duration::minutes(c.signal_window_minutes.into());
+    let accounts = state.store.failed_accounts_since(None, &who.ip.to_string(), since).await?;
+    if accounts >= u64::from(c.signal_failed_accounts) && matches!(failure, CheckFailure::Mismatch(_)) {
+        let detail = format!(
+            "one client address failed portal sign-in on {accounts} accounts within {} minutes",
+            c.signal_window_minutes
+        );
+        record_signal(state, "failures_across_accounts", account, who, detail).await;
+    }
+    let floor = std::time::Duration::from_millis(c.portal_failure_min_ms);
+    tokio::time::sleep_until(arrived + floor + c.lockout_policy().delay(counted.failures)).await;
+    Ok(login_refused())
+}
+
 /// Log in with the account email and password: opens an `online` interaction with
 /// `password_verified` and sets the `cpniguard_session` cookie (HttpOnly,
 /// SameSite=Strict, Secure when configured). Every failure has the same answer, so it
@@ -63,26 +92,20 @@ fn login_refused() -> Problem {
 )]
 pub async fn login(
     State(state): State<AppState>,
-    ClientIp(client): ClientIp,
+    client: ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    let who = Actor { staff: None, ip: client };
-    let account = state.store.account_by_email(req.email.trim()).await?;
-    let Some(account) = account else {
-        if let Some(wait) = state.customer_limiter.blocked_for(who.ip) {
-            return Err(Problem::rate_limited(wait.as_secs().max(1)));
-        }
-        // No such account: spend the time of a verification and count the failure,
-        // exactly as for a wrong password.
-        super::hasher(&state)?.verify_blocking(SecretKind::Password, None, req.password).await;
-        state.customer_limiter.record_failure(who.ip);
-        return Err(login_refused());
-    };
-    match check_secret(&state, account, SecretKind::Password, req.password, &who).await {
-        Ok(()) => {}
-        Err(CheckFailure::RateLimited(secs)) => return Err(Problem::rate_limited(secs)),
-        Err(_) => return Err(login_refused()),
+    let arrived = tokio::time::Instant::now();
+    let who = Actor { staff: None, ip: client.0 };
+    let key = client.key();
+    if let Some(wait) = state.portal_limit.blocked_secs(&state, &key).await? {
+        return Err(Problem::rate_limited(wait));
     }
+    let account = state.store.account_by_email(req.email.trim()).await?;
+    if let Err(failure) = check_secret(&state, account, SecretKind::Password, req.password, &who).await {
+        return Err(failed_sign_in(&state, &who, &key, account, failure, arrived).await?);
+    }
+    let Some(account) = account else { return Err(login_refused()) };
     let now = state.now();
     let lifetime = Duration::minutes(state.config.customer_auth.session_minutes.into());
     let interaction = Interaction {
@@ -186,7 +209,7 @@ pub struct Accepted {
 )]
 pub async fn request_recovery(
     State(state): State<AppState>,
-    ClientIp(client): ClientIp,
+    client: ClientIp,
     ApiJson(req): ApiJson<RecoveryRequest>,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
     let accepted = (
@@ -195,9 +218,8 @@ pub async fn request_recovery(
             detail: "if this is the email address of record of an account, a recovery code was sent to it",
         }),
     );
-    let source = client;
-    if let Some(wait) = state.customer_limiter.blocked_for(source) {
-        return Err(Problem::rate_limited(wait.as_secs().max(1)));
+    if let Some(wait) = state.portal_limit.blocked_secs(&state, &client.key()).await? {
+        return Err(Problem::rate_limited(wait));
     }
     let Some(id) = state.store.account_by_email(req.email.trim()).await? else { return Ok(accepted) };
     let account = load_account(&state, id).await?;
@@ -264,19 +286,19 @@ fn bad_code() -> Problem {
 )]
 pub async fn complete_recovery(
     State(state): State<AppState>,
-    ClientIp(client): ClientIp,
+    client: ClientIp,
     ApiJson(req): ApiJson<CompleteRecoveryRequest>,
 ) -> ApiResult<Json<SecretSetView>> {
-    let source = client;
-    if let Some(wait) = state.customer_limiter.blocked_for(source) {
-        return Err(Problem::rate_limited(wait.as_secs().max(1)));
+    let key = client.key();
+    if let Some(wait) = state.portal_limit.blocked_secs(&state, &key).await? {
+        return Err(Problem::rate_limited(wait));
     }
     let code = req.code.expose();
     let hash = tokens::hash(code);
     let token = if tokens::looks_like_token(code) { state.store.get_recovery_token(&hash).await? } else { None };
     let now = state.now();
     let Some(token) = token.filter(|t| t.used_at.is_none() && t.expires_at > now) else {
-        state.customer_limiter.record_failure(source);
+        state.portal_limit.record_failure(&state, &key).await?;
         return Err(bad_code());
     };
     let account = load_account(&state, token.account_id).await?;
