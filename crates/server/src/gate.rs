@@ -275,8 +275,19 @@ fn audit_record(
         policy_ids: decision.deciding_policy_ids.clone(),
         policy_set_hash: decision.policy_set_hash.clone(),
         request_id: request.request_id.clone(),
-        record_refs: request.record_refs.clone(),
+        record_refs: record_refs(request, gathered),
     }
+}
+
+/// The request's references, and `evidence:staff_attested:<kind>` when the
+/// authentication rests only on evidence a staff member vouched for: an auditor sees
+/// which disclosures stood on nothing but a colleague's word.
+fn record_refs(request: &GateRequest, gathered: &facts::Gathered) -> Vec<String> {
+    let mut refs = request.record_refs.clone();
+    if let Some(kind) = gathered.attested {
+        refs.push(format!("evidence:staff_attested:{}", kind.as_str()));
+    }
+    refs
 }
 
 /// The request id the request-id layer set (`x-request-id`), for audit entries.

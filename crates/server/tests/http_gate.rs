@@ -69,6 +69,26 @@ async fn call_detail_by_phone_needs_the_password_and_the_refusal_says_what_is_al
     }
 }
 
+/// A read that rests only on evidence a staff member vouched for (a photo ID they say
+/// they checked) says so in its audit entry; one resting on the password does not.
+#[tokio::test]
+async fn a_read_on_staff_attested_evidence_is_marked_so_in_the_audit_entry() {
+    for s in servers().await {
+        let id = account(&s, "G-1501", "+18015550151").await;
+        let visit = s.in_store_with_photo_id(&s.csr, &id).await;
+        let path = format!("/api/v1/accounts/{id}/calls?purpose=service_and_support&interaction={visit}");
+        let (st, v) = get(&s, &path, &s.csr).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let entry = s.store.audit_entries(audit_head(&s).await, 1).await.unwrap().remove(0);
+        assert!(
+            entry.record.record_refs.contains(&"evidence:staff_attested:photo_id_checked".to_owned()),
+            "{}: {:?}",
+            s.backend,
+            entry.record.record_refs
+        );
+    }
+}
+
 #[tokio::test]
 async fn no_interaction_no_purpose_no_training_no_cpni() {
     for s in servers().await {

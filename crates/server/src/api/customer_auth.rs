@@ -178,6 +178,7 @@ pub(crate) async fn load_account(state: &AppState, id: AccountId) -> Result<Acco
 }
 
 pub use crate::auth::client::ClientIp;
+pub(crate) use call_back::staff_attested;
 
 /// Who is checking a secret: the staff member (if any) and the network source.
 #[derive(Debug, Clone)]

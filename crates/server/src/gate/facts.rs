@@ -4,17 +4,22 @@
 //! policies deny on (no evidence, no case), so the refusal is decided and recorded.
 
 use super::{Caller, GateRequest, Target};
+use crate::api::customer_auth::staff_attested;
 use crate::problem::Problem;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use cpniguard_core::account::{Account, AccountKind, DirectoryListing, TimeZoneName};
 use cpniguard_core::consent::{self, CARRIER_MARKETING, ONE_TIME, PARTNER_SHARING};
+use cpniguard_core::authn::{EvidenceKind, rests_on_attestation};
 use cpniguard_core::staff::Role;
 use cpniguard_policy::{AccountFacts, Channel, ConsentSummary, Evidence, Principal, Request};
 
 /// The policy request, with what the audit entry needs besides.
 pub(super) struct Gathered {
     pub policy_request: Request,
+    /// The staff-attested evidence (a photo ID or call back only the staff member's word
+    /// stands behind) the interaction's authentication rests on, for the audit entry.
+    pub attested: Option<EvidenceKind>,
 }
 
 pub(super) async fn gather(state: &AppState, request: &GateRequest, now: DateTime<Utc>) -> Result<Gathered, Problem> {
@@ -31,7 +36,7 @@ pub(super) async fn gather(state: &AppState, request: &GateRequest, now: DateTim
             None => Ok(audience_facts()),
         }
     };
-    let (resource, (channel, evidence)) =
+    let (resource, (channel, evidence, attested)) =
         tokio::try_join!(resource, interaction_evidence(state, request, account.as_ref(), now))?;
     let mut policy_request = Request::new(principal, request.action, resource, request.purpose)
         .with_channel(channel)
@@ -53,7 +58,7 @@ pub(super) async fn gather(state: &AppState, request: &GateRequest, now: DateTim
     if let Target::Audience(campaign) = request.target {
         policy_request = policy_request.with_campaign(campaign.to_string(), request.campaign_approved);
     }
-    Ok(Gathered { policy_request })
+    Ok(Gathered { policy_request, attested })
 }
 
 fn principal(state: &AppState, caller: &Caller, now: DateTime<Utc>) -> Principal {
@@ -124,16 +129,17 @@ fn audience_facts() -> AccountFacts {
     }
 }
 
-/// The channel and the authentication evidence of the named interaction. An
-/// interaction that is not this account's, or has expired, establishes nothing.
+/// The channel and the authentication evidence of the named interaction, and the
+/// staff-attested evidence it rests on if any. An interaction that is not this
+/// account's, or has expired, establishes nothing.
 async fn interaction_evidence(
     state: &AppState,
     request: &GateRequest,
     account: Option<&Account>,
     now: DateTime<Utc>,
-) -> Result<(Channel, Evidence), Problem> {
+) -> Result<(Channel, Evidence, Option<EvidenceKind>), Problem> {
     let Some(id) = request.interaction else {
-        return Ok((request.channel, Evidence::default()));
+        return Ok((request.channel, Evidence::default(), None));
     };
     let (interaction, evidence) = tokio::try_join!(state.store.get_interaction(id.0), state.store.list_evidence(id.0))?;
     let interaction = interaction.ok_or_else(|| Problem::not_found("interaction"))?;
@@ -148,8 +154,9 @@ async fn interaction_evidence(
     let valid =
         collected_by_caller && account.is_some_and(|a| a.id == interaction.account_id) && now < interaction.expires_at;
     if !valid {
-        return Ok((channel, Evidence::default()));
+        return Ok((channel, Evidence::default(), None));
     }
+    let marked: Vec<(EvidenceKind, bool)> = evidence.iter().map(|e| (e.kind, staff_attested(e))).collect();
     let kinds: Vec<_> = evidence.into_iter().map(|e| e.kind).collect();
-    Ok((channel, Evidence::from_kinds(&kinds)))
+    Ok((channel, Evidence::from_kinds(&kinds), rests_on_attestation(&marked)))
 }
