@@ -50,6 +50,7 @@ const SECTIONS: &[&str] = &[
     "complaints",
     "certification",
     "campaigns",
+    "import",
 ];
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -97,6 +98,9 @@ pub struct Config {
     /// Marketing campaigns: records retention (issue 8).
     #[serde(default)]
     pub campaigns: CampaignsConfig,
+    /// Call detail import from the switches: sources and their formats (issue 19).
+    #[serde(default)]
+    pub import: cpniguard_import::ImportConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -314,6 +318,7 @@ impl Config {
         self.complaints.validate().map_err(|reason| ConfigError::Invalid { key: "complaints", reason })?;
         self.publication.validate().map_err(|reason| ConfigError::Invalid { key: "publication", reason })?;
         self.policy.validate().map_err(|reason| ConfigError::Invalid { key: "policy", reason })?;
+        self.import.validate().map_err(|reason| ConfigError::Invalid { key: "import", reason })?;
         if self.security.auth_failures_allowed == 0 {
             return Err(ConfigError::Invalid {
                 key: "security.auth_failures_allowed",
@@ -337,6 +342,7 @@ impl Config {
             include_str!("config/complaints.toml"),
             include_str!("config/publication.toml"),
             include_str!("config/policy.toml"),
+            cpniguard_import::ImportConfig::default_toml(),
         ]
         .join("\n")
     }

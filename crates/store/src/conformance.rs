@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod billing;
 mod breach;
+mod call_import;
 mod calls;
 mod campaigns;
 mod complaints;
@@ -37,6 +38,9 @@ pub use billing::{invoices_with_lines, services_round_trip};
 pub use breach::{
     breach_account_refs_resolved_by_number_or_id, breach_affected_accounts_listed_and_counted,
     breach_incidents_versioned_with_their_log, breach_notices_linked_and_retention_enforced,
+};
+pub use call_import::{
+    call_import_batch_is_all_or_nothing, call_import_batches_calls_and_quarantine, call_import_finds_number_holders,
 };
 pub use calls::{
     calls_bulk_insert_counts_duplicates, calls_range_queries_and_paging, calls_refuse_invalid_records,
@@ -153,6 +157,10 @@ macro_rules! conformance_suite {
             special_legal_processes_recorded_and_listed,
             special_fraud_cases_open_and_close,
             special_listed_accounts_only,
+            // call import (issue 19) below this line
+            call_import_finds_number_holders,
+            call_import_batches_calls_and_quarantine,
+            call_import_batch_is_all_or_nothing,
         );
         $crate::conformance_suite!(@shared_tests $fresh;
             notices_concurrent_claims_take_each_once,

@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod auth;
 pub mod breach;
+pub mod call_import;
 pub mod campaigns;
 pub mod complaints;
 #[cfg(feature = "testing")]
@@ -34,6 +35,7 @@ mod upgrade_tests;
 pub use audit::AuditStore;
 pub use auth::CustomerAuthStore;
 pub use breach::BreachStore;
+pub use call_import::CallImportStore;
 pub use campaigns::CampaignStore;
 pub use complaints::ComplaintStore;
 pub use consent::ConsentStore;
@@ -77,6 +79,7 @@ pub trait Store:
     + ComplaintStore
     + TrainingStore
     + CampaignStore
+    + CallImportStore
     + Send
     + Sync
     + 'static
@@ -145,8 +148,9 @@ pub trait Store:
     async fn list_services(&self, account: AccountId) -> StoreResult<Vec<Service>>;
 
     /// Bulk insert of call detail records (multi-row inserts on SQLite, `COPY` on
-    /// PostgreSQL). A record whose `(source_system, source_record_id)` is already
-    /// stored is skipped and counted as a duplicate, so a re-sent billing feed is safe.
+    /// PostgreSQL). A record whose `(source_system, source_record_id, direction)` is already
+    /// stored is skipped and counted as a duplicate (with the direction: one switch record
+    /// is two calls when both ends are customers), so a re-sent billing feed is safe.
     async fn insert_calls(&self, calls: &[CallDetailRecord]) -> StoreResult<BulkInsertOutcome>;
 
     /// Calls of one account that started within `query.range`, oldest first.

@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod auth;
 mod breach;
+mod call_import;
 mod calls;
 mod campaigns;
 mod complaints;

@@ -11,6 +11,7 @@ pub(crate) mod accounts;
 pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod breach;
+pub(crate) mod call_import;
 pub(crate) mod calls;
 pub(crate) mod campaigns;
 pub(crate) mod complaints;

@@ -258,7 +258,7 @@ async fn render_document(state: &AppState, account: &Account, doc: &Document) ->
                     c.other_party,
                     c.destination,
                     c.duration_secs,
-                    c.charge
+                    c.charge.map_or_else(|| "not rated".to_owned(), |charge| charge.to_string())
                 );
             }
             if page.next_after.is_some() {
