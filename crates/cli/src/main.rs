@@ -61,6 +61,9 @@ enum Command {
     /// Staff CPNI training records: import completions from CSV.
     #[command(subcommand)]
     Training(commands::training::TrainingCommand),
+    /// Call detail from the switches: import files, match again, the quarantine.
+    #[command(subcommand)]
+    Import(commands::import::ImportCommand),
 }
 
 fn main() -> ExitCode {
@@ -89,13 +92,14 @@ fn main() -> ExitCode {
             Command::Policy(cmd) => commands::policy::run(cmd),
             Command::Report(cmd) => commands::report::run(cmd).await,
             Command::Training(cmd) => commands::training::run(cmd).await,
+            Command::Import(cmd) => commands::import::run(cmd).await,
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            e.downcast_ref::<context::Exit>().map_or(ExitCode::FAILURE, |exit| ExitCode::from(exit.code))
         }
     }
 }

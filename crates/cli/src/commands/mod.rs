@@ -11,6 +11,7 @@ pub mod bench_publication;
 pub mod breach;
 pub mod config;
 pub mod demo;
+pub mod import;
 pub mod init;
 pub mod mail;
 pub mod policy;
