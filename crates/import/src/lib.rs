@@ -6,6 +6,7 @@
 //! quarantine with their reason; nothing read is lost.
 #![forbid(unsafe_code)]
 
+pub mod billing;
 pub mod config;
 mod csv_line;
 pub mod formats;

@@ -114,6 +114,12 @@ pub struct CallImportOutcome {
 
 #[async_trait]
 pub trait CallImportStore: Send + Sync {
+    /// End the account's open services on `number` (`until` set, exclusive): the number
+    /// left the account in a billing sync. Returns how many ended; services starting
+    /// after `until` are left alone.
+    async fn end_number_services(&self, account: AccountId, number: &PhoneNumber, until: NaiveDate)
+    -> StoreResult<u64>;
+
     /// Every service, current or past, whose number is one of `numbers`.
     async fn number_holders(&self, numbers: &[PhoneNumber]) -> StoreResult<Vec<NumberHolder>>;
 

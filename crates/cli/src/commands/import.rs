@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// sysexits.h: the input was not of the expected format.
-const EX_DATAERR: u8 = 65;
+pub(crate) const EX_DATAERR: u8 = 65;
 /// sysexits.h: a temporary failure (the database); running again may work.
 const EX_TEMPFAIL: u8 = 75;
 
@@ -26,6 +26,9 @@ const EX_TEMPFAIL: u8 = 75;
 pub enum ImportCommand {
     /// Import call detail records from switch files (`-` reads standard input).
     Cdr(CdrArgs),
+    /// Billing sync: create and update accounts, contact points and numbers from the
+    /// billing system's export, with the change notices an API change would send.
+    Accounts(crate::commands::import_accounts::AccountsArgs),
     /// Match the quarantined unmatched rows again (after numbers were assigned).
     Rematch(DbArgs),
     /// The rows an import could not store: list, show one, discard one.
@@ -93,6 +96,7 @@ fn parse_kind(s: &str) -> Result<QuarantineKind, String> {
 pub async fn run(cmd: ImportCommand) -> anyhow::Result<()> {
     match cmd {
         ImportCommand::Cdr(args) => cdr(args).await,
+        ImportCommand::Accounts(args) => crate::commands::import_accounts::run(args).await,
         ImportCommand::Rematch(db) => {
             let config = db.load_config()?;
             let store = open(&config).await?;
@@ -105,14 +109,14 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<()> {
 }
 
 /// Open the store; unreachable is a temporary failure (75).
-async fn open(config: &cpniguard_server::Config) -> anyhow::Result<Arc<dyn Store>> {
+pub(crate) async fn open(config: &cpniguard_server::Config) -> anyhow::Result<Arc<dyn Store>> {
     open_store(config).await.map_err(|e| {
         let unavailable = e.chain().any(|c| matches!(c.downcast_ref::<StoreError>(), Some(StoreError::Unavailable(_))));
         if unavailable { Exit::new(EX_TEMPFAIL, format!("{e:#}")).into() } else { e }
     })
 }
 
-fn import_failure(e: ImportError) -> anyhow::Error {
+pub(crate) fn import_failure(e: ImportError) -> anyhow::Error {
     match e {
         ImportError::Store(StoreError::Unavailable(reason)) => {
             Exit::new(EX_TEMPFAIL, format!("database unavailable: {reason}; run again to import the rest")).into()

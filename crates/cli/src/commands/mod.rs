@@ -12,6 +12,7 @@ pub mod breach;
 pub mod config;
 pub mod demo;
 pub mod import;
+pub mod import_accounts;
 pub mod init;
 pub mod mail;
 pub mod policy;

@@ -37,6 +37,13 @@ pub async fn call_import_finds_number_holders(store: &dyn Store) {
     assert_eq!((found[1].account_id, found[1].until), (b, None));
     assert!(found[0].holds_on(date("2024-05-31")) && !found[0].holds_on(date("2024-06-01")));
     assert!(store.number_holders(&[]).await.unwrap().is_empty());
+
+    // The number leaves B in a billing sync: B's service ends, A's past one is untouched.
+    assert_eq!(store.end_number_services(b, &phone("+18015558150"), date("2025-02-01")).await.unwrap(), 1);
+    assert_eq!(store.end_number_services(b, &phone("+18015558150"), date("2025-03-01")).await.unwrap(), 0);
+    let found = store.number_holders(&[phone("+18015558150")]).await.unwrap();
+    assert!(found.iter().all(|h| h.until.is_some()));
+    assert!(found.iter().any(|h| h.account_id == b && h.until == Some(date("2025-02-01"))));
 }
 
 /// A batch stores its calls (one switch record on both accounts when both ends are

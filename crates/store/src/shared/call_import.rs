@@ -32,6 +32,9 @@ pub(crate) const LIST_QUARANTINE: &str = concat!(
     " WHERE ($1 IS NULL OR kind = $1) AND ($2 IS NULL OR source = $2) AND id > $3 ORDER BY id LIMIT $4"
 );
 pub(crate) const GET_QUARANTINE: &str = concat!(quarantine_select!(), " WHERE id = $1");
+/// Binds: account, number, until.
+pub(crate) const END_NUMBER_SERVICES: &str = "UPDATE services SET until = $3 \
+    WHERE account_id = $1 AND service_number = $2 AND until IS NULL AND since <= $3";
 pub(crate) const DISCARD_QUARANTINE: &str = "DELETE FROM call_import_quarantine WHERE id = $1";
 
 /// `SELECT … FROM services WHERE service_number IN (…)` for one chunk of numbers.
@@ -178,6 +181,23 @@ macro_rules! call_import_backend {
 
         #[async_trait]
         impl CallImportStore for $store {
+            async fn end_number_services(
+                &self,
+                account: cpniguard_core::ids::AccountId,
+                number: &PhoneNumber,
+                until: chrono::NaiveDate,
+            ) -> StoreResult<u64> {
+                let mut tx = $begin(&self.pool).await?;
+                let done = sqlx::query(sql::END_NUMBER_SERVICES)
+                    .bind(account.0)
+                    .bind(number.as_str())
+                    .bind(until)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected())
+            }
+
             async fn number_holders(&self, numbers: &[PhoneNumber]) -> StoreResult<Vec<NumberHolder>> {
                 let mut holders = Vec::new();
                 for chunk in numbers.chunks(sql::NUMBERS_PER_STATEMENT) {
