@@ -17,6 +17,7 @@ mod contacts;
 mod fixtures;
 mod notices;
 mod publication;
+mod retention;
 mod search;
 mod special_purposes;
 mod staff;
@@ -65,6 +66,10 @@ pub use notices::{
     privacy_tasks_oldest_first,
 };
 pub use publication::*;
+pub use retention::{
+    retention_deletes_old_calls_except_held, retention_deletes_old_quarantine,
+    retention_legal_holds_placed_listed_and_lifted,
+};
 pub use search::{search_by_name, search_by_number_prefix, search_by_telephone_number};
 pub use special_purposes::{
     special_fraud_cases_open_and_close, special_legal_processes_recorded_and_listed, special_listed_accounts_only,
@@ -161,6 +166,9 @@ macro_rules! conformance_suite {
             call_import_finds_number_holders,
             call_import_batches_calls_and_quarantine,
             call_import_batch_is_all_or_nothing,
+            retention_legal_holds_placed_listed_and_lifted,
+            retention_deletes_old_calls_except_held,
+            retention_deletes_old_quarantine,
         );
         $crate::conformance_suite!(@shared_tests $fresh;
             notices_concurrent_claims_take_each_once,

@@ -22,6 +22,7 @@ mod error;
 mod open;
 pub mod postgres;
 pub mod publication;
+pub mod retention;
 mod shared;
 pub mod special_purposes;
 pub mod sqlite;
@@ -42,6 +43,7 @@ pub use consent::ConsentStore;
 pub use error::StoreError;
 pub use open::{Backend, StoreOptions, open};
 pub use publication::PublicationStore;
+pub use retention::RetentionStore;
 pub use special_purposes::SpecialPurposeStore;
 pub use training::TrainingStore;
 pub use types::*;
@@ -80,6 +82,7 @@ pub trait Store:
     + TrainingStore
     + CampaignStore
     + CallImportStore
+    + RetentionStore
     + Send
     + Sync
     + 'static

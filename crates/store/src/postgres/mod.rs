@@ -15,6 +15,7 @@ mod consent;
 mod invoices;
 mod notices;
 mod publication;
+mod retention;
 mod services;
 mod special_purposes;
 mod staff;

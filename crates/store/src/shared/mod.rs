@@ -19,6 +19,7 @@ pub(crate) mod consent;
 pub(crate) mod invoices;
 pub(crate) mod notices;
 pub(crate) mod publication;
+pub(crate) mod retention;
 pub(crate) mod services;
 pub(crate) mod special_purposes;
 pub(crate) mod staff;
