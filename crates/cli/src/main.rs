@@ -64,6 +64,9 @@ enum Command {
     /// Call detail from the switches: import files, match again, the quarantine.
     #[command(subcommand)]
     Import(commands::import::ImportCommand),
+    /// Call detail retention: delete what is past `[rules] call_detail_retention_months`.
+    #[command(subcommand)]
+    Retention(commands::retention::RetentionCommand),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +96,7 @@ fn main() -> ExitCode {
             Command::Report(cmd) => commands::report::run(cmd).await,
             Command::Training(cmd) => commands::training::run(cmd).await,
             Command::Import(cmd) => commands::import::run(cmd).await,
+            Command::Retention(cmd) => commands::retention::run(cmd).await,
         }
     });
     match result {

@@ -213,3 +213,83 @@ fn an_unreachable_database_is_a_temporary_failure() {
     );
     assert_eq!(code, 75, "{err}");
 }
+
+/// `cpniguard retention run`: calls past the retention go, counted by month in a signed
+/// audit entry; a held account keeps its calls; a second run deletes nothing.
+async fn retention(url: &str) {
+    let store = cpniguard_store::open(url, &StoreOptions::default()).await.unwrap();
+    store.migrate().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let init = Command::new(env!("CARGO_BIN_EXE_cpniguard")).args(["init", "--dir"]).arg(dir.path()).output().unwrap();
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let held = account(store.as_ref(), "RET-0001", "+12125550401").await;
+    let free = account(store.as_ref(), "RET-0002", "+12125550402").await;
+    let old = Utc::now() - chrono::Duration::days(600);
+    let call = |account, id: &str, started_at| cpniguard_core::cpni::CallDetailRecord {
+        id: None,
+        account_id: account,
+        service_number: PhoneNumber::parse("+12125550401").unwrap(),
+        started_at,
+        duration_secs: 60,
+        direction: Direction::Outbound,
+        other_party: "+13035550100".into(),
+        destination: String::new(),
+        call_type: cpniguard_core::cpni::CallType::LongDistance,
+        charge: None,
+        source_system: "pbx1".into(),
+        source_record_id: id.into(),
+    };
+    let recent = Utc::now() - chrono::Duration::days(3);
+    store.insert_calls(&[call(held, "1", old), call(free, "2", old), call(free, "3", recent)]).await.unwrap();
+    let hold = cpniguard_store::retention::LegalHold {
+        id: uuid::Uuid::now_v7(),
+        target: cpniguard_store::retention::HoldTarget::Account(held),
+        reason: "litigation".into(),
+        reference: "Case 1".into(),
+        placed_by: "privacy".into(),
+        placed_at: Utc::now(),
+        lifted_by: None,
+        lifted_at: None,
+    };
+    store.place_legal_hold(&hold).await.unwrap();
+
+    let config = dir.path().join("cpniguard.toml");
+    let key = dir.path().join("audit-signing.key");
+    std::fs::write(&config, format!("[audit]\nsigning_key_file = {:?}\n", key.display().to_string())).unwrap();
+    let run_retention = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_cpniguard"))
+            .args(["retention", "run", "--database-url", url, "--config"])
+            .arg(&config)
+            .env_remove("CPNIGUARD_CONFIG")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let report = run_retention();
+    let month = old.format("%Y-%m").to_string();
+    assert_eq!(report["calls_by_month"], json!({ month.clone(): 1 }), "{report}");
+    let seq = report["audit_seq"].as_u64().unwrap();
+    let entries =
+        store.search_audit(&cpniguard_store::audit::AuditQuery { limit: 100, ..Default::default() }).await.unwrap();
+    let entry = entries.entries.iter().find(|e| e.seq == seq).unwrap();
+    assert_eq!(entry.record.action, "retention.delete");
+    assert!(entry.record.record_refs.contains(&format!("calls:{month}=1")), "{:?}", entry.record.record_refs);
+    assert_eq!(calls_of(store.as_ref(), held).await.len(), 1, "held");
+    assert_eq!(calls_of(store.as_ref(), free).await.len(), 1, "recent");
+    let again = run_retention();
+    assert_eq!((again["calls_by_month"].clone(), again["audit_seq"].clone()), (json!({}), Value::Null));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    retention(&format!("sqlite://{}", dir.path().join("db.sqlite").display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_on_postgres() {
+    if let Some((url, _db)) = cpniguard_store::testing::create_fresh_postgres_database().await {
+        retention(&url).await;
+    }
+}

@@ -194,11 +194,15 @@ pub struct RulesConfig {
     pub of_record_days: u32,
     /// Months CPNI training stays valid.
     pub training_validity_months: u32,
+    /// Months call detail (and the import quarantine) is kept; 47 CFR 42.6 requires
+    /// toll records for 18 months. Older rows are deleted unless under a legal hold or
+    /// tied to an open or retained breach incident.
+    pub call_detail_retention_months: u32,
 }
 
 impl Default for RulesConfig {
     fn default() -> Self {
-        Self { of_record_days: 30, training_validity_months: 12 }
+        Self { of_record_days: 30, training_validity_months: 12, call_detail_retention_months: 18 }
     }
 }
 
@@ -303,6 +307,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "rules.of_record_days",
                 reason: "the federal minimum is 30 days (47 CFR 64.2003(b))".to_owned(),
+            });
+        }
+        if self.rules.call_detail_retention_months < 18 {
+            return Err(ConfigError::Invalid {
+                key: "rules.call_detail_retention_months",
+                reason: "toll records are kept at least 18 months (47 CFR 42.6)".to_owned(),
             });
         }
         if self.server.max_body_bytes < 1024 {

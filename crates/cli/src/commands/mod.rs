@@ -17,6 +17,7 @@ pub mod init;
 pub mod mail;
 pub mod policy;
 pub mod report;
+pub mod retention;
 pub mod serve;
 pub mod staff;
 pub mod training;
