@@ -7,6 +7,7 @@ pub mod bench_breach;
 pub mod bench_certification;
 pub mod bench_consent;
 pub mod bench_gate;
+pub mod bench_import;
 pub mod bench_publication;
 pub mod breach;
 pub mod config;
