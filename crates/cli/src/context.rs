@@ -44,6 +44,28 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn StoreWithReco
     Ok(store)
 }
 
+/// An error that ends the process with its own status (sysexits.h), for commands
+/// whose callers act on it (a scheduler retrying on 75, say).
+#[derive(Debug)]
+pub struct Exit {
+    pub code: u8,
+    message: String,
+}
+
+impl Exit {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Exit {}
+
 /// The URL scheme only: URLs may carry passwords and must not be printed whole.
 pub fn scheme(url: &str) -> &str {
     url.split(':').next().unwrap_or("unknown")

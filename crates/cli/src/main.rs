@@ -62,6 +62,12 @@ enum Command {
     /// Staff CPNI training records: import completions from CSV.
     #[command(subcommand)]
     Training(commands::training::TrainingCommand),
+    /// Call detail from the switches: import files, match again, the quarantine.
+    #[command(subcommand)]
+    Import(commands::import::ImportCommand),
+    /// Call detail retention: delete what is past `[rules] call_detail_retention_months`.
+    #[command(subcommand)]
+    Retention(commands::retention::RetentionCommand),
 }
 
 fn main() -> ExitCode {
@@ -90,13 +96,15 @@ fn main() -> ExitCode {
             Command::Policy(cmd) => commands::policy::run(cmd).await,
             Command::Report(cmd) => commands::report::run(cmd).await,
             Command::Training(cmd) => commands::training::run(cmd).await,
+            Command::Import(cmd) => commands::import::run(cmd).await,
+            Command::Retention(cmd) => commands::retention::run(cmd).await,
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            e.downcast_ref::<context::Exit>().map_or(ExitCode::FAILURE, |exit| ExitCode::from(exit.code))
         }
     }
 }

@@ -78,12 +78,14 @@ pub struct CallDetailRecord {
     pub duration_secs: u32,
     pub direction: Direction,
     /// The number at the other end as dialled or presented: E.164 for most calls,
-    /// short codes (411) for directory assistance.
+    /// short codes (411) for directory assistance, empty when the caller withheld it.
     pub other_party: String,
     /// Where the call went, as rated (e.g. `Denver, CO` or `Mexico`).
     pub destination: String,
     pub call_type: CallType,
-    pub charge: Cents,
+    /// What the call cost as rated; `None` when unknown — a raw switch record carries no
+    /// price until a rated record or an invoice brings one (unknown is not zero).
+    pub charge: Option<Cents>,
     pub source_system: String,
     pub source_record_id: String,
 }
@@ -91,16 +93,13 @@ pub struct CallDetailRecord {
 impl CallDetailRecord {
     pub fn validate(&self) -> Result<(), ValidationError> {
         let op = &self.other_party;
-        if op.is_empty()
-            || op.len() > 20
-            || !op.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'))
-        {
-            return Err(ValidationError::new("other_party", "1 to 20 digits, optionally after a leading +"));
+        if op.len() > 20 || !op.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == '+')) {
+            return Err(ValidationError::new("other_party", "up to 20 digits, optionally after a leading +"));
         }
         text_field("destination", &self.destination, 0, 100)?;
         text_field("source_system", &self.source_system, 1, 40)?;
         text_field("source_record_id", &self.source_record_id, 1, 100)?;
-        if self.charge.0 < 0 {
+        if self.charge.is_some_and(|c| c.0 < 0) {
             return Err(ValidationError::new("charge", "a call charge is never negative (credits go on the invoice)"));
         }
         Ok(())

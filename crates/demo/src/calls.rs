@@ -136,7 +136,7 @@ impl<'a> Caller<'a> {
             other_party,
             destination,
             call_type,
-            charge: Cents(charge),
+            charge: Some(Cents(charge)),
             source_system: line.source_system.clone(),
             // Numbered once the account's calls are in time order.
             source_record_id: String::new(),

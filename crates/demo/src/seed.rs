@@ -184,6 +184,7 @@ impl<'a> Loader<'a> {
         self.calls.extend(account.calls);
         self.invoices.extend(account.invoices);
         self.pending.push(AccountLoad {
+            contact_since: Vec::new(),
             id: account.id,
             new: account.new_account,
             opened_at: account.opened_at,

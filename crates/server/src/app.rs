@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(consent::routes(state.clone()))
         .merge(breach::routes(state.clone()))
         .merge(special_purposes::routes(state.clone()))
+        .merge(crate::api::legal_holds::routes())
         .merge(audit_log::routes(state.clone()))
         .merge(publication::routes(state.clone()))
         .merge(complaints::routes(state.clone()))

@@ -50,6 +50,7 @@ const SECTIONS: &[&str] = &[
     "complaints",
     "certification",
     "campaigns",
+    "import",
 ];
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -97,6 +98,9 @@ pub struct Config {
     /// Marketing campaigns: records retention (issue 8).
     #[serde(default)]
     pub campaigns: CampaignsConfig,
+    /// Call detail import from the switches: sources and their formats (issue 19).
+    #[serde(default)]
+    pub import: cpniguard_import::ImportConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -204,11 +208,15 @@ pub struct RulesConfig {
     pub of_record_days: u32,
     /// Months CPNI training stays valid.
     pub training_validity_months: u32,
+    /// Months call detail (and the import quarantine) is kept; 47 CFR 42.6 requires
+    /// toll records for 18 months. Older rows are deleted unless under a legal hold or
+    /// tied to an open or retained breach incident.
+    pub call_detail_retention_months: u32,
 }
 
 impl Default for RulesConfig {
     fn default() -> Self {
-        Self { of_record_days: 30, training_validity_months: 12 }
+        Self { of_record_days: 30, training_validity_months: 12, call_detail_retention_months: 18 }
     }
 }
 
@@ -315,6 +323,12 @@ impl Config {
                 reason: "the federal minimum is 30 days (47 CFR 64.2003(b))".to_owned(),
             });
         }
+        if self.rules.call_detail_retention_months < 18 {
+            return Err(ConfigError::Invalid {
+                key: "rules.call_detail_retention_months",
+                reason: "toll records are kept at least 18 months (47 CFR 42.6)".to_owned(),
+            });
+        }
         if self.server.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid { key: "server.max_body_bytes", reason: "at least 1024".to_owned() });
         }
@@ -332,6 +346,7 @@ impl Config {
             crate::auth::client::Cidr::parse(proxy)
                 .map_err(|reason| ConfigError::Invalid { key: "security.trusted_proxies", reason })?;
         }
+        self.import.validate().map_err(|reason| ConfigError::Invalid { key: "import", reason })?;
         if self.security.auth_failures_allowed == 0 {
             return Err(ConfigError::Invalid {
                 key: "security.auth_failures_allowed",
@@ -355,6 +370,7 @@ impl Config {
             include_str!("config/complaints.toml"),
             include_str!("config/publication.toml"),
             include_str!("config/policy.toml"),
+            cpniguard_import::ImportConfig::default_toml(),
         ]
         .join("\n")
     }

@@ -199,6 +199,12 @@ impl Gate {
         &self.engine
     }
 
+    /// Record an event that is not a disclosure decision (a legal hold placed, a
+    /// retention run) in the same chain, waiting until it is durable.
+    pub async fn record_event(&self, record: AuditRecord) -> Result<u64, crate::audit_writer::AuditWriteError> {
+        Ok(self.writer.append(record).await?.seq)
+    }
+
     /// Decide, record, then answer. A request whose facts cannot be gathered (an
     /// unknown account, a legal process that does not exist) is refused before any
     /// decision; a decision that cannot be recorded is a 503 and reveals nothing.
@@ -248,6 +254,33 @@ fn audit_principal(caller: &Caller) -> AuditPrincipal {
             AuditPrincipal { kind: PrincipalKind::Customer, id: account.to_string(), role: None }
         }
         Caller::Job(job) => AuditPrincipal { kind: PrincipalKind::System, id: (*job).to_owned(), role: None },
+    }
+}
+
+/// An audit entry for an event that is not a disclosure decision: who did `action`,
+/// on which account if one, with references (never values).
+pub fn event_record(
+    caller: &Caller,
+    action: &str,
+    account_id: Option<AccountId>,
+    record_refs: Vec<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AuditRecord {
+    AuditRecord {
+        at: now,
+        principal: audit_principal(caller),
+        action: action.to_owned(),
+        account_id,
+        purpose: None,
+        channel: None,
+        interaction_id: None,
+        legal_ref: None,
+        fraud_ref: None,
+        decision: AuditDecision::Allow,
+        policy_ids: Vec::new(),
+        policy_set_hash: String::new(),
+        request_id: None,
+        record_refs,
     }
 }
 

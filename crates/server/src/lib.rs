@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod privacy_jobs;
 pub mod problem;
+pub mod retention_jobs;
 pub mod serve;
 pub mod state;
 

@@ -169,7 +169,7 @@ async fn cpni_reads_pass_the_gate_page_and_find_invoices_only_under_their_accoun
                 other_party: "+13035550100".into(),
                 destination: "Denver, CO".into(),
                 call_type: CallType::LongDistance,
-                charge: Cents(7),
+                charge: Some(Cents(7)),
                 source_system: "switch-test".into(),
                 source_record_id: format!("{}-{i}", s.backend),
             })

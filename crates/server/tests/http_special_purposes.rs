@@ -268,3 +268,44 @@ async fn reads_under_legal_process_and_fraud_cases_stay_within_the_records() {
         assert_eq!(s.get(&under_case, &privacy).send().await.unwrap().status(), StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn the_privacy_office_places_and_lifts_legal_holds_audited() {
+    for s in servers().await {
+        let privacy = s.staff("privacy.holds", Role::PrivacyOfficer, trained()).await;
+        let id = account(&s, "LH-1", "+18015550951", "Hal Held", json!({})).await;
+        let body = json!({ "account_id": id, "reason": "litigation hold", "reference": "Case 25-CV-9" });
+        let (st, _) = send(s.post("/api/v1/legal-holds", &s.csr).json(&body)).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{}", s.backend);
+        let (st, hold) = send(s.post("/api/v1/legal-holds", &privacy).json(&body)).await;
+        assert_eq!(st, StatusCode::CREATED, "{} {hold}", s.backend);
+        assert_eq!(
+            (hold["account_id"].as_str(), hold["placed_by"].as_str()),
+            (Some(id.as_str()), Some("privacy.holds"))
+        );
+
+        let both = json!({ "account_id": id, "incident_id": uuid::Uuid::now_v7(), "reason": "x", "reference": "y" });
+        let (st, _) = send(s.post("/api/v1/legal-holds", &privacy).json(&both)).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{}", s.backend);
+        let stranger = json!({ "account_id": AccountId::new(), "reason": "x", "reference": "y" });
+        let (st, _) = send(s.post("/api/v1/legal-holds", &privacy).json(&stranger)).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{}", s.backend);
+
+        let (st, active) = send(s.get("/api/v1/legal-holds?active=true", &privacy)).await;
+        assert_eq!((st, active.as_array().unwrap().len()), (StatusCode::OK, 1), "{}", s.backend);
+        let hold_id = hold["id"].as_str().unwrap();
+        let (st, lifted) = send(s.post(&format!("/api/v1/legal-holds/{hold_id}/lift"), &privacy)).await;
+        assert_eq!((st, lifted["lifted_by"].as_str()), (StatusCode::OK, Some("privacy.holds")), "{}", s.backend);
+        let (st, _) = send(s.post(&format!("/api/v1/legal-holds/{hold_id}/lift"), &privacy)).await;
+        assert_eq!(st, StatusCode::CONFLICT, "{}", s.backend);
+        let (_, active) = send(s.get("/api/v1/legal-holds?active=true", &privacy)).await;
+        assert!(active.as_array().unwrap().is_empty());
+
+        for action in ["legal_hold.placed", "legal_hold.lifted"] {
+            let entries = entries_with_action(&s, action).await;
+            assert_eq!(entries.len(), 1, "{action} on {}", s.backend);
+            assert!(entries[0].record.record_refs.contains(&format!("legal_hold:{hold_id}")));
+            assert_eq!(entries[0].record.principal.kind, PrincipalKind::Staff);
+        }
+    }
+}

@@ -9,6 +9,7 @@ mod auth;
 mod auth_limits;
 mod billing;
 mod breach;
+mod call_import;
 mod calls;
 mod campaigns;
 mod complaints;
@@ -17,6 +18,7 @@ mod contacts;
 mod fixtures;
 mod notices;
 mod publication;
+mod retention;
 mod search;
 mod special_purposes;
 mod staff;
@@ -44,6 +46,9 @@ pub use breach::{
     breach_account_refs_resolved_by_number_or_id, breach_affected_accounts_listed_and_counted,
     breach_incidents_versioned_with_their_log, breach_notices_linked_and_retention_enforced,
 };
+pub use call_import::{
+    call_import_batch_is_all_or_nothing, call_import_batches_calls_and_quarantine, call_import_finds_number_holders,
+};
 pub use calls::{
     calls_bulk_insert_counts_duplicates, calls_range_queries_and_paging, calls_refuse_invalid_records,
     calls_row_by_row_baseline,
@@ -67,6 +72,10 @@ pub use notices::{
     privacy_tasks_oldest_first,
 };
 pub use publication::*;
+pub use retention::{
+    retention_deletes_old_calls_except_held, retention_deletes_old_quarantine,
+    retention_legal_holds_placed_listed_and_lifted,
+};
 pub use search::{search_by_name, search_by_number_prefix, search_by_telephone_number};
 pub use special_purposes::{
     special_fraud_cases_open_and_close, special_legal_processes_recorded_and_listed, special_listed_accounts_only,
@@ -164,6 +173,13 @@ macro_rules! conformance_suite {
             special_legal_processes_recorded_and_listed,
             special_fraud_cases_open_and_close,
             special_listed_accounts_only,
+            // call import (issue 19) below this line
+            call_import_finds_number_holders,
+            call_import_batches_calls_and_quarantine,
+            call_import_batch_is_all_or_nothing,
+            retention_legal_holds_placed_listed_and_lifted,
+            retention_deletes_old_calls_except_held,
+            retention_deletes_old_quarantine,
         );
         $crate::conformance_suite!(@shared_tests $fresh;
             notices_concurrent_claims_take_each_once,

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod auth_limits;
 pub mod breach;
+pub mod call_import;
 pub mod campaigns;
 pub mod complaints;
 #[cfg(feature = "testing")]
@@ -23,6 +24,7 @@ mod open;
 pub mod postgres;
 pub mod publication;
 mod records;
+pub mod retention;
 mod shared;
 pub mod special_purposes;
 pub mod sqlite;
@@ -37,6 +39,7 @@ pub use audit::AuditStore;
 pub use auth::CustomerAuthStore;
 pub use auth_limits::AuthLimitStore;
 pub use breach::BreachStore;
+pub use call_import::CallImportStore;
 pub use campaigns::CampaignStore;
 pub use complaints::ComplaintStore;
 pub use consent::ConsentStore;
@@ -44,6 +47,7 @@ pub use error::StoreError;
 pub use open::{Backend, StoreOptions, open};
 pub use publication::PublicationStore;
 pub use records::{CpniRecords, StoreWithRecords};
+pub use retention::RetentionStore;
 pub use special_purposes::SpecialPurposeStore;
 pub use training::TrainingStore;
 pub use types::*;
@@ -82,6 +86,8 @@ pub trait Store:
     + ComplaintStore
     + TrainingStore
     + CampaignStore
+    + CallImportStore
+    + RetentionStore
     + Send
     + Sync
     + 'static
@@ -148,8 +154,9 @@ pub trait Store:
     async fn add_service(&self, service: &Service) -> StoreResult<()>;
 
     /// Bulk insert of call detail records (multi-row inserts on SQLite, `COPY` on
-    /// PostgreSQL). A record whose `(source_system, source_record_id)` is already
-    /// stored is skipped and counted as a duplicate, so a re-sent billing feed is safe.
+    /// PostgreSQL). A record whose `(source_system, source_record_id, direction)` is already
+    /// stored is skipped and counted as a duplicate (with the direction: one switch record
+    /// is two calls when both ends are customers), so a re-sent billing feed is safe.
     async fn insert_calls(&self, calls: &[CallDetailRecord]) -> StoreResult<BulkInsertOutcome>;
 
     /// Insert invoices with their lines (one transaction for the whole slice).

@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 use cpniguard_core::account::{Account, AccountNumber, NewAccount};
+use cpniguard_core::contact::ContactValue;
 use cpniguard_core::cpni::{CallDetailRecord, Service, TimeRange};
 use cpniguard_core::ids::{AccountId, CallId};
 use cpniguard_core::phone::PhoneNumber;
@@ -142,4 +143,8 @@ pub struct AccountLoad {
     pub new: NewAccount,
     pub opened_at: DateTime<Utc>,
     pub services: Vec<Service>,
+    /// When first contact points were associated with the account before it came into
+    /// this system (a billing sync's association dates, which decide what is "of
+    /// record"); a point not listed is associated at `opened_at`.
+    pub contact_since: Vec<(ContactValue, DateTime<Utc>)>,
 }

@@ -51,6 +51,9 @@ pub enum BenchCommand {
     /// The material-change email queued to every customer of the demo carrier, against
     /// a plain bulk insert of the same number of outbox rows.
     Publication(super::bench_publication::PublicationBenchArgs),
+    /// `import cdr` of an Asterisk file against a raw batched insert of the same calls
+    /// into the same table, then a re-import of the same file; peak RSS.
+    Import(super::bench_import::ImportBenchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -104,6 +107,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Certification(args) => super::bench_certification::run(args).await?,
         BenchCommand::Audience(args) => super::bench_audience::run(args).await?,
         BenchCommand::Publication(args) => super::bench_publication::run(args).await?,
+        BenchCommand::Import(args) => super::bench_import::run(args).await?,
         BenchCommand::Breach(args) => {
             println!("{}", super::bench_breach::run(args).await?);
             return Ok(());

@@ -90,6 +90,7 @@ async fn create_accounts(store: &Arc<dyn StoreWithRecords>, n: u32, tasks: u32) 
                 let batch = (start..(start + BATCH).min(n))
                     .map(|i| {
                         Ok(AccountLoad {
+                            contact_since: Vec::new(),
                             id: AccountId::new(),
                             new: new_account(i)?,
                             opened_at: opened,

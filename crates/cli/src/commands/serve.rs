@@ -73,15 +73,10 @@ pub async fn serve_until_signal(
     tracing::info!(%addr, database = scheme(&config.database.url), "listening");
     let stop = shutdown_fanout();
     let worker = spawn_worker(&config, store.clone(), stop.clone())?;
-    let key_file = &config.audit.signing_key_file;
-    let key = keys::load_signing_key(key_file)
-        .with_context(|| format!("the audit signing key {} (create it with `cpniguard init`)", key_file.display()))?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let (gate, audit_writer) =
-        Gate::start(store.clone(), &config, clock.clone(), key).context("starting the disclosure gate")?;
-    if config.policy.directory.is_some() {
+    let (state, audit_writer) = signing_state(config, store)?;
+    if state.config.policy.directory.is_some() {
         // A carrier's own policies are proved against the hard lines before any decision.
-        let (report, seq) = gate.prove_policy_set(clock.now()).await.context("the carrier's policy set")?;
+        let (report, seq) = state.gate.prove_policy_set(state.now()).await.context("the carrier's policy set")?;
         if !report.all_proved() {
             bail!(
                 "the carrier's policy set breaks {}; refusing to start (recorded as audit entry {seq}):\n{}",
@@ -92,12 +87,12 @@ pub async fn serve_until_signal(
         tracing::info!(policy_set = %report.policy_set_hash, audit_seq = seq, "the carrier's policy set is proved");
     }
     on_listening(addr);
-    let state = AppState::new(store, config, clock, gate);
     let jobs = tokio::spawn(cpniguard_server::breach_jobs::run(state.clone(), stopped(stop.clone())));
     let privacy_jobs = tokio::spawn(cpniguard_server::privacy_jobs::run(state.clone(), stopped(stop.clone())));
     let consent_jobs = tokio::spawn(cpniguard_server::consent_jobs::run(state.clone(), stopped(stop.clone())));
     let due_notices =
         tokio::spawn(cpniguard_server::consent_jobs::run_due_notices(state.clone(), stopped(stop.clone())));
+    let retention = tokio::spawn(cpniguard_server::retention_jobs::run(state.clone(), stopped(stop.clone())));
     serve(state, listener, stopped(stop)).await?;
     if let Some(worker) = worker {
         worker.await.context("the notice worker panicked")?;
@@ -107,8 +102,25 @@ pub async fn serve_until_signal(
     privacy_jobs.await.context("the privacy-office job panicked")?;
     consent_jobs.await.context("the opt-out health job panicked")?;
     due_notices.await.context("the opt-out notices job panicked")?;
+    retention.await.context("the retention job panicked")?;
     audit_writer.await.context("the audit writer panicked")?;
     Ok(())
+}
+
+/// The state with the disclosure gate and the audit writer signing with the carrier's
+/// key (`[audit] signing_key_file`), for `serve` and for commands that write audit
+/// entries. The writer task ends, with a last checkpoint, once every state is dropped.
+pub fn signing_state(
+    config: Config,
+    store: Arc<dyn StoreWithRecords>,
+) -> anyhow::Result<(AppState, tokio::task::JoinHandle<()>)> {
+    let key_file = &config.audit.signing_key_file;
+    let key = keys::load_signing_key(key_file)
+        .with_context(|| format!("the audit signing key {} (create it with `cpniguard init`)", key_file.display()))?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (gate, audit_writer) =
+        Gate::start(store.clone(), &config, clock.clone(), key).context("starting the disclosure gate")?;
+    Ok((AppState::new(store, config, clock, gate), audit_writer))
 }
 
 /// `cpniguard worker`: deliver notices without serving HTTP (for running workers on

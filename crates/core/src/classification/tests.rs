@@ -74,7 +74,7 @@ fn every_serialised_field_is_classified() {
         other_party: "+13035550100".into(),
         destination: "Denver, CO".into(),
         call_type: CallType::LongDistance,
-        charge: Cents(10),
+        charge: Some(Cents(10)),
         source_system: "switch".into(),
         source_record_id: "1".into(),
     };

@@ -23,6 +23,28 @@ use cpniguard_store::AccountQuery;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+/// What a contact change owes the customer, for [`cpniguard_store::Store::change_contact_points`]:
+/// the account-change notices, addressed to the contact points of record before the
+/// change (never the new ones), or a privacy-office task when none can be reached.
+/// The API and the billing sync (`cpniguard import accounts`) both change contacts
+/// through it. `change_ref` makes the notices' idempotency keys.
+pub fn contact_change_effects<'a>(
+    state: &'a AppState,
+    change_ref: &'a str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl Fn(&Account, &ContactChangePlan) -> cpniguard_core::notice::SideEffects + Send + Sync + 'a {
+    let (routing, rule) = (&state.config.notices.routing, of_record_rule(state));
+    move |before: &Account, plan: &ContactChangePlan| {
+        let before = AccountBefore {
+            account_id: before.id,
+            name: &before.profile.name,
+            language: before.profile.language,
+            contact_points: &before.contact_points,
+        };
+        account_change_notices(&before, &contact_change_events(plan), routing, rule, change_ref, now)
+    }
+}
+
 pub(crate) fn of_record_rule(state: &AppState) -> OfRecordRule {
     OfRecordRule { min_age: chrono::Duration::days(state.config.rules.of_record_days.into()) }
 }
@@ -303,16 +325,7 @@ pub async fn change_contact_points(
         Some(key) => format!("{id}:key:{key}"),
         None => format!("{id}:change:{}", uuid::Uuid::now_v7()),
     };
-    let (routing, rule) = (&state.config.notices.routing, of_record_rule(&state));
-    let effects = |before: &Account, plan: &ContactChangePlan| {
-        let before = AccountBefore {
-            account_id: before.id,
-            name: &before.profile.name,
-            language: before.profile.language,
-            contact_points: &before.contact_points,
-        };
-        account_change_notices(&before, &contact_change_events(plan), routing, rule, &change_ref, now)
-    };
+    let effects = contact_change_effects(&state, &change_ref, now);
     let outcome = state.store.change_contact_points(id, &change, now, &effects).await?;
     // Kinds only: contact values are personal data and stay out of logs.
     tracing::info!(

@@ -1,4 +1,4 @@
-use super::fixtures::{at, create, email, new_account, number, phone, postal, service};
+use super::fixtures::{DAY, at, create, email, new_account, number, phone, postal, service};
 use crate::{AccountLoad, AccountQuery, Store, StoreError, StoreWithRecords};
 use chrono::Duration;
 use cpniguard_core::account::{
@@ -122,7 +122,7 @@ pub async fn accounts_bulk_load_and_read(store: &dyn StoreWithRecords) {
             let mut new = new_account(&format!("BLK-{i:05}"), &format!("Bulk Customer {i}"), &["+18015558000"]);
             new.email = (i % 3 != 0).then(|| email(&format!("bulk{i}@example.com")));
             let services = if i % 100 == 0 { vec![service(id, "voip_line", "2024-01-01")] } else { vec![] };
-            AccountLoad { id, new, opened_at: at(i64::from(i)), services }
+            AccountLoad { id, new, opened_at: at(i64::from(i)), services, contact_since: Vec::new() }
         })
         .collect();
     store.load_accounts(&loads).await.unwrap();
@@ -167,4 +167,13 @@ pub async fn accounts_bulk_load_and_read(store: &dyn StoreWithRecords) {
     assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
     assert_eq!(store.get_account(fresh.id).await.unwrap(), None, "nothing of a refused batch is written");
     assert_eq!(store.counts().await.unwrap().accounts, 1_201);
+
+    // A billing sync's association dates are kept; the other points open with the account.
+    let mut dated = fresh.clone();
+    let postal_point = ContactValue::Postal(dated.new.postal_address.clone());
+    dated.contact_since = vec![(postal_point.clone(), at(-400 * DAY))];
+    store.load_accounts(std::slice::from_ref(&dated)).await.unwrap();
+    let history = store.contact_history(dated.id).await.unwrap();
+    assert_eq!(history.iter().find(|p| p.value == postal_point).unwrap().associated_at, at(-400 * DAY));
+    assert!(history.iter().filter(|p| p.value != postal_point).all(|p| p.associated_at == dated.opened_at));
 }

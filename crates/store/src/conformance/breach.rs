@@ -11,7 +11,7 @@ use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKi
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-fn incident(affected_count: u64) -> BreachIncident {
+pub(super) fn incident(affected_count: u64) -> BreachIncident {
     BreachIncident {
         id: Uuid::now_v7(),
         version: 1,
@@ -40,7 +40,7 @@ fn incident(affected_count: u64) -> BreachIncident {
     }
 }
 
-fn event(incident: &BreachIncident, kind: &str, secs: i64) -> BreachEvent {
+pub(super) fn event(incident: &BreachIncident, kind: &str, secs: i64) -> BreachEvent {
     BreachEvent {
         id: Uuid::now_v7(),
         incident_id: incident.id,

@@ -64,7 +64,7 @@ pub async fn calls_bulk_insert_counts_duplicates(store: &dyn StoreWithRecords) {
     let mut first_batch = calls[..8_000].to_vec();
     for seq in (0..50).map(|i| i * 97) {
         // Same key, different content: the first occurrence is the one stored.
-        first_batch.push(CallDetailRecord { charge: Cents(1_000_000), ..calls[seq].clone() });
+        first_batch.push(CallDetailRecord { charge: Some(Cents(1_000_000)), ..calls[seq].clone() });
     }
     let outcome = store.insert_calls(&first_batch).await.unwrap();
     assert_eq!(outcome, BulkInsertOutcome { inserted: 8_000, duplicates: 50 });
@@ -184,7 +184,7 @@ pub async fn calls_refuse_invalid_records(store: &dyn Store) {
     assert!(matches!(refused, Err(StoreError::NotFound("account"))), "{refused:?}");
 
     let mut batch = feed(&[account], 10, "switch");
-    batch[5].charge = Cents(-1);
+    batch[5].charge = Some(Cents(-1));
     let refused = store.insert_calls(&batch).await;
     assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
     assert_eq!(store.counts().await.unwrap().calls, 0);

@@ -97,7 +97,7 @@ pub(super) fn call(account: AccountId, started_at: DateTime<Utc>, seq: u32, sour
         other_party: if i % 5 == 4 { "411".to_owned() } else { format!("+1303555{:04}", seq % 10_000) },
         destination: DESTINATIONS[i % DESTINATIONS.len()].to_owned(),
         call_type: TYPES[i % TYPES.len()],
-        charge: Cents(i64::from(seq % 250)),
+        charge: Some(Cents(i64::from(seq % 250))),
         source_system: source_system.to_owned(),
         source_record_id: format!("rec-{seq:08}"),
     }

@@ -18,7 +18,7 @@ const CREATE_STAGING: &str = "CREATE TEMP TABLE call_staging (\
     seq bigint NOT NULL, account_id uuid NOT NULL, service_number text NOT NULL, \
     started_at_micros bigint NOT NULL, duration_secs bigint NOT NULL, direction text NOT NULL, \
     other_party text NOT NULL, destination text NOT NULL, call_type text NOT NULL, \
-    charge_cents bigint NOT NULL, source_system text NOT NULL, source_record_id text NOT NULL\
+    charge_cents bigint, source_system text NOT NULL, source_record_id text NOT NULL\
     ) ON COMMIT DROP";
 
 const COPY_STAGING: &str = "COPY call_staging FROM STDIN (FORMAT text)";
@@ -30,7 +30,7 @@ const MOVE_STAGED: &str = "INSERT INTO calls (account_id, service_number, starte
         duration_secs, direction, other_party, destination, call_type, charge_cents, \
         source_system, source_record_id \
     FROM call_staging ORDER BY seq \
-    ON CONFLICT (source_system, source_record_id) DO NOTHING";
+    ON CONFLICT (source_system, source_record_id, direction) DO NOTHING";
 
 /// How much `COPY` data to buffer before sending it.
 const COPY_CHUNK_BYTES: usize = 1 << 20;
@@ -97,10 +97,22 @@ fn push_copy_row(out: &mut String, seq: usize, c: &CallDetailRecord) {
         CopyText(&c.other_party),
         CopyText(&c.destination),
         c.call_type.as_str(),
-        c.charge.0,
+        CopyCents(c.charge),
         CopyText(&c.source_system),
         CopyText(&c.source_record_id),
     );
+}
+
+/// A charge in `COPY` text format: `\N` is NULL, an unknown charge.
+struct CopyCents(Option<cpniguard_core::money::Cents>);
+
+impl std::fmt::Display for CopyCents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(cents) => write!(f, "{}", cents.0),
+            None => f.write_str("\\N"),
+        }
+    }
 }
 
 /// A text field escaped for `COPY` text format: backslash starts an escape, and tab,

@@ -133,14 +133,16 @@ where
     qb
 }
 
-/// The first contact points of accounts being loaded, each associated when its
-/// account opened.
+/// The first contact points of accounts being loaded, each associated at its
+/// `contact_since` date, else when its account opened.
 pub(crate) fn initial_points(accounts: &[AccountLoad]) -> Vec<(AccountId, ContactValue, DbTime)> {
     accounts
         .iter()
         .flat_map(|a| {
-            let at = DbTime::from(a.opened_at);
-            a.new.initial_contact_points().into_iter().map(move |value| (a.id, value, at))
+            a.new.initial_contact_points().into_iter().map(move |value| {
+                let since = a.contact_since.iter().find(|(v, _)| *v == value).map_or(a.opened_at, |(_, at)| *at);
+                (a.id, value, DbTime::from(since))
+            })
         })
         .collect()
 }

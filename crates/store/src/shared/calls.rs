@@ -29,7 +29,7 @@ pub(crate) fn outcome(submitted: usize, inserted: u64) -> BulkInsertOutcome {
 pub(crate) const BINDS_PER_CALL: usize = 11;
 
 /// One multi-row `INSERT` of `calls`. A call whose `(source_system,
-/// source_record_id)` is already stored, or appears earlier in the same statement,
+/// source_record_id, direction)` is already stored, or appears earlier in the same statement,
 /// is skipped; the statement's rows-affected count is the number inserted. Only
 /// that uniqueness rule is waived: any other violation still fails the statement.
 pub(crate) fn insert<DB>(calls: &[CallDetailRecord]) -> QueryBuilder<DB>
@@ -38,6 +38,7 @@ where
     for<'a> Uuid: Encode<'a, DB> + Type<DB>,
     for<'a> Arc<str>: Encode<'a, DB> + Type<DB>,
     for<'a> i64: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<i64>: Encode<'a, DB>,
     for<'a> DbTime: Encode<'a, DB> + Type<DB>,
 {
     let mut qb = QueryBuilder::new(
@@ -57,11 +58,11 @@ where
             .push_bind(text(c.other_party.as_str()))
             .push_bind(text(c.destination.as_str()))
             .push_bind(text(c.call_type.as_str()))
-            .push_bind(c.charge.0)
+            .push_bind(c.charge.map(|c| c.0))
             .push_bind(text(c.source_system.as_str()))
             .push_bind(text(c.source_record_id.as_str()));
     });
-    qb.push(" ON CONFLICT (source_system, source_record_id) DO NOTHING");
+    qb.push(" ON CONFLICT (source_system, source_record_id, direction) DO NOTHING");
     qb
 }
 
@@ -112,7 +113,7 @@ pub(crate) struct CallRow {
     other_party: String,
     destination: String,
     call_type: String,
-    charge_cents: i64,
+    charge_cents: Option<i64>,
     source_system: String,
     source_record_id: String,
 }
@@ -131,7 +132,7 @@ impl CallRow {
             other_party: self.other_party,
             destination: self.destination,
             call_type: CallType::parse(&self.call_type).ok_or_else(|| corrupt("unknown call_type"))?,
-            charge: Cents(self.charge_cents),
+            charge: self.charge_cents.map(Cents),
             source_system: self.source_system,
             source_record_id: self.source_record_id,
         })

@@ -257,7 +257,7 @@ async fn render_document(permit: &Permit, doc: &Document) -> ApiResult<String> {
                     c.other_party,
                     c.destination,
                     c.duration_secs,
-                    c.charge
+                    c.charge.map_or_else(|| "not rated".to_owned(), |charge| charge.to_string())
                 );
             }
             if page.next_after.is_some() {

@@ -1,0 +1,5 @@
+//! Call import and its quarantine on PostgreSQL: the shared implementation.
+
+use super::{PgStore, begin_write};
+
+crate::shared::call_import::call_import_backend!(PgStore, sqlx::PgPool, sqlx::Postgres, begin_write);

@@ -1,0 +1,5 @@
+//! Call import and its quarantine on SQLite: the shared implementation.
+
+use super::{SqliteStore, begin_write};
+
+crate::shared::call_import::call_import_backend!(SqliteStore, sqlx::SqlitePool, sqlx::Sqlite, begin_write);
