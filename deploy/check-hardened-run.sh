@@ -23,19 +23,22 @@ mount --bind "$data" "$data"
 mount -o remount,bind,ro /
 # Everything but the data directory is now read-only.
 if touch "$work/probe" 2>/dev/null; then echo "check: the root is not read-only"; exit 1; fi
-as_service() { (cd "$data" && umask 022 && setpriv --reuid=65532 --regid=65532 --clear-groups --no-new-privs "$work/cpniguard" "$@"); }
-as_service demo --no-serve --accounts 5 --dir "$data/demo" > /dev/null
-as_service serve --config "$data/demo/cpniguard.toml" --listen "127.0.0.1:$port" 2> "$data/serve.log" &
+as_service() { cd "$data" && umask 022 && exec setpriv --reuid=65532 --regid=65532 --clear-groups --no-new-privs "$work/cpniguard" "$@"; }
+(as_service demo --no-serve --accounts 5 --dir "$data/demo" > /dev/null)
+# Backgrounded, the subshell execs the server, so $! is the server itself.
+(as_service serve --config "$data/demo/cpniguard.toml" --listen "127.0.0.1:$port" 2> "$data/serve.log") &
 pid=$!
 for _ in $(seq 1 100); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
   sleep 0.1
 done
 (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "check: serve did not come up"; cat "$data/serve.log"; exit 1; }
+# The port opens just before the signal handlers are installed; let start-up finish.
+sleep 1
 kill -TERM "$pid"
-wait "$pid" || { echo "check: serve did not stop cleanly"; cat "$data/serve.log"; exit 1; }
-as_service backup --config "$data/demo/cpniguard.toml" --to "$data/backup.zip" > /dev/null
-as_service audit verify --config "$data/demo/cpniguard.toml" > /dev/null
+wait "$pid" || { echo "check: serve did not stop cleanly (status $?)"; cat "$data/serve.log"; exit 1; }
+(as_service backup --config "$data/demo/cpniguard.toml" --to "$data/backup.zip" > /dev/null)
+(as_service audit verify --config "$data/demo/cpniguard.toml" > /dev/null)
 INNER
 
 fail=0
