@@ -102,6 +102,7 @@ pub async fn run(args: RestoreArgs) -> anyhow::Result<()> {
         Backend::Sqlite => parent_dir(&backup_db::sqlite_file(&config.database.url)?),
         Backend::Postgres => std::env::temp_dir(),
     };
+    std::fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
     let work = tempfile::Builder::new().prefix(".cpniguard-restore").tempdir_in(&work_dir)?;
     let dump = work.path().join(backup_db::member(backend));
     std::io::copy(
