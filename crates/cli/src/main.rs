@@ -56,6 +56,10 @@ enum Command {
     /// Federal business-day arithmetic.
     #[command(subcommand)]
     Calendar(commands::breach::CalendarCommand),
+    /// Write one archive with the database, the configuration and the letter spool.
+    Backup(commands::backup::BackupArgs),
+    /// Restore a backup, verify its audit chain and record the restore in it.
+    Restore(commands::restore::RestoreArgs),
     /// Reports from the records: the annual CPNI certification.
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
@@ -71,6 +75,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Everything this binary creates — the SQLite database, letters, backups, keys,
+    // the data directory — holds CPNI or secrets: owner-only whatever the umask.
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_bits_truncate(0o077));
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -94,6 +102,8 @@ fn main() -> ExitCode {
             Command::Breach(cmd) => commands::breach::run_breach(cmd),
             Command::Calendar(cmd) => commands::breach::run_calendar(cmd),
             Command::Policy(cmd) => commands::policy::run(cmd).await,
+            Command::Backup(args) => commands::backup::run(args).await,
+            Command::Restore(args) => commands::restore::run(args).await,
             Command::Report(cmd) => commands::report::run(cmd).await,
             Command::Training(cmd) => commands::training::run(cmd).await,
             Command::Import(cmd) => commands::import::run(cmd).await,

@@ -66,7 +66,12 @@ async fn chain() -> Chain {
     let store = cpniguard_store::open(&url, &StoreOptions::default()).await.unwrap();
     store.migrate().await.unwrap();
     let key = keys::load_signing_key(&dir.path().join(keys::PRIVATE_KEY_FILE)).unwrap();
-    let config = AuditWriterConfig { max_batch: 8, checkpoint_every: 10, checkpoint_interval: Duration::from_secs(60) };
+    let config = AuditWriterConfig {
+        max_batch: 8,
+        checkpoint_every: 10,
+        checkpoint_interval: Duration::from_secs(60),
+        anchor_file: None,
+    };
     let (writer, task) = AuditWriter::spawn(store, key, config, Arc::new(SystemClock));
     let mut waiting = Vec::new();
     for n in 1..=ENTRIES {

@@ -1,18 +1,26 @@
-//! Two `cpniguard serve` processes on one PostgreSQL database, both answering gated
-//! call-detail reads at once: their group-commit writers interleave batches in the one
-//! audit chain, which `cpniguard audit verify` then checks end to end (links, hashes,
-//! both servers' signed checkpoints). Skipped without `CPNIGUARD_TEST_POSTGRES_URL`.
+//! Two `cpniguard serve` processes on one PostgreSQL database, as behind a load
+//! balancer: both answer gated call-detail reads at once while both notice workers
+//! drain one outbox. Their group-commit writers interleave batches in the one audit
+//! chain, which `cpniguard audit verify` then checks end to end (links, hashes, both
+//! servers' signed checkpoints); every notice reaches the SMTP server exactly once;
+//! and a staff token revoked while both run is refused by both within a second.
+//! Skipped without `CPNIGUARD_TEST_POSTGRES_URL`.
 
 use chrono::{Days, Utc};
+use cpniguard_core::account::Language;
 use cpniguard_core::authn::{EvidenceKind, InteractionChannel};
+use cpniguard_core::email::EmailAddress;
 use cpniguard_core::ids::StaffId;
+use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind};
 use cpniguard_core::staff::{NewStaff, Role, Username};
+use cpniguard_notify::testing::SmtpSink;
 use cpniguard_server::auth::tokens;
 use cpniguard_store::auth::{Evidence, Interaction};
 use cpniguard_store::postgres::PgStore;
 use cpniguard_store::testing::create_fresh_postgres_database;
 use cpniguard_store::{AccountQuery, AuditStore, CustomerAuthStore, Store, StoreOptions};
-use std::net::TcpListener;
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -21,12 +29,17 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn serve(dir: &std::path::Path, url: &str, port: u16) -> Child {
+fn serve(dir: &std::path::Path, url: &str, port: u16, smtp: SocketAddr) -> Child {
     Command::new(env!("CARGO_BIN_EXE_cpniguard"))
         .current_dir(dir)
         .env_remove("CPNIGUARD_CONFIG")
         .env("CPNIGUARD_DATABASE__URL", url)
-        .env("CPNIGUARD_NOTICES__WORKER__ENABLED", "false")
+        .env("CPNIGUARD_NOTICES__WORKER__POLL_INTERVAL_MS", "50")
+        .env("CPNIGUARD_NOTICES__WORKER__BATCH_SIZE", "10")
+        .env("CPNIGUARD_NOTICES__EMAIL__ENABLED", "true")
+        .env("CPNIGUARD_NOTICES__EMAIL__SMTP_HOST", smtp.ip().to_string())
+        .env("CPNIGUARD_NOTICES__EMAIL__SMTP_PORT", smtp.port().to_string())
+        .env("CPNIGUARD_NOTICES__EMAIL__TLS", "none")
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -47,6 +60,49 @@ fn stop(mut child: Child) {
     assert!(child.wait().unwrap().success(), "a clean shutdown");
 }
 
+const NOTICES: usize = 200;
+
+/// A privacy-office reminder: a notice with no account, delivered by email.
+fn reminder(i: usize, now: chrono::DateTime<Utc>) -> NewNotice {
+    let params = BTreeMap::from([
+        ("name".to_owned(), "Privacy office".to_owned()),
+        ("incident".to_owned(), format!("incident-{i}")),
+        ("clock".to_owned(), "agency_notice".to_owned()),
+        ("due".to_owned(), "2026-03-01".to_owned()),
+    ]);
+    NewNotice {
+        id: NoticeId::new(),
+        account_id: None,
+        kind: NoticeKind::BreachReminder,
+        channel: Channel::Email,
+        destination: Destination::Email { address: EmailAddress::parse("privacy@carrier.example").unwrap() },
+        template: NoticeKind::BreachReminder.template().to_owned(),
+        language: Language::En,
+        params,
+        idempotency_key: format!("two-servers:{i}"),
+        not_before: now,
+    }
+}
+
+/// A trained CSR and a token for them.
+async fn staff_token(store: &PgStore, username: &str, now: chrono::DateTime<Utc>) -> (StaffId, String) {
+    let new = NewStaff {
+        username: Username::parse(username).unwrap(),
+        display_name: username.to_owned(),
+        roles: [Role::Csr].into(),
+        training_completed_on: now.date_naive().checked_sub_days(Days::new(5)),
+    };
+    let staff = store.create_staff(StaffId::new(), &new, now).await.unwrap();
+    let token = tokens::generate();
+    store.add_staff_token(staff.id, &tokens::hash(&token), "test", now).await.unwrap();
+    (staff.id, token)
+}
+
+async fn search(http: &reqwest::Client, port: u16, token: &str) -> reqwest::StatusCode {
+    let url = format!("http://127.0.0.1:{port}/api/v1/accounts?limit=1");
+    http.get(url).bearer_auth(token).send().await.unwrap().status()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_keep_one_verifiable_chain() {
     let Some((url, _db)) = create_fresh_postgres_database().await else { return };
@@ -54,22 +110,14 @@ async fn two_servers_keep_one_verifiable_chain() {
     store.migrate().await.unwrap();
     let now = Utc::now();
     cpniguard_demo::seed(&store, &cpniguard_demo::DemoSpec::new(4, 3, now), &|_| {}).await.unwrap();
-    let csr = NewStaff {
-        username: Username::parse("two.csr").unwrap(),
-        display_name: "CSR".into(),
-        roles: [Role::Csr].into(),
-        training_completed_on: now.date_naive().checked_sub_days(Days::new(5)),
-    };
-    let csr = store.create_staff(StaffId::new(), &csr, now).await.unwrap();
-    let token = tokens::generate();
-    store.add_staff_token(csr.id, &tokens::hash(&token), "test", now).await.unwrap();
+    let (csr, token) = staff_token(&store, "two.csr", now).await;
     let account = store.search_accounts(&AccountQuery { limit: 1, ..AccountQuery::default() }).await.unwrap();
     let account = account.accounts[0].id;
     let visit = Interaction {
         id: Uuid::now_v7(),
         account_id: account,
         channel: InteractionChannel::InStore,
-        staff_id: Some(csr.id),
+        staff_id: Some(csr),
         opened_at: now,
         expires_at: now + chrono::Duration::hours(2),
     };
@@ -77,11 +125,18 @@ async fn two_servers_keep_one_verifiable_chain() {
     let evidence = Evidence { kind: EvidenceKind::PhotoIdChecked, detail: None, recorded_at: now };
     store.add_evidence(visit.id, &evidence).await.unwrap();
 
+    // Job load: notices queued for the workers of both servers.
+    let notices: Vec<NewNotice> = (0..NOTICES).map(|i| reminder(i, now)).collect();
+    assert_eq!(store.enqueue_notices(&notices, now).await.unwrap(), NOTICES as u64);
+    let sink = SmtpSink::start();
+    let smtp = SocketAddr::new(sink.email_config().smtp_host.parse().unwrap(), sink.email_config().smtp_port);
+    let (_, revoked) = staff_token(&store, "two.leaver", now).await;
+
     let dir = tempfile::tempdir().unwrap();
     let init = Command::new(env!("CARGO_BIN_EXE_cpniguard")).args(["init", "--dir"]).arg(dir.path()).output().unwrap();
     assert!(init.status.success());
     let ports = [free_port(), free_port()];
-    let servers: Vec<Child> = ports.iter().map(|p| serve(dir.path(), &url, *p)).collect();
+    let servers: Vec<Child> = ports.iter().map(|p| serve(dir.path(), &url, *p, smtp)).collect();
     let http = reqwest::Client::new();
     for port in ports {
         wait_ready(&http, port).await;
@@ -102,6 +157,44 @@ async fn two_servers_keep_one_verifiable_chain() {
     for read in reads {
         assert_eq!(read.await.unwrap(), reqwest::StatusCode::OK);
     }
+
+    // Revoked while both run: refused by both within a second.
+    for port in ports {
+        assert_eq!(search(&http, port, &revoked).await, reqwest::StatusCode::OK, "the token works before");
+    }
+    let revoke = Command::new(env!("CARGO_BIN_EXE_cpniguard"))
+        .env_remove("CPNIGUARD_CONFIG")
+        .env("CPNIGUARD_DATABASE__URL", &url)
+        .args(["staff", "revoke", "--username", "two.leaver"])
+        .output()
+        .unwrap();
+    assert!(revoke.status.success(), "{}", String::from_utf8_lossy(&revoke.stderr));
+    let revoked_at = Instant::now();
+    for port in ports {
+        while search(&http, port, &revoked).await != reqwest::StatusCode::UNAUTHORIZED {
+            assert!(revoked_at.elapsed() < Duration::from_secs(1), "server on {port} still accepts a revoked token");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    // Every message the two servers sent (the queued notices, and whatever their daily
+    // jobs queued) arrives once; each queued notice is among them.
+    let expected: Vec<String> = notices.iter().map(|n| format!("{}@carrier.example", n.id)).collect();
+    let started = Instant::now();
+    let received = || sink.messages().into_iter().filter_map(|m| m.message_id()).collect::<Vec<_>>();
+    while !expected.iter().all(|id| received().contains(id)) {
+        assert!(started.elapsed() < Duration::from_secs(60), "not every notice was delivered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Time for a duplicate to arrive before counting.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut per_message: BTreeMap<String, usize> = BTreeMap::new();
+    for id in received() {
+        *per_message.entry(id).or_default() += 1;
+    }
+    let repeated: Vec<_> = per_message.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(repeated.is_empty(), "delivered more than once: {repeated:?}");
+
     for server in servers {
         stop(server);
     }

@@ -303,6 +303,15 @@ impl NotifyConfig {
         channels
     }
 
+    /// The configuration key that enables `channel`, for messages to the operator.
+    pub fn enabling_key(channel: Channel) -> &'static str {
+        match channel {
+            Channel::Email => "[notices.email] enabled (CPNIGUARD_NOTICES__EMAIL__ENABLED)",
+            Channel::Sms | Channel::Voice => "[notices.webhook] enabled (CPNIGUARD_NOTICES__WEBHOOK__ENABLED)",
+            Channel::Postal => "[notices.postal] enabled (CPNIGUARD_NOTICES__POSTAL__ENABLED)",
+        }
+    }
+
     /// The longest a single delivery may take on any enabled channel.
     pub(crate) fn delivery_timeout(&self) -> Duration {
         let mut longest = Duration::ZERO;

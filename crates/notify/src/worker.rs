@@ -9,11 +9,12 @@
 use crate::channels::{Deliverer, SetupError};
 use crate::config::{CarrierInfo, NotifyConfig, WorkerConfig};
 use chrono::{DateTime, Utc};
-use cpniguard_core::notice::{Notice, retry_delay};
+use cpniguard_core::notice::{Channel, Notice, retry_delay};
 use cpniguard_store::{DeliveryOutcome, NoticeClaim, Store, StoreError};
 use futures::{FutureExt, StreamExt};
+use std::collections::BTreeSet;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub const SENT_TOTAL: &str = "cpniguard_notices_sent_total";
@@ -42,17 +43,29 @@ pub struct Worker {
     id: String,
     /// Most notices claimed at once; see [`claim_limit`].
     claim_limit: u32,
+    /// Disabled channels the operator was told about: once per channel and run, with
+    /// the key to set, rather than once per waiting notice on every retry.
+    told_waiting: Mutex<BTreeSet<Channel>>,
 }
 
 impl Worker {
     /// Validates the configuration and prepares the channels (no network I/O yet).
     pub fn new(store: Arc<dyn Store>, config: NotifyConfig, carrier: CarrierInfo) -> Result<Self, SetupError> {
         let deliverer = Deliverer::new(&config, carrier)?;
-        for channel in config.routed_but_disabled() {
-            tracing::warn!(%channel, "notices are routed to a channel that is not enabled; they wait until it is");
+        let routed_but_disabled = config.routed_but_disabled();
+        for &channel in &routed_but_disabled {
+            let key = NotifyConfig::enabling_key(channel);
+            tracing::warn!(%channel, "notices are routed to a channel that is not enabled; they wait until {key} is true");
         }
         let claim_limit = claim_limit(&config);
-        Ok(Self { store, config: config.worker, deliverer, id: worker_id(), claim_limit })
+        Ok(Self {
+            store,
+            config: config.worker,
+            deliverer,
+            id: worker_id(),
+            claim_limit,
+            told_waiting: Mutex::new(routed_but_disabled.into_iter().collect()),
+        })
     }
 
     /// Unique per worker: host name and a random suffix.
@@ -110,7 +123,8 @@ impl Worker {
                 if error.is_not_configured() {
                     // Waits for the operator to enable the channel; checked rarely.
                     let retry_at = retry(Duration::from_secs(self.config.retry_max_secs));
-                    tracing::warn!(notice = %notice.id, kind = %notice.kind, channel, %error, "notice waits for its channel");
+                    self.tell_waiting(notice.channel);
+                    tracing::debug!(notice = %notice.id, kind = %notice.kind, channel, %error, "notice waits for its channel");
                     (Outcome::Retried, DeliveryOutcome::Retry { at: retry_at, error: error.to_string() })
                 } else if attempts >= self.config.max_attempts {
                     metrics::counter!(ABANDONED_TOTAL, "channel" => channel).increment(1);
@@ -139,6 +153,14 @@ impl Worker {
             tracing::warn!(notice = %notice.id, kind = %notice.kind, channel, "notice was taken over by another worker");
         }
         Ok(outcome)
+    }
+
+    fn tell_waiting(&self, channel: Channel) {
+        let first = self.told_waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(channel);
+        if first {
+            let key = NotifyConfig::enabling_key(channel);
+            tracing::warn!(%channel, "notices for a channel that is not enabled wait until {key} is true");
+        }
     }
 
     /// Runs rounds until `shutdown` completes; the round in progress then finishes,

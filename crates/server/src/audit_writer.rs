@@ -9,13 +9,16 @@
 //! adding latency. After a commit it signs a checkpoint when `checkpoint_every`
 //! entries have accumulated since the last one; a timer signs one every
 //! `checkpoint_interval` when entries were added, and one more is signed at shutdown.
+//! Each checkpoint stored is also written to the external anchor file ([`anchor`]).
 
+pub mod anchor;
 pub mod keys;
 
 use crate::config::AuditConfig;
 use crate::state::Clock;
 use cpniguard_core::audit::{AuditEntry, AuditRecord, ChainHead, Checkpoint, SigningKey};
 use cpniguard_store::{Store, StoreError};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -28,6 +31,9 @@ pub struct AuditWriterConfig {
     pub max_batch: usize,
     pub checkpoint_every: u64,
     pub checkpoint_interval: Duration,
+    /// Where the latest checkpoint is also kept, outside the database; `None`: nowhere
+    /// (benchmarks and throwaway test keys).
+    pub anchor_file: Option<PathBuf>,
 }
 
 impl From<&AuditConfig> for AuditWriterConfig {
@@ -36,6 +42,7 @@ impl From<&AuditConfig> for AuditWriterConfig {
             max_batch: c.max_batch,
             checkpoint_every: c.checkpoint_every,
             checkpoint_interval: Duration::from_secs(c.checkpoint_interval_secs),
+            anchor_file: (!c.anchor_file.as_os_str().is_empty()).then(|| c.anchor_file.clone()),
         }
     }
 }
@@ -161,8 +168,24 @@ impl Task {
         let Some(head) = self.head else { return };
         let checkpoint = Checkpoint::sign(head.seq, head.hash, self.clock.now(), &self.key);
         match self.store.add_audit_checkpoint(&checkpoint).await {
-            Ok(()) | Err(StoreError::Conflict(_)) => self.sealed = head.seq,
+            Ok(()) => {
+                self.sealed = head.seq;
+                self.anchor(checkpoint).await;
+            }
+            Err(StoreError::Conflict(_)) => self.sealed = head.seq,
             Err(e) => tracing::warn!(error = %e, seq = head.seq, "audit writer: checkpoint not stored"),
+        }
+    }
+
+    /// Keep the checkpoint outside the database too. A failure is logged, not fatal:
+    /// the entries are committed and signed; only the rollback check lags behind.
+    async fn anchor(&self, checkpoint: Checkpoint) {
+        let Some(path) = self.config.anchor_file.clone() else { return };
+        let seq = checkpoint.seq;
+        match tokio::task::spawn_blocking(move || anchor::advance(&path, &checkpoint)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, seq, "audit writer: the external anchor was not updated"),
+            Err(e) => tracing::error!(error = %e, seq, "audit writer: the external anchor update was interrupted"),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! before `--from` and ends at the first checkpoint at or after the last entry
 //! before `--to` (when one exists): it may hold a few entries outside the range.
 
+use crate::commands::restore::RESTORE_ACTION;
 use crate::context::{DbArgs, open_store};
 use anyhow::{Context as _, anyhow, bail};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -16,9 +17,10 @@ use clap::{Args, Subcommand};
 use cpniguard_core::audit::{
     AuditEntry, ChainVerifier, Checkpoint, ExportLine, VerifyReport, VerifyingKey, hex, retention_cut,
 };
-use cpniguard_server::audit_writer::keys;
+use cpniguard_server::audit_writer::{anchor, keys};
 use cpniguard_store::Store;
 use cpniguard_store::audit::AuditQuery;
+use serde::Serialize;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -68,11 +70,19 @@ pub struct ExportArgs {
 pub async fn run(cmd: AuditCommand) -> anyhow::Result<()> {
     match cmd {
         AuditCommand::Verify(args) => {
-            let report = match &args.file {
-                Some(file) => verify_file(file, &public_key(args.public_key.as_deref(), &args.db)?)?,
-                None => verify_store(&args).await?,
-            };
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            match &args.file {
+                Some(file) => {
+                    let report = verify_file(file, &public_key(args.public_key.as_deref(), &args.db)?)?;
+                    println!("{}", serde_json::to_string_pretty(&report)?);
+                }
+                None => {
+                    let config = args.db.load_config()?;
+                    let key = public_key(args.public_key.as_deref(), &args.db)?;
+                    let store = open_store(&config).await?;
+                    let report = verify_database(&*store, &key, anchor_file(&config)).await?;
+                    println!("{}", serde_json::to_string_pretty(&report)?);
+                }
+            }
             Ok(())
         }
         AuditCommand::Export(args) => export(args).await,
@@ -92,12 +102,52 @@ fn failed(e: cpniguard_core::audit::VerifyError) -> anyhow::Error {
     anyhow!("audit chain verification failed at seq {}: {e}", e.seq())
 }
 
-async fn verify_store(args: &VerifyArgs) -> anyhow::Result<VerifyReport> {
-    let key = public_key(args.public_key.as_deref(), &args.db)?;
-    let config = args.db.load_config()?;
-    let store = open_store(&config).await?;
-    let checkpoints = store.audit_checkpoints(0, u64::MAX).await?;
-    let mut verifier = ChainVerifier::new(&checkpoints, &key, None).map_err(failed)?;
+/// The configured external anchor, unless none is kept.
+pub fn anchor_file(config: &cpniguard_server::Config) -> Option<&Path> {
+    let path = config.audit.anchor_file.as_path();
+    (!path.as_os_str().is_empty()).then_some(path)
+}
+
+/// Verify the chain in a database: every entry, every stored checkpoint, the recorded
+/// head, and — when `anchor` names a file that exists — the checkpoint kept outside
+/// the database, which the chain must reach with the same hash. A chain that ends
+/// before the anchor was rolled back; the error says by how many acknowledged entries.
+pub async fn verify_database(
+    store: &dyn Store,
+    key: &VerifyingKey,
+    anchor: Option<&Path>,
+) -> anyhow::Result<DatabaseReport> {
+    let mut checkpoints = store.audit_checkpoints(0, u64::MAX).await?;
+    let head = store.audit_head().await?;
+    let anchored = match anchor {
+        Some(path) => anchor::read(path)?.map(|c| (path, c)),
+        None => None,
+    };
+    let anchor_status = match &anchored {
+        Some((path, c)) => {
+            if !c.signature_is_valid(key) {
+                bail!("the audit anchor {} is not signed with this carrier's key", path.display());
+            }
+            let held = head.map_or(0, |h| h.seq);
+            if held < c.seq {
+                bail!(
+                    "audit chain verification failed at seq {}: the database's chain ends at seq {held}, but the \
+                     anchor {} (signed {}) acknowledges entries up to seq {}: {} acknowledged entries are missing \
+                     (the database was rolled back to an older state, or its newest entries were deleted)",
+                    held + 1,
+                    path.display(),
+                    c.at.to_rfc3339(),
+                    c.seq,
+                    c.seq - held
+                );
+            }
+            checkpoints.push(c.clone());
+            AnchorStatus::Reached { file: path.to_path_buf(), seq: c.seq, at: c.at }
+        }
+        None => AnchorStatus::NotFound { file: anchor.map(Path::to_owned) },
+    };
+    let mut verifier = ChainVerifier::new(&checkpoints, key, None).map_err(failed)?;
+    let mut restores = Vec::new();
     let mut from = 1;
     loop {
         let page = store.audit_entries(from, PAGE).await?;
@@ -105,9 +155,44 @@ async fn verify_store(args: &VerifyArgs) -> anyhow::Result<VerifyReport> {
         from = last.seq + 1;
         for entry in &page {
             verifier.push(entry).map_err(failed)?;
+            if entry.record.action == RESTORE_ACTION {
+                restores.push(RestoreSeen {
+                    seq: entry.seq,
+                    at: entry.record.at,
+                    facts: entry.record.record_refs.clone(),
+                });
+            }
         }
     }
-    verifier.finish(store.audit_head().await?).map_err(failed)
+    let chain = verifier.finish(head).map_err(failed)?;
+    Ok(DatabaseReport { chain, anchor: anchor_status, restores })
+}
+
+/// What `audit verify` prints for a database.
+#[derive(Debug, Serialize)]
+pub struct DatabaseReport {
+    #[serde(flatten)]
+    pub chain: VerifyReport,
+    pub anchor: AnchorStatus,
+    /// Restores recorded in the chain, with what each rolled back.
+    pub restores: Vec<RestoreSeen>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum AnchorStatus {
+    /// The chain reaches the anchored checkpoint with its hash.
+    Reached { file: PathBuf, seq: u64, at: DateTime<Utc> },
+    /// No anchor file (none configured, or not written yet): a rollback of the
+    /// database could not be detected.
+    NotFound { file: Option<PathBuf> },
+}
+
+#[derive(Debug, Serialize)]
+pub struct RestoreSeen {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub facts: Vec<String>,
 }
 
 fn verify_file(path: &Path, key: &VerifyingKey) -> anyhow::Result<VerifyReport> {

@@ -53,7 +53,12 @@ pub async fn run(args: AuditBenchArgs) -> anyhow::Result<serde_json::Value> {
     let (writer, task) = AuditWriter::spawn(
         store.clone(),
         SigningKey::from_bytes(&rand::random::<[u8; 32]>()),
-        AuditWriterConfig { max_batch: 1000, checkpoint_every: 1000, checkpoint_interval: Duration::from_secs(60) },
+        AuditWriterConfig {
+            max_batch: 1000,
+            checkpoint_every: 1000,
+            checkpoint_interval: Duration::from_secs(60),
+            anchor_file: None,
+        },
         Arc::new(SystemClock),
     );
     let started = Instant::now();

@@ -84,6 +84,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         c.consent.serve_due_notices = false;
         c.audit.signing_key_file = dir.join("audit-signing.key");
         c.audit.public_key_file = dir.join("audit-signing.pub");
+        c.audit.anchor_file = dir.join("audit-anchor.json");
         c
     };
     if let Some(url) = &args.database_url {

@@ -1,4 +1,6 @@
 pub mod audit;
+pub mod backup;
+pub mod backup_db;
 pub mod bench;
 pub mod bench_audience;
 pub mod bench_audit;
@@ -19,6 +21,7 @@ pub mod mail;
 pub mod policy;
 pub mod report;
 pub mod retention;
+pub mod restore;
 pub mod serve;
 pub mod staff;
 pub mod training;

@@ -76,7 +76,12 @@ fn write_new(path: &Path, text: &str, mode: u32) -> Result<(), KeyError> {
         std::io::ErrorKind::AlreadyExists => KeyError::Exists(path.to_owned()),
         _ => KeyError::Io { path: path.to_owned(), source: e },
     })?;
-    file.write_all(text.as_bytes()).and_then(|()| file.sync_all()).map_err(io(path))
+    file.write_all(text.as_bytes()).and_then(|()| file.sync_all()).map_err(io(path))?;
+    // The mode given at creation is narrowed by the umask; the public key is meant
+    // to be readable by auditors whatever it is.
+    #[cfg(unix)]
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(mode)).map_err(io(path))?;
+    Ok(())
 }
 
 pub fn load_signing_key(path: &Path) -> Result<SigningKey, KeyError> {

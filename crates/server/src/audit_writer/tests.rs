@@ -7,7 +7,12 @@ use cpniguard_store::postgres::PgStore;
 use cpniguard_store::testing::{create_fresh_postgres_database, fresh_postgres, fresh_sqlite};
 
 fn config(checkpoint_every: u64, interval_ms: u64) -> AuditWriterConfig {
-    AuditWriterConfig { max_batch: 64, checkpoint_every, checkpoint_interval: Duration::from_millis(interval_ms) }
+    AuditWriterConfig {
+        max_batch: 64,
+        checkpoint_every,
+        checkpoint_interval: Duration::from_millis(interval_ms),
+        anchor_file: None,
+    }
 }
 
 fn spawn(store: &Arc<dyn Store>, config: AuditWriterConfig) -> (AuditWriter, JoinHandle<()>) {

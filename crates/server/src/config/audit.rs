@@ -12,6 +12,10 @@ pub struct AuditConfig {
     pub signing_key_file: PathBuf,
     /// Its public key, given to auditors and included in exports.
     pub public_key_file: PathBuf,
+    /// The latest signed checkpoint, also kept outside the database so that a rollback
+    /// of the database (a restore, or the newest entries deleted with their
+    /// checkpoints) is seen by `audit verify`. Empty: not kept (not recommended).
+    pub anchor_file: PathBuf,
     /// A checkpoint is signed after this many entries...
     pub checkpoint_every: u64,
     /// ...or this many seconds after the last one, if entries were added since.
@@ -29,6 +33,7 @@ impl Default for AuditConfig {
         Self {
             signing_key_file: PathBuf::from("audit-signing.key"),
             public_key_file: PathBuf::from("audit-signing.pub"),
+            anchor_file: PathBuf::from("audit-anchor.json"),
             checkpoint_every: 1000,
             checkpoint_interval_secs: 60,
             max_batch: 1000,

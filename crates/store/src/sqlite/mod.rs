@@ -76,6 +76,12 @@ impl SqliteStore {
             .await?;
         Ok(Self { pool })
     }
+
+    /// Close every connection, waiting for them: the last one folds the WAL into the
+    /// database file and removes it, so the file can then be moved or copied alone.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
 }
 
 /// Begin a transaction that writes. `BEGIN IMMEDIATE` takes the write lock first: a
