@@ -12,7 +12,7 @@ use cpniguard_core::cpni::{Direction, Service, TimeRange};
 use cpniguard_core::ids::{AccountId, ServiceId};
 use cpniguard_core::money::Cents;
 use cpniguard_core::phone::PhoneNumber;
-use cpniguard_store::{CallQuery, Store, StoreOptions};
+use cpniguard_store::{CallQuery, Store, StoreOptions, StoreWithRecords};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -66,7 +66,7 @@ fn line(account: AccountId, phone: &str, since: &str) -> Service {
     }
 }
 
-async fn calls_of(store: &dyn Store, account: AccountId) -> Vec<cpniguard_core::cpni::CallDetailRecord> {
+async fn calls_of(store: &dyn StoreWithRecords, account: AccountId) -> Vec<cpniguard_core::cpni::CallDetailRecord> {
     let range = TimeRange::new(Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(), Utc::now()).unwrap();
     store.list_calls(&CallQuery { account, range, after: None, limit: 100 }).await.unwrap().calls
 }

@@ -205,6 +205,25 @@ impl Gate {
         Ok(self.writer.append(record).await?.seq)
     }
 
+    /// Record what a staff member changed (a legal hold, a contract exemption, a lifted
+    /// lock) in the chain once it is made: `action` on `account`, with references
+    /// (never values). A change that cannot be recorded is answered 503, so the caller
+    /// knows to try again.
+    pub async fn record_staff_change(
+        &self,
+        staff: &Staff,
+        action: &str,
+        account: Option<AccountId>,
+        refs: Vec<String>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, Problem> {
+        let record = event_record(&Caller::Staff(staff.clone()), action, account, refs, now);
+        self.record_event(record).await.map_err(|e| {
+            tracing::error!(error = %e, action, "a staff change could not be audited");
+            Problem::unavailable("the change was made but could not be recorded in the audit log; try again")
+        })
+    }
+
     /// Decide, record, then answer. A request whose facts cannot be gathered (an
     /// unknown account, a legal process that does not exist) is refused before any
     /// decision; a decision that cannot be recorded is a 503 and reveals nothing.

@@ -246,6 +246,10 @@ async fn only_the_privacy_office_sets_an_exemption_and_nobody_authenticates_unde
         let last = history["changes"].as_array().unwrap().last().unwrap().clone();
         assert_eq!(last["set_by"], staff_id(&s, &s.admin).await.to_string());
         assert_eq!(last["dedicated_representative"], "Rosa Diaz");
+        let head = s.store.audit_head().await.unwrap().unwrap().seq;
+        let entry = s.store.audit_entries(head, 1).await.unwrap().remove(0);
+        assert_eq!(entry.record.action, "business_exemption.set", "{}: the change is in the audit chain", s.backend);
+        assert_eq!(entry.record.account_id, Some(id));
 
         let contract = |token: String| {
             let s = &s;

@@ -105,6 +105,9 @@ async fn wrong_pin_five_times_locks_a_sixth_correct_pin_is_refused_and_a_privacy
         assert_eq!(r.unwrap().status(), StatusCode::NO_CONTENT);
         let lifts: Value = s.get(&format!("{lift}/lifts"), &po).send().await.unwrap().json().await.unwrap();
         assert_eq!(lifts["lifts"][0]["reason"], "called back on the number of record", "{lifts}");
+        let head = s.store.audit_head().await.unwrap().unwrap().seq;
+        let entry = s.store.audit_entries(head, 1).await.unwrap().remove(0);
+        assert_eq!(entry.record.action, "auth_lock.lifted", "the lift is in the audit chain");
 
         let (st, v) = call(&s, &verify, json!({"kind": "pin", "secret": "2718"})).await;
         assert_eq!(st, StatusCode::OK, "{v}");

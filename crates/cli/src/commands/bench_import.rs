@@ -161,6 +161,7 @@ async fn import_file(store: &Arc<dyn Store>, source: &Source, path: &std::path::
 
 pub async fn run(args: ImportBenchArgs) -> anyhow::Result<serde_json::Value> {
     let (_dir, store, backend) = open_target(&args.target).await?;
+    let store: Arc<dyn Store> = store;
     let files = tempfile::TempDir::new()?;
     let master = files.path().join("Master.csv");
     load_customers(store.as_ref(), args.accounts).await?;

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use cpniguard_import::{Counts, Format, ImportError, Source, import_stream};
 use cpniguard_store::call_import::{QuarantineEntry, QuarantineKind, QuarantineQuery};
-use cpniguard_store::{Store, StoreError};
+use cpniguard_store::{Store, StoreError, StoreWithRecords};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -99,7 +99,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<()> {
         ImportCommand::Accounts(args) => crate::commands::import_accounts::run(args).await,
         ImportCommand::Rematch(db) => {
             let config = db.load_config()?;
-            let store = open(&config).await?;
+            let store: Arc<dyn Store> = open(&config).await?;
             let counts = cpniguard_import::rematch(&store, &config.import).await.map_err(import_failure)?;
             println!("{}", serde_json::to_string(&counts)?);
             Ok(())
@@ -109,7 +109,7 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<()> {
 }
 
 /// Open the store; unreachable is a temporary failure (75).
-pub(crate) async fn open(config: &cpniguard_server::Config) -> anyhow::Result<Arc<dyn Store>> {
+pub(crate) async fn open(config: &cpniguard_server::Config) -> anyhow::Result<Arc<dyn StoreWithRecords>> {
     open_store(config).await.map_err(|e| {
         let unavailable = e.chain().any(|c| matches!(c.downcast_ref::<StoreError>(), Some(StoreError::Unavailable(_))));
         if unavailable { Exit::new(EX_TEMPFAIL, format!("{e:#}")).into() } else { e }
@@ -128,7 +128,7 @@ pub(crate) fn import_failure(e: ImportError) -> anyhow::Error {
 async fn cdr(args: CdrArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let config = args.db.load_config()?;
-    let store = open(&config).await?;
+    let store: Arc<dyn Store> = open(&config).await?;
     let format_name = args.format.map(Format::as_str);
     let name = args.source.as_deref().or(format_name).context("give --format or --source")?;
     let source = Source::resolve(store.as_ref(), &config.import, name, args.format, args.timezone.as_deref())

@@ -24,7 +24,7 @@ use cpniguard_import::formats::row_hash;
 use cpniguard_server::api::accounts::contact_change_effects;
 use cpniguard_server::{AppState, SystemClock};
 use cpniguard_store::call_import::{CallImportBatch, NewQuarantineEntry, QuarantineKind};
-use cpniguard_store::{AccountLoad, Store};
+use cpniguard_store::{AccountLoad, Store, StoreWithRecords};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -114,7 +114,7 @@ pub async fn run(args: AccountsArgs) -> anyhow::Result<()> {
             None => pending.push(new_load(account)),
             Some(current) => {
                 let change_ref = format!("{}:billing-sync:{}", current.id, row_hash(&line));
-                sync_existing(&state, &current, &account, &change_ref, &mut tally).await?;
+                sync_existing(&state, store.as_ref(), &current, &account, &change_ref, &mut tally).await?;
             }
         }
         if pending.len() >= NEW_PER_LOAD {
@@ -129,7 +129,8 @@ pub async fn run(args: AccountsArgs) -> anyhow::Result<()> {
         let batch = CallImportBatch { source: &args.source, calls: &[], quarantine: &malformed, resolved: &[] };
         store.import_calls(&batch, Utc::now()).await.map_err(store_failure)?;
     }
-    let rematched = cpniguard_import::rematch(&store, &import_config).await.map_err(import_failure)?;
+    let plain: Arc<dyn Store> = store.clone();
+    let rematched = cpniguard_import::rematch(&plain, &import_config).await.map_err(import_failure)?;
     let summary = serde_json::json!({
         "read": tally.read,
         "inserted": tally.created,
@@ -188,9 +189,11 @@ async fn load(store: &dyn Store, pending: &mut Vec<AccountLoad>, tally: &mut Tal
     Ok(())
 }
 
-/// Bring a known account up to the billing system's view of it.
+/// Bring a known account up to the billing system's view of it. `records` reads the
+/// account's services: the billing system is their source, so the sync compares them.
 async fn sync_existing(
     state: &AppState,
+    records: &dyn StoreWithRecords,
     current: &Account,
     billed: &BillingAccount,
     change_ref: &str,
@@ -240,7 +243,7 @@ async fn sync_existing(
         changed = true;
         tally.notices += outcome.notices.len() as u64;
     }
-    changed |= sync_services(store.as_ref(), current.id, billed).await?;
+    changed |= sync_services(records, current.id, billed).await?;
     if changed {
         tally.updated += 1;
     } else {
@@ -251,7 +254,11 @@ async fn sync_existing(
 
 /// Services for numbers the account gained start at their billing date; services for
 /// numbers it lost end today. Whether anything changed.
-async fn sync_services(store: &dyn Store, account: AccountId, billed: &BillingAccount) -> anyhow::Result<bool> {
+async fn sync_services(
+    store: &dyn StoreWithRecords,
+    account: AccountId,
+    billed: &BillingAccount,
+) -> anyhow::Result<bool> {
     let today = Utc::now().date_naive();
     let services = store.list_services(account).await.map_err(store_failure)?;
     let open: HashSet<_> =

@@ -28,7 +28,7 @@ use cpniguard_server::Config;
 use cpniguard_server::audit_writer::{anchor, keys};
 use cpniguard_store::postgres::PgStore;
 use cpniguard_store::sqlite::SqliteStore;
-use cpniguard_store::{AuditStore, Backend, Store, StoreOptions};
+use cpniguard_store::{AuditStore, Backend, Store, StoreOptions, StoreWithRecords};
 use serde::Serialize;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -194,7 +194,7 @@ async fn previous_head(config: &Config, backend: Backend) -> Option<u64> {
 /// over the database file, removing the old file's WAL and shared-memory files,
 /// which belong to the old contents. Every connection to either file is closed
 /// before the move.
-async fn replace_sqlite(config: &Config, copy: &Path, key: &SigningKey) -> anyhow::Result<Arc<dyn Store>> {
+async fn replace_sqlite(config: &Config, copy: &Path, key: &SigningKey) -> anyhow::Result<Arc<dyn StoreWithRecords>> {
     let copy_url = format!("sqlite://{}", copy.display());
     let checked = SqliteStore::connect(&copy_url, &StoreOptions::default()).await?;
     let verified = match checked.migrate().await {

@@ -6,7 +6,6 @@ use crate::auth::CurrentStaff;
 use crate::auth::guarded;
 use crate::auth::roles::Capability;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::gate::{Caller, event_record};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::extract::State;
@@ -93,11 +92,7 @@ async fn audit(
         HoldTarget::Incident(i) => (None, format!("breach_incident:{i}")),
     };
     let refs = vec![format!("legal_hold:{}", hold.id), target];
-    let record = event_record(&Caller::Staff(staff.clone()), action, account, refs, state.now());
-    state.gate.record_event(record).await.map_err(|e| {
-        tracing::error!(error = %e, "a legal hold event could not be audited");
-        Problem::unavailable("the change was made but could not be recorded in the audit log; try again")
-    })?;
+    state.gate.record_staff_change(staff, action, account, refs, state.now()).await?;
     Ok(())
 }
 

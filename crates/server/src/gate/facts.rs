@@ -9,8 +9,8 @@ use crate::problem::Problem;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use cpniguard_core::account::{Account, AccountKind, DirectoryListing, TimeZoneName};
-use cpniguard_core::consent::{self, CARRIER_MARKETING, ONE_TIME, PARTNER_SHARING};
 use cpniguard_core::authn::{EvidenceKind, rests_on_attestation};
+use cpniguard_core::consent::{self, CARRIER_MARKETING, ONE_TIME, PARTNER_SHARING};
 use cpniguard_core::staff::Role;
 use cpniguard_policy::{AccountFacts, Channel, ConsentSummary, Evidence, Principal, Request};
 

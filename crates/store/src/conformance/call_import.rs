@@ -1,6 +1,6 @@
 use super::fixtures::{at, call, create, date, phone, service};
 use crate::call_import::{CallImportBatch, NewQuarantineEntry, QuarantineKind, QuarantineQuery};
-use crate::{CallQuery, Store, StoreError};
+use crate::{CallQuery, Store, StoreError, StoreWithRecords};
 use cpniguard_core::cpni::{Direction, TimeRange};
 use cpniguard_core::ids::AccountId;
 
@@ -49,7 +49,7 @@ pub async fn call_import_finds_number_holders(store: &dyn Store) {
 /// A batch stores its calls (one switch record on both accounts when both ends are
 /// customers; a repeat of a key skipped, within the batch or later), keeps its
 /// quarantine entries once, and removes the entries it resolves, all at once.
-pub async fn call_import_batches_calls_and_quarantine(store: &dyn Store) {
+pub async fn call_import_batches_calls_and_quarantine(store: &dyn StoreWithRecords) {
     let a = create(store, "ACC-8201", "Caller", &["+18015558201"]).await.id;
     let b = create(store, "ACC-8202", "Callee", &["+18015558202"]).await.id;
     let mut out = call(a, at(0), 1, "pbx1");

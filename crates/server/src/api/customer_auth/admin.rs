@@ -86,6 +86,10 @@ pub async fn clear_lock(
     let lift = LockLift { account_id: id, lifted_by: staff.0.id, reason: reason.to_owned(), lifted_at: state.now() };
     if state.store.lift_lock(&lift).await? {
         tracing::info!(account = %id, staff = %staff.0.id, "customer lock lifted");
+        state
+            .gate
+            .record_staff_change(&staff.0, "auth_lock.lifted", Some(id), vec!["auth_lock".to_owned()], lift.lifted_at)
+            .await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Problem::not_found("lock"))

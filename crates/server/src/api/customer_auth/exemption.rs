@@ -133,6 +133,12 @@ async fn apply(
     };
     let notices = state.store.set_business_exemption(&grant, &effects).await?;
     tracing::info!(account = %id, staff = %staff.0.id, removed = grant.contract_reference.is_none(), "business exemption changed");
+    let action =
+        if grant.contract_reference.is_some() { "business_exemption.set" } else { "business_exemption.removed" };
+    state
+        .gate
+        .record_staff_change(&staff.0, action, Some(id), vec![format!("exemption_change:{change_ref}")], now)
+        .await?;
     Ok(Json(ExemptionSetView { change: grant.into(), notices_queued: notices }))
 }
 
