@@ -100,23 +100,24 @@ impl Permit {
     }
 
     /// The account the decision was about, when the permit's action is one of `allowed`.
-    /// Anything else is a programming error in the caller: it is refused (500) and
-    /// logged, and nothing is read.
-    fn account_for(&self, allowed: &[Action]) -> ApiResult<AccountId> {
+    /// Anything else is a programming error in the caller: it is logged, and the read
+    /// is refused (500) with nothing read.
+    fn account_for(&self, allowed: &[Action]) -> Option<AccountId> {
         match self.target {
-            Target::Account(id) if allowed.contains(&self.action) => Ok(id),
-            _ => Err(self.misused(allowed)),
+            Target::Account(id) if allowed.contains(&self.action) => Some(id),
+            _ => self.misused(allowed),
         }
     }
 
-    fn campaign_for(&self, allowed: &[Action]) -> ApiResult<CampaignId> {
+    fn campaign_for(&self, allowed: &[Action]) -> Option<CampaignId> {
         match self.target {
-            Target::Audience(id) if allowed.contains(&self.action) => Ok(id),
-            _ => Err(self.misused(allowed)),
+            Target::Audience(id) if allowed.contains(&self.action) => Some(id),
+            _ => self.misused(allowed),
         }
     }
 
-    fn misused(&self, allowed: &[Action]) -> Problem {
+    /// Log a read the permit does not cover; `None`, for the caller to refuse.
+    fn misused<T>(&self, allowed: &[Action]) -> Option<T> {
         let wanted: Vec<&str> = allowed.iter().map(|a| a.as_str()).collect();
         tracing::error!(
             audit_seq = self.audit_seq,
@@ -124,35 +125,35 @@ impl Permit {
             wanted = ?wanted,
             "a permit was used for a read it does not cover; nothing was read"
         );
-        Problem::internal()
+        None
     }
 
     /// The account's services (`read_services`).
     pub async fn services(&self) -> ApiResult<Vec<Service>> {
-        let account = self.account_for(&[Action::ReadServices])?;
+        let account = self.account_for(&[Action::ReadServices]).ok_or_else(Problem::internal)?;
         Ok(self.records.cpni.list_services(account).await?)
     }
 
     /// A page of the account's calls in the decided period (`read_call_detail`, or a
     /// delivery of call detail to the address of record).
     pub async fn calls(&self, after: Option<CallCursor>, limit: u32) -> ApiResult<CallPage> {
-        let account = self.account_for(&[Action::ReadCallDetail, Action::DeliverToAddressOfRecord])?;
-        let Some(range) = self.period else {
-            return Err(self.misused(&[Action::ReadCallDetail]));
-        };
+        let account = self.account_for(&[Action::ReadCallDetail, Action::DeliverToAddressOfRecord]);
+        let (account, range) = account.zip(self.period).ok_or_else(Problem::internal)?;
         Ok(self.records.cpni.list_calls(&CallQuery { account, range, after, limit }).await?)
     }
 
     /// The account's invoices, newest first (`read_invoices`).
     pub async fn invoices(&self) -> ApiResult<Vec<Invoice>> {
-        let account = self.account_for(&[Action::ReadInvoices])?;
+        let account = self.account_for(&[Action::ReadInvoices]).ok_or_else(Problem::internal)?;
         Ok(self.records.cpni.list_invoices(account).await?)
     }
 
     /// One invoice of the account (`read_invoices`, or a delivery to the address of
     /// record); 404 when the account has no such invoice.
     pub async fn invoice(&self, id: InvoiceId) -> ApiResult<Invoice> {
-        let account = self.account_for(&[Action::ReadInvoices, Action::DeliverToAddressOfRecord])?;
+        let account = self
+            .account_for(&[Action::ReadInvoices, Action::DeliverToAddressOfRecord])
+            .ok_or_else(Problem::internal)?;
         self.records.cpni.get_invoice(account, id).await?.ok_or_else(|| Problem::not_found("invoice"))
     }
 
@@ -165,7 +166,7 @@ impl Permit {
         policy: &ConsentPolicy,
         at: DateTime<Utc>,
     ) -> ApiResult<ComputedAudience> {
-        self.campaign_for(&[Action::UseForMarketing])?;
+        self.campaign_for(&[Action::UseForMarketing]).ok_or_else(Problem::internal)?;
         Ok(compute_audience(self.records.audiences.as_ref(), criteria, sponsor, policy, at).await?)
     }
 
@@ -173,10 +174,8 @@ impl Permit {
     /// how much: a marketing use sees the included accounts only; a compliance review
     /// (`review_audience`) sees every candidate with the approval that kept it out.
     pub async fn audience_members(&self, snapshot: &AudienceSnapshot) -> ApiResult<Vec<AudienceMember>> {
-        let campaign = self.campaign_for(&[Action::UseForMarketing, Action::ReviewAudience])?;
-        if snapshot.campaign_id != campaign.0 {
-            return Err(self.misused(&[Action::UseForMarketing]));
-        }
+        let campaign = self.campaign_for(&[Action::UseForMarketing, Action::ReviewAudience]);
+        campaign.filter(|c| c.0 == snapshot.campaign_id).ok_or_else(Problem::internal)?;
         let included_only = self.action != Action::ReviewAudience;
         Ok(self.records.audiences.audience_members(snapshot.id, included_only).await?)
     }
@@ -184,10 +183,8 @@ impl Permit {
     /// The contact points of a snapshot's included accounts, for an export
     /// (`use_for_marketing`, or `disclose_to_third_party` for a partner).
     pub async fn audience_contacts(&self, snapshot: &AudienceSnapshot) -> ApiResult<Vec<AudienceContact>> {
-        let campaign = self.campaign_for(&[Action::UseForMarketing, Action::DiscloseToThirdParty])?;
-        if snapshot.campaign_id != campaign.0 {
-            return Err(self.misused(&[Action::UseForMarketing]));
-        }
+        let campaign = self.campaign_for(&[Action::UseForMarketing, Action::DiscloseToThirdParty]);
+        campaign.filter(|c| c.0 == snapshot.campaign_id).ok_or_else(Problem::internal)?;
         Ok(self.records.audiences.audience_contacts(snapshot.id).await?)
     }
 }
