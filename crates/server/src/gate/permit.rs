@@ -116,6 +116,11 @@ impl Permit {
         }
     }
 
+    /// The decided campaign, when `snapshot` is one of its audiences (logged otherwise).
+    fn same_campaign(&self, campaign: Option<CampaignId>, snapshot: &AudienceSnapshot) -> Option<CampaignId> {
+        campaign.filter(|c| c.0 == snapshot.campaign_id).or_else(|| self.misused(&[Action::UseForMarketing]))
+    }
+
     /// Log a read the permit does not cover; `None`, for the caller to refuse.
     fn misused<T>(&self, allowed: &[Action]) -> Option<T> {
         let wanted: Vec<&str> = allowed.iter().map(|a| a.as_str()).collect();
@@ -138,7 +143,8 @@ impl Permit {
     /// delivery of call detail to the address of record).
     pub async fn calls(&self, after: Option<CallCursor>, limit: u32) -> ApiResult<CallPage> {
         let account = self.account_for(&[Action::ReadCallDetail, Action::DeliverToAddressOfRecord]);
-        let (account, range) = account.zip(self.period).ok_or_else(Problem::internal)?;
+        let range = self.period.or_else(|| self.misused(&[Action::ReadCallDetail]));
+        let (account, range) = account.zip(range).ok_or_else(Problem::internal)?;
         Ok(self.records.cpni.list_calls(&CallQuery { account, range, after, limit }).await?)
     }
 
@@ -175,7 +181,7 @@ impl Permit {
     /// (`review_audience`) sees every candidate with the approval that kept it out.
     pub async fn audience_members(&self, snapshot: &AudienceSnapshot) -> ApiResult<Vec<AudienceMember>> {
         let campaign = self.campaign_for(&[Action::UseForMarketing, Action::ReviewAudience]);
-        campaign.filter(|c| c.0 == snapshot.campaign_id).ok_or_else(Problem::internal)?;
+        self.same_campaign(campaign, snapshot).ok_or_else(Problem::internal)?;
         let included_only = self.action != Action::ReviewAudience;
         Ok(self.records.audiences.audience_members(snapshot.id, included_only).await?)
     }
@@ -184,7 +190,7 @@ impl Permit {
     /// (`use_for_marketing`, or `disclose_to_third_party` for a partner).
     pub async fn audience_contacts(&self, snapshot: &AudienceSnapshot) -> ApiResult<Vec<AudienceContact>> {
         let campaign = self.campaign_for(&[Action::UseForMarketing, Action::DiscloseToThirdParty]);
-        campaign.filter(|c| c.0 == snapshot.campaign_id).ok_or_else(Problem::internal)?;
+        self.same_campaign(campaign, snapshot).ok_or_else(Problem::internal)?;
         Ok(self.records.audiences.audience_contacts(snapshot.id).await?)
     }
 }
