@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .merge(publication::public_routes(state.clone()))
+        .merge(crate::console::routes())
         .nest("/api/v1", api)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", docs::openapi()))
         .fallback(not_found)
@@ -142,14 +143,15 @@ async fn method_not_allowed() -> Problem {
 }
 
 /// Layers below the handlers (body limit, timeout) answer with bare status codes;
-/// give those the same problem+json shape as everything else.
+/// give those the same problem+json shape as everything else (an HTML page of the
+/// console already says what went wrong, in the console's words).
 async fn problem_for_bare_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let response = next.run(req).await;
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(crate::problem::PROBLEM_JSON.as_bytes()));
-    if is_problem || !(response.status().is_client_error() || response.status().is_server_error()) {
+    // Problems are already problems; the console's HTML pages explain themselves.
+    let explained = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(crate::problem::PROBLEM_JSON.as_bytes()) || v.as_bytes().starts_with(b"text/html")
+    });
+    if explained || !(response.status().is_client_error() || response.status().is_server_error()) {
         return response;
     }
     match response.status() {

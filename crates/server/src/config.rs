@@ -12,6 +12,7 @@ mod campaigns;
 mod certification;
 mod complaints;
 mod consent;
+mod console;
 mod customer_auth;
 mod policy;
 mod publication;
@@ -21,6 +22,7 @@ pub use campaigns::CampaignsConfig;
 pub use certification::CertificationConfig;
 pub use complaints::ComplaintsConfig;
 pub use consent::{ConsentConfig, OptOutHealthConfig};
+pub use console::ConsoleConfig;
 pub use customer_auth::CustomerAuthConfig;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
@@ -51,6 +53,7 @@ const SECTIONS: &[&str] = &[
     "certification",
     "campaigns",
     "import",
+    "console",
 ];
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -101,6 +104,9 @@ pub struct Config {
     /// Call detail import from the switches: sources and their formats (issue 19).
     #[serde(default)]
     pub import: cpniguard_import::ImportConfig,
+    /// The web console's staff sessions and sign-in limits (issue 17).
+    #[serde(default)]
+    pub console: ConsoleConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -347,6 +353,7 @@ impl Config {
                 .map_err(|reason| ConfigError::Invalid { key: "security.trusted_proxies", reason })?;
         }
         self.import.validate().map_err(|reason| ConfigError::Invalid { key: "import", reason })?;
+        self.console.validate().map_err(|reason| ConfigError::Invalid { key: "console", reason })?;
         if self.security.auth_failures_allowed == 0 {
             return Err(ConfigError::Invalid {
                 key: "security.auth_failures_allowed",
@@ -371,6 +378,7 @@ impl Config {
             include_str!("config/publication.toml"),
             include_str!("config/policy.toml"),
             cpniguard_import::ImportConfig::default_toml(),
+            include_str!("config/console.toml"),
         ]
         .join("\n")
     }

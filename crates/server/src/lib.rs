@@ -4,11 +4,13 @@
 
 pub mod api;
 pub mod app;
+pub mod application;
 pub mod audit_writer;
 pub mod auth;
 pub mod breach_jobs;
 pub mod config;
 pub mod consent_jobs;
+pub mod console;
 pub mod extract;
 pub mod gate;
 pub mod jobs;

@@ -33,6 +33,8 @@ pub struct AppState {
     /// Failed portal sign-ins and recovery codes per client address
     /// (`customer_auth.source_*`). Staff-mediated checks are not limited by source.
     pub portal_limit: Arc<SourceLimit>,
+    /// Failed console sign-ins per user name (`console.user_*`): the lockout.
+    pub console_user_limit: Arc<SourceLimit>,
     /// `security.trusted_proxies`, parsed: whose forwarding headers name the client.
     pub trusted_proxies: Arc<[Cidr]>,
     pub metrics: PrometheusHandle,
@@ -44,6 +46,7 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config, clock: Arc<dyn Clock>, gate: Gate) -> Self {
         let token_limit = SourceLimit::new("staff_token_source", config.security.token_rule());
         let portal_limit = SourceLimit::new("portal_source", config.customer_auth.source_rule());
+        let console_user_limit = SourceLimit::new("console_user", config.console.user_rule());
         // Make the dummy hash now, so the first sign-in with an unknown email takes no
         // longer than any other failed sign-in.
         if let Ok(hasher) = crate::api::customer_auth::secrets::SecretHasher::for_config(&config.customer_auth) {
@@ -52,6 +55,7 @@ impl AppState {
         Self {
             token_limit: Arc::new(token_limit),
             portal_limit: Arc::new(portal_limit),
+            console_user_limit: Arc::new(console_user_limit),
             trusted_proxies: trusted_proxies(&config.security.trusted_proxies).into(),
             store,
             config: Arc::new(config),

@@ -160,6 +160,10 @@ pub trait CustomerAuthStore: Send + Sync {
 
     async fn get_interaction(&self, id: Uuid) -> StoreResult<Option<Interaction>>;
 
+    /// End an interaction now: it expires at `now`, so its evidence opens nothing more.
+    /// `false` when it had already expired or does not exist.
+    async fn end_interaction(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
+
     /// Append evidence to an interaction. `NotFound("interaction")`.
     async fn add_evidence(&self, interaction: Uuid, evidence: &Evidence) -> StoreResult<()>;
 

@@ -80,7 +80,7 @@ pub use search::{search_by_name, search_by_number_prefix, search_by_telephone_nu
 pub use special_purposes::{
     special_fraud_cases_open_and_close, special_legal_processes_recorded_and_listed, special_listed_accounts_only,
 };
-pub use staff::{counts_and_ping, staff_and_tokens};
+pub use staff::{console_passwords_and_sessions, counts_and_ping, staff_and_tokens};
 pub use training::{
     certification_counts_cover_the_period, certification_filing_moves_forward_only,
     training_records_update_the_gate_input,
@@ -114,6 +114,7 @@ macro_rules! conformance_suite {
             calls_refuse_invalid_records,
             invoices_with_lines,
             staff_and_tokens,
+            console_passwords_and_sessions,
             counts_and_ping,
             notices_queued_with_a_contact_change,
             notices_not_queued_without_a_change,

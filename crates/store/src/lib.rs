@@ -19,6 +19,7 @@ pub mod complaints;
 #[cfg(feature = "testing")]
 pub mod conformance;
 pub mod consent;
+pub mod console;
 mod error;
 mod open;
 pub mod postgres;
@@ -43,6 +44,7 @@ pub use call_import::CallImportStore;
 pub use campaigns::CampaignStore;
 pub use complaints::ComplaintStore;
 pub use consent::ConsentStore;
+pub use console::{ConsoleSession, ConsoleStore};
 pub use error::StoreError;
 pub use open::{Backend, StoreOptions, open};
 pub use publication::PublicationStore;
@@ -88,6 +90,7 @@ pub trait Store:
     + CampaignStore
     + CallImportStore
     + RetentionStore
+    + ConsoleStore
     + Send
     + Sync
     + 'static

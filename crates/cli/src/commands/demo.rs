@@ -14,7 +14,9 @@ use cpniguard_core::notice::Channel;
 use cpniguard_core::staff::{NewStaff, Role, Staff, Username};
 use cpniguard_demo::{DemoSpec, SeedProgress};
 use cpniguard_server::Config;
+use cpniguard_server::application::staff_passwords;
 use cpniguard_server::audit_writer::keys;
+use cpniguard_server::auth::tokens;
 use cpniguard_server::serve::init_logging;
 use cpniguard_store::Store;
 use cpniguard_store::publication::{PolicyDraft, PolicyText};
@@ -104,7 +106,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     let store = open_store(&config).await?;
     let report = seed_with_progress(store.as_ref(), &args).await?;
-    let staff = ensure_demo_staff(store.as_ref()).await?;
+    let staff = ensure_demo_staff(store.as_ref(), &config).await?;
     ensure_published_policy(store.as_ref(), &config).await?;
     let counts = store.counts().await?;
     let summary = format!(
@@ -126,13 +128,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
     serve_until_signal(config, store, move |addr| {
         println!("CPNI Guard demo is running (Ctrl-C stops it).");
+        println!("  Console:  http://{addr}/console (sign in with a user name and password below)");
         println!("  API:      http://{addr}/api/v1");
         println!("  API docs: http://{addr}/api/docs");
         println!("  OpenAPI:  http://{addr}/api/v1/openapi.json");
         println!("  Metrics:  http://{addr}/metrics");
         println!("{summary}");
         print_staff(&staff);
-        if let Some((_, admin_token)) = staff.iter().find(|(s, _)| s.has_role(Role::Admin)) {
+        if let Some(DemoStaff { token: admin_token, .. }) = staff.iter().find(|d| d.staff.has_role(Role::Admin)) {
             println!("Try:\n  curl -H 'Authorization: Bearer {admin_token}' 'http://{addr}/api/v1/accounts?limit=3'");
         }
     })
@@ -200,7 +203,14 @@ async fn ensure_published_policy(store: &dyn Store, config: &Config) -> anyhow::
     Ok(())
 }
 
-async fn ensure_demo_staff(store: &dyn Store) -> anyhow::Result<Vec<(Staff, String)>> {
+/// A demo staff member, their new API token and their new console password.
+struct DemoStaff {
+    staff: Staff,
+    token: String,
+    password: String,
+}
+
+async fn ensure_demo_staff(store: &dyn Store, config: &Config) -> anyhow::Result<Vec<DemoStaff>> {
     let now = Utc::now();
     let mut out = Vec::new();
     for (username, name, role, trained) in demo_staff(now.date_naive()) {
@@ -219,14 +229,20 @@ async fn ensure_demo_staff(store: &dyn Store) -> anyhow::Result<Vec<(Staff, Stri
         };
         store.revoke_staff_tokens(staff.id, now).await?;
         let token = issue_token(store, staff.id, "demo").await?;
-        out.push((staff, token));
+        // A new random console password each start, like the tokens: none is kept in
+        // plain text between runs.
+        let fresh = tokens::generate();
+        let password = fresh[fresh.len() - 16..].to_owned();
+        staff_passwords::set(store, &config.customer_auth, staff.id, &password, now).await?;
+        out.push(DemoStaff { staff, token, password });
     }
     Ok(out)
 }
 
-fn print_staff(staff: &[(Staff, String)]) {
-    println!("Demo staff (new tokens on every start; earlier ones are revoked):");
-    for (s, token) in staff {
-        println!("  {:<16} {:<16} {}", role_list(s), s.username, token);
+fn print_staff(staff: &[DemoStaff]) {
+    println!("Demo staff (new tokens and console passwords on every start; earlier ones stop working):");
+    println!("  {:<16} {:<16} {:<18} API token", "role", "user name", "console password");
+    for d in staff {
+        println!("  {:<16} {:<16} {:<18} {}", role_list(&d.staff), d.staff.username, d.password, d.token);
     }
 }

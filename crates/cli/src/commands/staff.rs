@@ -4,6 +4,7 @@ use chrono::{NaiveDate, Utc};
 use clap::Subcommand;
 use cpniguard_core::ids::StaffId;
 use cpniguard_core::staff::{NewStaff, Role, Staff, Username};
+use cpniguard_server::application::staff_passwords;
 use cpniguard_server::auth::tokens;
 use cpniguard_store::Store;
 use std::collections::BTreeSet;
@@ -40,6 +41,14 @@ pub enum StaffCommand {
         /// What the token is for (e.g. the workstation), kept with its hash.
         #[arg(long, default_value = "cli")]
         label: String,
+    },
+    /// Set a staff member's console password (at least 12 characters), read from
+    /// standard input — one line — so it never appears in the process list or history.
+    Passwd {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The staff member's user name.
+        username: String,
     },
     /// Revoke every API token of a staff member.
     Revoke {
@@ -108,6 +117,18 @@ pub async fn run(cmd: StaffCommand) -> anyhow::Result<()> {
             let staff = find(store.as_ref(), &username).await?;
             let token = issue_token(store.as_ref(), staff.id, &label).await?;
             println!("API token for {} (shown once): {token}", staff.username);
+        }
+        StaffCommand::Passwd { db, username } => {
+            let config = db.load_config()?;
+            let store = open_store(&config).await?;
+            let staff = find(store.as_ref(), &username).await?;
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            staff_passwords::set(store.as_ref(), &config.customer_auth, staff.id, password, Utc::now())
+                .await
+                .context("the password was not set")?;
+            println!("console password set for {}", staff.username);
         }
         StaffCommand::Revoke { db, username } => {
             let store = open_store(&db.load_config()?).await?;

@@ -2,7 +2,7 @@
 
 mod audience;
 mod reports;
-mod workflow;
+pub(crate) mod workflow;
 
 use crate::auth::guarded;
 use crate::auth::roles::Capability;

@@ -6,6 +6,7 @@
 //! then is the data read. A refusal is a 403 naming the deciding policies and what
 //! would be allowed instead.
 
+use crate::application::reads::{self, CallList, CallPage};
 use crate::auth::CurrentStaff;
 use crate::auth::customer::CurrentCustomer;
 use crate::extract::{ApiPath, ApiQuery};
@@ -14,12 +15,10 @@ use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use chrono::{DateTime, Duration, Utc};
-use cpniguard_core::ValidationError;
-use cpniguard_core::cpni::{CallDetailRecord, Invoice, Service, TimeRange};
-use cpniguard_core::ids::{AccountId, CallId, FraudCaseId, InteractionId, InvoiceId, LegalProcessId};
+use chrono::{DateTime, Utc};
+use cpniguard_core::cpni::{Invoice, Service};
+use cpniguard_core::ids::{AccountId, FraudCaseId, InteractionId, InvoiceId, LegalProcessId};
 use cpniguard_policy::{Action, Channel, Purpose};
-use cpniguard_store::{CallCursor, MAX_PAGE};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -91,8 +90,7 @@ pub async fn services(
     ApiQuery(grounds): ApiQuery<Grounds>,
 ) -> ApiResult<Json<ServiceList>> {
     let request = grounds.request(&staff, Action::ReadServices, id, request_id).record_ref("services");
-    let permit = state.gate.authorize(&state, request).await?;
-    Ok(Json(ServiceList { services: permit.services().await? }))
+    Ok(Json(ServiceList { services: reads::services(&state, request).await? }))
 }
 
 /// The call-detail query: the range and page, and the same grounds as [`Grounds`]
@@ -150,66 +148,6 @@ pub struct OwnCallParams {
     pub limit: Option<u32>,
 }
 
-/// The validated range and page of a call-detail query.
-struct CallPage {
-    range: TimeRange,
-    after: Option<CallCursor>,
-    limit: u32,
-}
-
-impl CallPage {
-    fn parse(
-        state: &AppState,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
-        after: Option<&str>,
-        limit: Option<u32>,
-    ) -> Result<Self, ValidationError> {
-        let to = to.unwrap_or_else(|| state.now());
-        let range = TimeRange::new(from.unwrap_or(to - Duration::days(31)), to)?;
-        let limit = limit.unwrap_or(100);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(ValidationError::new("limit", format!("1 to {MAX_PAGE}")));
-        }
-        Ok(Self { range, after: after.map(decode_cursor).transpose()?, limit })
-    }
-
-    fn record_ref(&self) -> String {
-        format!("calls:{}/{}", self.range.from.to_rfc3339(), self.range.to.to_rfc3339())
-    }
-
-    /// Ask the gate for this page's period, then read it through the permit.
-    async fn read(self, state: &AppState, request: GateRequest) -> ApiResult<Json<CallList>> {
-        let request = request.period(self.range).record_ref(self.record_ref());
-        let permit = state.gate.authorize(state, request).await?;
-        let page = permit.calls(self.after, self.limit).await?;
-        Ok(Json(CallList { calls: page.calls, next_after: page.next_after.as_ref().map(encode_cursor) }))
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CallList {
-    pub calls: Vec<CallDetailRecord>,
-    /// Pass as `after` to get the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_after: Option<String>,
-}
-
-/// Cursors are `<start in microseconds since the epoch>.<call id>`: opaque to clients,
-/// stable across backends.
-fn encode_cursor(c: &CallCursor) -> String {
-    format!("{}.{}", c.started_at.timestamp_micros(), c.id.0)
-}
-
-fn decode_cursor(s: &str) -> Result<CallCursor, ValidationError> {
-    let bad = || ValidationError::new("after", "use the next_after value of the previous page");
-    let (micros, id) = s.split_once('.').ok_or_else(bad)?;
-    let micros: i64 = micros.parse().map_err(|_| bad())?;
-    let id: i64 = id.parse().map_err(|_| bad())?;
-    let started_at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
-    Ok(CallCursor { started_at, id: CallId(id) })
-}
-
 #[utoipa::path(
     get, path = "/api/v1/accounts/{id}/calls", tag = "cpni",
     params(("id" = AccountId, Path, description = "Account id"), CallParams),
@@ -228,9 +166,9 @@ pub async fn calls(
     ApiPath(id): ApiPath<AccountId>,
     ApiQuery(params): ApiQuery<CallParams>,
 ) -> ApiResult<Json<CallList>> {
-    let page = CallPage::parse(&state, params.from, params.to, params.after.as_deref(), params.limit)?;
+    let page = CallPage::parse(state.now(), params.from, params.to, params.after.as_deref(), params.limit)?;
     let request = params.grounds().request(&staff, Action::ReadCallDetail, id, request_id);
-    page.read(&state, request).await
+    Ok(Json(reads::calls(&state, request, page).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -256,8 +194,7 @@ pub async fn invoices(
     ApiQuery(grounds): ApiQuery<Grounds>,
 ) -> ApiResult<Json<InvoiceList>> {
     let request = grounds.request(&staff, Action::ReadInvoices, id, request_id).record_ref("invoices");
-    let permit = state.gate.authorize(&state, request).await?;
-    Ok(Json(InvoiceList { invoices: permit.invoices().await? }))
+    Ok(Json(InvoiceList { invoices: reads::invoices(&state, request).await? }))
 }
 
 #[utoipa::path(
@@ -279,8 +216,7 @@ pub async fn invoice(
 ) -> ApiResult<Json<Invoice>> {
     let request =
         grounds.request(&staff, Action::ReadInvoices, id, request_id).record_ref(format!("invoice:{invoice_id}"));
-    let permit = state.gate.authorize(&state, request).await?;
-    Ok(Json(permit.invoice(invoice_id).await?))
+    Ok(Json(reads::invoice(&state, request, invoice_id).await?))
 }
 
 #[utoipa::path(
@@ -299,8 +235,8 @@ pub async fn own_calls(
     request_id: RequestId,
     ApiQuery(params): ApiQuery<OwnCallParams>,
 ) -> ApiResult<Json<CallList>> {
-    let page = CallPage::parse(&state, params.from, params.to, params.after.as_deref(), params.limit)?;
-    page.read(&state, own_request(&customer, Action::ReadCallDetail, request_id)).await
+    let page = CallPage::parse(state.now(), params.from, params.to, params.after.as_deref(), params.limit)?;
+    Ok(Json(reads::calls(&state, own_request(&customer, Action::ReadCallDetail, request_id), page).await?))
 }
 
 #[utoipa::path(
@@ -314,8 +250,7 @@ pub async fn own_services(
     request_id: RequestId,
 ) -> ApiResult<Json<ServiceList>> {
     let request = own_request(&customer, Action::ReadServices, request_id).record_ref("services");
-    let permit = state.gate.authorize(&state, request).await?;
-    Ok(Json(ServiceList { services: permit.services().await? }))
+    Ok(Json(ServiceList { services: reads::services(&state, request).await? }))
 }
 
 #[utoipa::path(
@@ -329,21 +264,5 @@ pub async fn own_invoices(
     request_id: RequestId,
 ) -> ApiResult<Json<InvoiceList>> {
     let request = own_request(&customer, Action::ReadInvoices, request_id).record_ref("invoices");
-    let permit = state.gate.authorize(&state, request).await?;
-    Ok(Json(InvoiceList { invoices: permit.invoices().await? }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
-        let c =
-            CallCursor { started_at: DateTime::from_timestamp_micros(1_760_000_000_123_456).unwrap(), id: CallId(42) };
-        assert_eq!(decode_cursor(&encode_cursor(&c)).unwrap(), c);
-        for bad in ["", "abc", "1.x", "x.1", "1"] {
-            assert!(decode_cursor(bad).is_err(), "{bad}");
-        }
-    }
+    Ok(Json(InvoiceList { invoices: reads::invoices(&state, request).await? }))
 }

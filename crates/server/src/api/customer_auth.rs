@@ -6,13 +6,13 @@
 //! themselves (login → session cookie, see `auth::customer`), and recovery.
 
 mod admin;
-mod call_back;
+pub(crate) mod call_back;
 mod delivery;
 pub mod exemption;
 mod interactions;
 mod portal;
 pub mod secrets;
-mod staff_checks;
+pub(crate) mod staff_checks;
 
 use crate::auth::guarded;
 use crate::auth::roles::Capability;
@@ -43,6 +43,7 @@ use utoipa::OpenApi;
         interactions::call_back,
         interactions::confirm_call_back,
         interactions::volunteered,
+        interactions::end,
         interactions::contract,
         interactions::set_credential,
         delivery::by_staff,
@@ -120,6 +121,7 @@ pub fn routes(_state: AppState) -> Router<AppState> {
                 .route("/interactions/{id}/call-back", post(interactions::call_back))
                 .route("/interactions/{id}/call-back/confirm", post(interactions::confirm_call_back))
                 .route("/interactions/{id}/volunteered", post(interactions::volunteered))
+                .route("/interactions/{id}/end", post(interactions::end))
                 .route("/interactions/{id}/contract", post(interactions::contract))
                 .route("/interactions/{id}/credentials", post(interactions::set_credential))
                 .route("/interactions/{id}/deliveries", post(delivery::by_staff)),

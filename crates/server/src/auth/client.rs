@@ -116,6 +116,27 @@ pub fn resolve(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]) -> IpAddr {
     client
 }
 
+/// Whether a trusted proxy says the client reached it over TLS (`Forwarded: proto=https`
+/// or `X-Forwarded-Proto: https`). From any other peer the headers are ignored.
+pub fn via_tls_proxy(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]) -> bool {
+    if !trusted.iter().any(|c| c.contains(canonical(peer))) {
+        return false;
+    }
+    let says_https = |name: &str, split: fn(&str) -> Option<&str>| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(split)
+            .any(|p| p.trim().trim_matches('"').eq_ignore_ascii_case("https"))
+    };
+    says_https("forwarded", |v| {
+        v.split([';', ',']).find_map(|pair| {
+            pair.split_once('=').filter(|(k, _)| k.trim().eq_ignore_ascii_case("proto")).map(|(_, p)| p)
+        })
+    }) || says_https("x-forwarded-proto", |v| v.split(',').next_back())
+}
+
 /// The key a per-source limit counts under: the IPv4 address, or the IPv6 /64.
 pub fn source_key(ip: IpAddr) -> String {
     match canonical(ip) {
@@ -133,14 +154,17 @@ pub struct ClientIp(pub IpAddr);
 
 impl ClientIp {
     pub fn of(parts_ext: &axum::http::Extensions, headers: &HeaderMap, state: &AppState) -> Self {
-        let peer =
-            parts_ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        ClientIp(resolve(peer, headers, &state.trusted_proxies))
+        ClientIp(resolve(peer(parts_ext), headers, &state.trusted_proxies))
     }
 
     pub fn key(&self) -> String {
         source_key(self.0)
     }
+}
+
+/// The TCP peer of a request (unspecified when the server was not given connection info).
+pub fn peer(parts_ext: &axum::http::Extensions) -> IpAddr {
+    parts_ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
 impl FromRequestParts<AppState> for ClientIp {
@@ -166,6 +190,18 @@ mod tests {
             h.append(*k, HeaderValue::from_str(v).unwrap());
         }
         h
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_says_the_client_used_tls() {
+        let trusted = [Cidr::parse("10.0.0.0/8").unwrap()];
+        let fwd = headers(&[("forwarded", "for=192.0.2.1;proto=https")]);
+        let xfp = headers(&[("x-forwarded-proto", "https")]);
+        let plain = headers(&[("x-forwarded-proto", "http")]);
+        assert!(via_tls_proxy(ip("10.1.1.1"), &fwd, &trusted));
+        assert!(via_tls_proxy(ip("10.1.1.1"), &xfp, &trusted));
+        assert!(!via_tls_proxy(ip("10.1.1.1"), &plain, &trusted));
+        assert!(!via_tls_proxy(ip("192.0.2.9"), &xfp, &trusted), "an untrusted peer's header is ignored");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 #![allow(dead_code)] // Each test binary uses a different part of this harness.
 //! A real server on port 0 with a fresh database, driven over HTTP as a client would.
 
+pub mod browser;
+pub mod console;
 pub mod routes;
 
 use chrono::{Days, Duration, Utc};

@@ -130,8 +130,14 @@ pub async fn auth_interactions_and_evidence(store: &dyn Store) {
     store.add_evidence(i.id, &e2).await.unwrap();
     assert_eq!(store.list_evidence(i.id).await.unwrap(), vec![e1.clone(), e2]);
     assert!(matches!(store.add_evidence(Uuid::now_v7(), &e1).await, Err(StoreError::NotFound(_))));
-    let orphan = Interaction { id: Uuid::now_v7(), account_id: AccountId::new(), ..i };
+    let orphan = Interaction { id: Uuid::now_v7(), account_id: AccountId::new(), ..i.clone() };
     assert!(matches!(store.open_interaction(&orphan).await, Err(StoreError::NotFound("account"))));
+
+    // Ending an interaction expires it now, once.
+    assert!(store.end_interaction(i.id, at(60)).await.unwrap());
+    assert_eq!(store.get_interaction(i.id).await.unwrap().unwrap().expires_at, at(60));
+    assert!(!store.end_interaction(i.id, at(61)).await.unwrap());
+    assert!(!store.end_interaction(Uuid::now_v7(), at(61)).await.unwrap());
 }
 
 /// A recovery token is used once, only before it expires, only for its account; its

@@ -104,3 +104,34 @@ pub async fn counts_and_ping(store: &dyn Store) {
     let expected = StoreCounts { accounts: 2, services: 1, calls: 3, invoices: 1, staff: 1 };
     assert_eq!(store.counts().await.unwrap(), expected);
 }
+
+/// A staff password is kept as given and replaced; a console session lives until it
+/// ends, expires or idles, and never for an inactive staff member.
+pub async fn console_passwords_and_sessions(store: &dyn Store) {
+    let ana = store.create_staff(StaffId::new(), &new_staff("ana.console", &[Role::Csr]), at(0)).await.unwrap();
+    assert_eq!(store.staff_password(ana.id).await.unwrap(), None);
+    store.set_staff_password(ana.id, "$argon2id$first", at(1)).await.unwrap();
+    store.set_staff_password(ana.id, "$argon2id$second", at(2)).await.unwrap();
+    assert_eq!(store.staff_password(ana.id).await.unwrap().as_deref(), Some("$argon2id$second"));
+    let missing = store.set_staff_password(StaffId::new(), "$argon2id$x", at(3)).await;
+    assert!(matches!(missing, Err(StoreError::NotFound("staff"))), "{missing:?}");
+
+    let expires = at(0) + Duration::hours(8);
+    store.create_console_session(&hash(7), ana.id, at(10), expires).await.unwrap();
+    let live = store.touch_console_session(&hash(7), at(20), at(0)).await.unwrap().unwrap();
+    assert_eq!((live.staff.id, live.created_at, live.expires_at), (ana.id, at(10), expires));
+    // Idle: last used at 20, and the caller accepts nothing before 21.
+    assert_eq!(store.touch_console_session(&hash(7), at(30), at(21)).await.unwrap(), None);
+    // Still usable within the idle limit; past the absolute expiry, not.
+    assert!(store.touch_console_session(&hash(7), at(30), at(20)).await.unwrap().is_some());
+    assert_eq!(store.touch_console_session(&hash(7), expires, at(0)).await.unwrap(), None);
+    assert_eq!(store.touch_console_session(&hash(8), at(30), at(0)).await.unwrap(), None);
+
+    store.create_console_session(&hash(9), ana.id, at(40), expires).await.unwrap();
+    store.set_staff_active(ana.id, false).await.unwrap();
+    assert_eq!(store.touch_console_session(&hash(9), at(41), at(0)).await.unwrap(), None);
+    store.set_staff_active(ana.id, true).await.unwrap();
+    assert!(store.end_console_session(&hash(9), at(42)).await.unwrap());
+    assert!(!store.end_console_session(&hash(9), at(43)).await.unwrap());
+    assert_eq!(store.touch_console_session(&hash(9), at(44), at(0)).await.unwrap(), None);
+}

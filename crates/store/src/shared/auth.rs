@@ -39,6 +39,8 @@ pub(crate) const INSERT_INTERACTION: &str = "INSERT INTO auth_interactions \
     (id, account_id, channel, staff_id, opened_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)";
 pub(crate) const GET_INTERACTION: &str =
     "SELECT id, account_id, channel, staff_id, opened_at, expires_at FROM auth_interactions WHERE id = $1";
+pub(crate) const END_INTERACTION: &str =
+    "UPDATE auth_interactions SET expires_at = $2 WHERE id = $1 AND expires_at > $2";
 pub(crate) const INSERT_EVIDENCE: &str =
     "INSERT INTO auth_evidence (interaction_id, kind, detail, recorded_at) VALUES ($1, $2, $3, $4)";
 pub(crate) const LIST_EVIDENCE: &str =
@@ -328,6 +330,12 @@ macro_rules! customer_auth_impl {
                     .await
                     .map_err(reading("auth_interactions"))?;
                 row.map(sql::interaction).transpose()
+            }
+
+            async fn end_interaction(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+                let done =
+                    sqlx::query(sql::END_INTERACTION).bind(id).bind(DbTime::from(now)).execute(&self.pool).await?;
+                Ok(done.rows_affected() > 0)
             }
 
             async fn add_evidence(&self, interaction: Uuid, e: &Evidence) -> StoreResult<()> {

@@ -17,6 +17,7 @@ pub(crate) mod calls;
 pub(crate) mod campaigns;
 pub(crate) mod complaints;
 pub(crate) mod consent;
+pub(crate) mod console;
 pub(crate) mod invoices;
 pub(crate) mod notices;
 pub(crate) mod publication;

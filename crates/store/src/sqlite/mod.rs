@@ -13,6 +13,7 @@ mod calls;
 mod campaigns;
 mod complaints;
 mod consent;
+mod console;
 mod invoices;
 mod notices;
 mod publication;

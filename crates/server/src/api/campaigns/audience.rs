@@ -118,7 +118,7 @@ pub async fn compute(
         excluded: computed.excluded,
         decision_ref: Some(permit.audit_ref()),
     };
-    let mut ev = event(&c, &staff, now, "audience_computed");
+    let mut ev = event(&c, &staff.0, now, "audience_computed");
     ev.detail = serde_json::json!({
         "audience": snapshot.id, "candidates": snapshot.candidates, "included": snapshot.included,
         "excluded": snapshot.excluded, "criteria": criteria,
@@ -269,7 +269,7 @@ pub async fn export(
     let decision_ref = permit.audit_ref();
     let rows: Vec<ExportRow> =
         permit.audience_contacts(&snapshot).await?.into_iter().map(|contact| export_row(&c, contact)).collect();
-    let mut ev = event(&c, &staff, state.now(), "audience_exported");
+    let mut ev = event(&c, &staff.0, state.now(), "audience_exported");
     ev.detail = serde_json::json!({
         "audience": snapshot.id, "accounts": rows.len(), "third_party": c.sponsor.is_third_party(),
         "sponsor_name": c.sponsor_name, "decision_ref": decision_ref,

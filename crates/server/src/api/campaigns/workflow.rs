@@ -5,6 +5,7 @@
 //! sends it back to review. Every transition is one versioned write plus one entry of
 //! the review trail.
 
+use crate::application::campaign_review;
 use crate::auth::CurrentStaff;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::{ApiResult, Problem};
@@ -15,7 +16,8 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use cpniguard_core::ValidationError;
 use cpniguard_core::classification::CpniCategory;
-use cpniguard_policy::{CampaignFacts, CampaignReview, Principal, ReviewDecision};
+use cpniguard_core::staff::Staff;
+use cpniguard_policy::ReviewDecision;
 use cpniguard_store::StoreError;
 use cpniguard_store::campaigns::{
     AudienceCriteria, AudienceSnapshot, Campaign, CampaignEvent, CampaignState, MarketingChannel, Sponsor,
@@ -161,17 +163,17 @@ pub(super) async fn view(state: &AppState, campaign: Campaign) -> ApiResult<Camp
     Ok(CampaignView { campaign, trail, audiences })
 }
 
-fn conflict(code: &'static str, detail: impl Into<String>) -> Problem {
+pub(crate) fn conflict(code: &'static str, detail: impl Into<String>) -> Problem {
     Problem::new(StatusCode::CONFLICT, code, "Conflict", detail)
 }
 
-pub(super) fn event(c: &Campaign, staff: &CurrentStaff, at: DateTime<Utc>, kind: &str) -> CampaignEvent {
+pub(super) fn event(c: &Campaign, staff: &Staff, at: DateTime<Utc>, kind: &str) -> CampaignEvent {
     CampaignEvent {
         id: Uuid::now_v7(),
         campaign_id: c.id,
         at,
-        actor_id: staff.0.id.to_string(),
-        actor: staff.0.username.to_string(),
+        actor_id: staff.id.to_string(),
+        actor: staff.username.to_string(),
         kind: kind.to_owned(),
         detail: serde_json::json!({ "state": c.state.as_str(), "version": c.version }),
     }
@@ -179,7 +181,7 @@ pub(super) fn event(c: &Campaign, staff: &CurrentStaff, at: DateTime<Utc>, kind:
 
 /// A campaign to change: any change to a closed one is refused with the date its
 /// record may go.
-async fn load_open(state: &AppState, id: Uuid) -> ApiResult<Campaign> {
+pub(crate) async fn load_open(state: &AppState, id: Uuid) -> ApiResult<Campaign> {
     let c = load(state, id).await?;
     if !c.state.is_closed() {
         return Ok(c);
@@ -194,19 +196,19 @@ async fn load_open(state: &AppState, id: Uuid) -> ApiResult<Campaign> {
     ))
 }
 
-fn wrong_state(c: &Campaign, action: &str, needs: &str) -> Problem {
+pub(crate) fn wrong_state(c: &Campaign, action: &str, needs: &str) -> Problem {
     conflict("campaign_state", format!("a campaign cannot be {action} while {}; it must be {needs}", c.state.as_str()))
 }
 
 /// Write the next version of `c` with a trail entry of `kind` carrying `detail`.
-async fn save(
+pub(crate) async fn save(
     state: &AppState,
-    staff: &CurrentStaff,
+    staff: &Staff,
     mut c: Campaign,
     expected: u64,
     kind: &str,
     detail: serde_json::Value,
-) -> ApiResult<Json<CampaignView>> {
+) -> ApiResult<CampaignView> {
     c.version = expected + 1;
     let mut ev = event(&c, staff, state.now(), kind);
     if let (serde_json::Value::Object(into), serde_json::Value::Object(from)) = (&mut ev.detail, detail) {
@@ -216,7 +218,22 @@ async fn save(
         StoreError::Conflict(_) => conflict("version_conflict", "the campaign changed meanwhile; reload and retry"),
         other => other.into(),
     })?;
-    Ok(Json(view(state, c).await?))
+    view(state, c).await
+}
+
+/// Write a review's outcome with its trail entry (the reason and the deciding policies).
+pub(crate) async fn save_review(
+    state: &AppState,
+    staff: &Staff,
+    c: Campaign,
+    expected: u64,
+    decision: ReviewDecision,
+    reason: Option<String>,
+    policy_ids: Vec<String>,
+) -> ApiResult<CampaignView> {
+    let kind = if decision == ReviewDecision::Approve { "approved" } else { "rejected" };
+    let detail = serde_json::json!({ "reason": reason, "policy_ids": policy_ids });
+    save(state, staff, c, expected, kind, detail).await
 }
 
 /// Create a draft campaign.
@@ -256,7 +273,7 @@ pub async fn create(
         retain_until: None,
     };
     body.apply(&mut c);
-    state.store.create_campaign(&c, &event(&c, &staff, now, "created")).await?;
+    state.store.create_campaign(&c, &event(&c, &staff.0, now, "created")).await?;
     Ok((StatusCode::CREATED, Json(view(&state, c).await?)))
 }
 
@@ -296,7 +313,7 @@ pub async fn edit(
         c.authors.push(me);
     }
     let detail = serde_json::json!({ "from": before.as_str() });
-    save(&state, &staff, c, body.version, "edited", detail).await
+    Ok(Json(save(&state, &staff.0, c, body.version, "edited", detail).await?))
 }
 
 /// Submit a draft for supervisory review.
@@ -315,7 +332,7 @@ pub async fn submit(
     let expected = c.version;
     c.state = CampaignState::Submitted;
     c.submitted_at = Some(state.now());
-    save(&state, &staff, c, expected, "submitted", serde_json::json!({})).await
+    Ok(Json(save(&state, &staff.0, c, expected, "submitted", serde_json::json!({})).await?))
 }
 
 /// Approve or reject a submitted campaign (supervisors; never one they created or edited).
@@ -331,62 +348,7 @@ pub async fn review(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<ReviewRequest>,
 ) -> ApiResult<Json<CampaignView>> {
-    let reason = body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
-    if body.decision == ReviewDecision::Reject && reason.is_none() {
-        return Err(Problem::validation(ValidationError::new("reason", "a rejection gives its reason in writing")));
-    }
-    let mut c = load_open(&state, id).await?;
-    let me = staff.0.id.to_string();
-    // Checked here first, and decided again by the policy engine below.
-    if c.authors.contains(&me) {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "separation_of_duties",
-            "Forbidden",
-            "you created or edited this campaign; it must be reviewed by another supervisor",
-        ));
-    }
-    if c.state != CampaignState::Submitted {
-        return Err(wrong_state(&c, "reviewed", "submitted"));
-    }
-    if c.version != body.version {
-        return Err(conflict(
-            "version_conflict",
-            "the campaign changed since the version you reviewed; review it again",
-        ));
-    }
-    let training = state.config.rules.training_validity_months;
-    let roles: Vec<_> = staff.0.roles.iter().copied().collect();
-    let request = CampaignReview {
-        reviewer: Principal::staff(me.clone(), &roles, staff.0.training_current(state.now().date_naive(), training)),
-        campaign: CampaignFacts {
-            id: c.id.to_string(),
-            state: c.state.as_str().to_owned(),
-            authors: c.authors.clone(),
-        },
-        decision: body.decision,
-    };
-    // The gate's engine: the carrier's configured policy set decides reviews too.
-    let decision = state.gate.engine().decide_campaign_review(&request);
-    if !decision.allowed {
-        let detail = format!(
-            "refused by {}: {}",
-            decision.deciding_policy_ids.join(", "),
-            decision.advice_text().unwrap_or_else(|| decision.reasons.join("; "))
-        );
-        return Err(Problem::new(StatusCode::FORBIDDEN, "policy_denied", "Forbidden", detail));
-    }
-    let expected = c.version;
-    c.state = match body.decision {
-        ReviewDecision::Approve => CampaignState::Approved,
-        ReviewDecision::Reject => CampaignState::Rejected,
-    };
-    c.reviewed_by = Some(me);
-    c.reviewed_at = Some(state.now());
-    c.review_reason = reason.clone();
-    let kind = if body.decision == ReviewDecision::Approve { "approved" } else { "rejected" };
-    let detail = serde_json::json!({ "reason": reason, "policy_ids": decision.deciding_policy_ids });
-    save(&state, &staff, c, expected, kind, detail).await
+    Ok(Json(campaign_review::review(&state, &staff.0, id, body.decision, body.version, body.reason.as_deref()).await?))
 }
 
 /// Start an approved campaign.
@@ -404,7 +366,7 @@ pub async fn start(
     }
     let expected = c.version;
     c.state = CampaignState::Running;
-    save(&state, &staff, c, expected, "started", serde_json::json!({})).await
+    Ok(Json(save(&state, &staff.0, c, expected, "started", serde_json::json!({})).await?))
 }
 
 /// Close the record: its retention period starts.
@@ -430,7 +392,7 @@ pub async fn complete(
     }
     let expected = c.version;
     close(&state, &mut c, CampaignState::Completed);
-    save(&state, &staff, c, expected, "completed", serde_json::json!({})).await
+    Ok(Json(save(&state, &staff.0, c, expected, "completed", serde_json::json!({})).await?))
 }
 
 /// Withdraw a campaign that is not closed; its record is kept all the same.
@@ -447,7 +409,7 @@ pub async fn withdraw(
     let mut c = load_open(&state, id).await?;
     let expected = c.version;
     close(&state, &mut c, CampaignState::Withdrawn);
-    save(&state, &staff, c, expected, "withdrawn", serde_json::json!({ "note": body.note })).await
+    Ok(Json(save(&state, &staff.0, c, expected, "withdrawn", serde_json::json!({ "note": body.note })).await?))
 }
 
 /// Delete a campaign's record, trail and snapshots once its retention period is over.

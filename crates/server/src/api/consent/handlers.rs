@@ -3,6 +3,7 @@
 //! account, or a signed letter recorded by the privacy office.
 
 use super::change::{self, Request};
+use crate::application::opt_out_mail;
 use crate::auth::CurrentStaff;
 use crate::auth::customer::CurrentCustomer;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
@@ -21,7 +22,7 @@ use cpniguard_core::consent::{
 use cpniguard_core::ids::AccountId;
 use cpniguard_core::notice::NoticeId;
 use cpniguard_core::staff::Role;
-use cpniguard_store::consent::{ConsentChange, QuarantineResolution, QuarantinedMail};
+use cpniguard_store::consent::{ConsentChange, QuarantinedMail};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
@@ -410,7 +411,7 @@ pub async fn quarantine_list(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<QuarantineParams>,
 ) -> ApiResult<Json<Vec<QuarantineView>>> {
-    let list = state.store.list_quarantine(!p.all.unwrap_or(false)).await?;
+    let list = opt_out_mail::list(&state, p.all.unwrap_or(false)).await?;
     Ok(Json(list.into_iter().map(|q| QuarantineView::new(q, false)).collect()))
 }
 
@@ -424,8 +425,7 @@ pub async fn quarantine_get(
     State(state): State<AppState>,
     ApiPath(qid): ApiPath<Uuid>,
 ) -> ApiResult<Json<QuarantineView>> {
-    let q = state.store.get_quarantined(qid).await?.ok_or_else(|| Problem::not_found("quarantined message"))?;
-    Ok(Json(QuarantineView::new(q, true)))
+    Ok(Json(QuarantineView::new(opt_out_mail::get(&state, qid).await?, true)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -449,44 +449,7 @@ pub async fn quarantine_apply(
     ApiPath(qid): ApiPath<Uuid>,
     ApiJson(req): ApiJson<ApplyRequest>,
 ) -> ApiResult<Json<QuarantineView>> {
-    if req.account_ids.is_empty() {
-        return Err(ValidationError::new("account_ids", "at least one account").into());
-    }
-    let q = state.store.get_quarantined(qid).await?.ok_or_else(|| Problem::not_found("quarantined message"))?;
-    let now = state.now();
-    let mut all = ConsentChange::default();
-    for id in &req.account_ids {
-        let acct = account(&state, *id).await?;
-        let request = Request {
-            account: &acct,
-            scopes: change::marketing_scopes(&state.config),
-            kind: ConsentEventKind::OptOut,
-            channel: ConsentChannel::Email,
-            at: q.received_at,
-            recorded_by: format!("staff:{}", staff.0.id),
-            evidence: Evidence {
-                message_id: q.message_id.clone(),
-                message_sha256: Some(q.sha256.clone()),
-                ..Evidence::default()
-            },
-            idempotency_base: Some(format!("mail:{}", q.sha256)),
-        };
-        let c = change::build(&state.config, &request, now);
-        all.events.extend(c.events);
-        all.notices.extend(c.notices);
-    }
-    let by = format!("staff:{}", staff.0.id);
-    let done = state
-        .store
-        .resolve_quarantine(
-            qid,
-            &QuarantineResolution::Applied { change: Box::new(all) },
-            &by,
-            req.note.as_deref(),
-            now,
-        )
-        .await?;
-    tracing::info!(quarantine = %qid, staff = %staff.0.id, accounts = req.account_ids.len(), "quarantined opt-out applied");
+    let done = opt_out_mail::file_as_opt_out(&state, &staff.0, qid, &req.account_ids, req.note.as_deref()).await?;
     Ok(Json(QuarantineView::new(done, false)))
 }
 
@@ -509,11 +472,7 @@ pub async fn quarantine_dismiss(
     ApiPath(qid): ApiPath<Uuid>,
     ApiJson(req): ApiJson<DismissRequest>,
 ) -> ApiResult<Json<QuarantineView>> {
-    let by = format!("staff:{}", staff.0.id);
-    let done = state
-        .store
-        .resolve_quarantine(qid, &QuarantineResolution::Dismissed, &by, Some(&req.note), state.now())
-        .await?;
+    let done = opt_out_mail::dismiss(&state, &staff.0, qid, &req.note).await?;
     Ok(Json(QuarantineView::new(done, false)))
 }
 

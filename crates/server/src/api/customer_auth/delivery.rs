@@ -3,9 +3,9 @@
 //! (30 days) — through the notices outbox. The requester never sees its content, but
 //! the document is CPNI: the disclosure gate decides and records the delivery first.
 
-use super::interactions::{actor, owned};
 use super::{Actor, ClientIp, record_signal};
 use crate::api::accounts::of_record_rule;
+use crate::application::interactions::{actor, owned};
 use crate::auth::CurrentStaff;
 use crate::auth::customer::CurrentCustomer;
 use crate::extract::{ApiJson, ApiPath};
@@ -90,13 +90,18 @@ pub async fn by_staff(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<DeliveryRequest>,
 ) -> ApiResult<(StatusCode, Json<DeliveryView>)> {
-    let (i, account) = owned(&state, &staff, id).await?;
+    let (i, account) = owned(&state, &staff.0, id).await?;
     if matches!(req.document, Document::CallDetail { .. })
         && matches!(i.channel, InteractionChannel::Phone | InteractionChannel::Chat)
     {
         let evidence = state.store.list_evidence(i.id).await?;
         if !evidence.iter().any(|e| e.kind == EvidenceKind::PasswordVerified) {
-            call_detail_without_password(&state, &account, &actor(&staff, client)).await?;
+            call_detail_without_password(
+                &state,
+                &account,
+                &actor(crate::application::StaffCaller { staff: &staff.0, client }),
+            )
+            .await?;
         }
     }
     let target = Target::Account(account.id);

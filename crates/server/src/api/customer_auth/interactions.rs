@@ -1,7 +1,10 @@
-//! Interactions a CSR opens for an account and channel, the evidence recorded in them,
-//! and the summary of what that evidence opens (`core::authn::what_proof_opens`).
+//! The JSON adapters for a CSR's interactions: extract, call the operation in
+//! `application::interactions`, answer JSON. Setting secrets and the contract
+//! exemption check still live here.
 
-use super::{Actor, CheckFailure, ClientIp, check_secret, load_account, record_signal, recovery_only, store_secret};
+use super::{ClientIp, record_signal, store_secret};
+use crate::application::StaffCaller;
+use crate::application::interactions::{self as ops, CallBackView, InteractionView, actor, owned, record, view_of};
 use crate::auth::CurrentStaff;
 use crate::auth::roles::Capability;
 use crate::extract::{ApiJson, ApiPath};
@@ -10,124 +13,19 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use cpniguard_core::ValidationError;
-use cpniguard_core::account::Account;
-use cpniguard_core::authn::{
-    EvidenceKind, InteractionChannel, PhotoId, ProofSummary, Secret, SecretKind, only_recovery_remains,
-    rests_on_attestation, what_proof_opens,
-};
-use cpniguard_core::contact::ContactValue;
+use cpniguard_core::authn::{EvidenceKind, InteractionChannel, PhotoId, Secret, SecretKind, rests_on_attestation};
 use cpniguard_core::ids::AccountId;
 use cpniguard_core::notice::NoticeId;
 use cpniguard_core::phone::PhoneNumber;
-use cpniguard_core::staff::Role;
-use cpniguard_store::auth::{Evidence, Interaction};
 use cpniguard_store::auth_limits::AttestedChange;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// One piece of evidence recorded in an interaction (or a failed check: `*_failed`
-/// kinds open nothing). `detail` is a short reference, never a secret.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EvidenceView {
-    pub kind: EvidenceKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    pub recorded_at: DateTime<Utc>,
-    /// Only the staff member's word stands behind it (a photo ID they checked, a call
-    /// back they confirmed), as opposed to a secret the customer gave.
-    pub staff_attested: bool,
-}
-
-impl From<Evidence> for EvidenceView {
-    fn from(e: Evidence) -> Self {
-        Self {
-            staff_attested: super::call_back::staff_attested(&e),
-            kind: e.kind,
-            detail: e.detail,
-            recorded_at: e.recorded_at,
-        }
-    }
-}
-
-/// An interaction, its evidence and what that evidence opens.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct InteractionView {
-    pub id: Uuid,
-    pub account_id: AccountId,
-    pub channel: InteractionChannel,
-    pub opened_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    /// In the order recorded, failed checks included.
-    pub evidence: Vec<EvidenceView>,
-    /// What the evidence opens, with reasons.
-    pub summary: ProofSummary,
-    /// The password and the back-up answer have both failed in this interaction: no
-    /// further secret is checked; the customer must use recovery
-    /// (`POST /api/v1/portal/recovery`).
-    pub only_recovery_remains: bool,
-    /// The back-up question to ask, when the account has one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub backup_question: Option<String>,
-}
-
-pub(crate) fn actor(staff: &CurrentStaff, ip: std::net::IpAddr) -> Actor {
-    Actor { staff: Some(staff.0.id), ip }
-}
-
-/// The interaction, if it is this staff member's (or they are an admin or supervisor)
-/// and still open.
-pub(crate) async fn owned(state: &AppState, staff: &CurrentStaff, id: Uuid) -> ApiResult<(Interaction, Account)> {
-    let i = state.store.get_interaction(id).await?.ok_or_else(|| Problem::not_found("interaction"))?;
-    let privileged = staff.0.has_role(Role::Admin) || staff.0.has_role(Role::Supervisor);
-    if i.staff_id != Some(staff.0.id) && !privileged {
-        return Err(Problem::forbidden("an interaction belongs to the CSR who opened it"));
-    }
-    if i.expires_at <= state.now() {
-        return Err(Problem::new(
-            StatusCode::GONE,
-            "interaction_expired",
-            "Interaction expired",
-            "the interaction has expired; open a new one and authenticate the customer again",
-        ));
-    }
-    let account = load_account(state, i.account_id).await?;
-    Ok((i, account))
-}
-
-pub(crate) async fn view_of(state: &AppState, i: &Interaction, account: &Account) -> ApiResult<InteractionView> {
-    let evidence = state.store.list_evidence(i.id).await?;
-    let kinds: Vec<EvidenceKind> = evidence.iter().map(|e| e.kind).collect();
-    let summary = what_proof_opens(i.channel, &kinds, account.profile.business_exemption.is_some());
-    let only_recovery_remains = only_recovery_remains(&kinds);
-    let backup_question =
-        state.store.get_credential(account.id, SecretKind::BackupAnswer).await?.and_then(|c| c.question);
-    Ok(InteractionView {
-        id: i.id,
-        account_id: i.account_id,
-        channel: i.channel,
-        opened_at: i.opened_at,
-        expires_at: i.expires_at,
-        evidence: evidence.into_iter().map(EvidenceView::from).collect(),
-        summary,
-        only_recovery_remains,
-        backup_question,
-    })
-}
-
-async fn record(
-    state: &AppState,
-    i: &Interaction,
-    account: &Account,
-    kind: EvidenceKind,
-    detail: Option<String>,
-) -> ApiResult<Json<InteractionView>> {
-    let e = Evidence { kind, detail, recorded_at: state.now() };
-    state.store.add_evidence(i.id, &e).await?;
-    tracing::info!(interaction = %i.id, evidence = kind.as_str(), "evidence recorded");
-    Ok(Json(view_of(state, i, account).await?))
+fn caller(staff: &CurrentStaff, client: ClientIp) -> StaffCaller<'_> {
+    StaffCaller { staff: &staff.0, client: client.0 }
 }
 
 /// The refusals every route on an existing interaction can give, documented once.
@@ -176,18 +74,8 @@ pub async fn open(
     ApiPath(id): ApiPath<AccountId>,
     ApiJson(req): ApiJson<OpenRequest>,
 ) -> ApiResult<(StatusCode, Json<InteractionView>)> {
-    let account = load_account(&state, id).await?;
-    let now = state.now();
-    let i = Interaction {
-        id: Uuid::now_v7(),
-        account_id: id,
-        channel: req.channel,
-        staff_id: Some(staff.0.id),
-        opened_at: now,
-        expires_at: now + Duration::minutes(state.config.customer_auth.interaction_minutes.into()),
-    };
-    state.store.open_interaction(&i).await?;
-    Ok((StatusCode::CREATED, Json(view_of(&state, &i, &account).await?)))
+    let view = ops::open(&state, &staff.0, id, req.channel).await?;
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 /// The interaction, its evidence and what that evidence opens.
@@ -205,8 +93,7 @@ pub async fn get(
     staff: CurrentStaff,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<InteractionView>> {
-    let (i, account) = owned(&state, &staff, id).await?;
-    Ok(Json(view_of(&state, &i, &account).await?))
+    Ok(Json(ops::view(&state, &staff.0, id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -238,35 +125,11 @@ pub struct VerifyRequest {
 pub async fn verify(
     State(state): State<AppState>,
     staff: CurrentStaff,
-    ClientIp(client): ClientIp,
+    client: ClientIp,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> ApiResult<Json<InteractionView>> {
-    let (i, account) = owned(&state, &staff, id).await?;
-    let mut kinds: Vec<EvidenceKind> = state.store.list_evidence(i.id).await?.iter().map(|e| e.kind).collect();
-    if only_recovery_remains(&kinds) {
-        return Err(recovery_only());
-    }
-    let who = actor(&staff, client);
-    match check_secret(&state, Some(account.id), req.kind, req.secret, &who).await {
-        Ok(()) => record(&state, &i, &account, req.kind.evidence(), None).await,
-        Err(f) => {
-            if let CheckFailure::Mismatch(after) = &f {
-                super::staff_checks::after_failure(&state, &staff.0, i.channel, &who, account.id, *after).await;
-                let failed = req.kind.failure_evidence();
-                state
-                    .store
-                    .add_evidence(i.id, &Evidence { kind: failed, detail: None, recorded_at: state.now() })
-                    .await?;
-                tracing::info!(interaction = %i.id, evidence = failed.as_str(), "failed check recorded");
-                kinds.push(failed);
-                if only_recovery_remains(&kinds) {
-                    return Err(recovery_only());
-                }
-            }
-            Err(f.problem(req.kind, state.config.customer_auth.lockout_failures))
-        }
-    }
+    Ok(Json(ops::verify(&state, caller(&staff, client), id, req.kind, req.secret).await?))
 }
 
 /// Record a valid, unexpired government photo ID whose name matches the account holder's
@@ -288,28 +151,7 @@ pub async fn photo_id(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<PhotoId>,
 ) -> ApiResult<Json<InteractionView>> {
-    let (i, account) = owned(&state, &staff, id).await?;
-    if i.channel != InteractionChannel::InStore {
-        return Err(ValidationError::new("channel", "a photo ID is checked in store only").into());
-    }
-    req.validate(state.now().date_naive())?;
-    let detail = format!(
-        "staff-attested: {} ending {}, expires {}, name matched the account holder's",
-        req.id_type, req.last4, req.expires_on
-    );
-    record(&state, &i, &account, EvidenceKind::PhotoIdChecked, Some(detail)).await
-}
-
-/// The number to dial for a call back: a telephone number of record of the account —
-/// the number of a service, never one the caller offers.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CallBackView {
-    pub number_to_dial: PhoneNumber,
-    /// When a voice channel is configured: the voice call placed through it (a notice
-    /// in the outbox). The call back then completes when the telephony platform reports
-    /// it answered, not on the CSR's word.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub call_placed: Option<NoticeId>,
+    Ok(Json(ops::photo_id(&state, &staff.0, id, req).await?))
 }
 
 #[derive(Debug, Deserialize, Default, ToSchema)]
@@ -337,44 +179,12 @@ pub struct CallBackRequest {
 pub async fn call_back(
     State(state): State<AppState>,
     staff: CurrentStaff,
-    ClientIp(client): ClientIp,
+    client: ClientIp,
     ApiPath(id): ApiPath<Uuid>,
     body: Option<axum::Json<CallBackRequest>>,
 ) -> ApiResult<Json<CallBackView>> {
-    let (i, account) = owned(&state, &staff, id).await?;
     let req = body.map(|b| b.0).unwrap_or_default();
-    let phones: Vec<_> = account.contact_points.iter().filter(|c| matches!(c.value, ContactValue::Phone(_))).collect();
-    let chosen = match &req.requested_number {
-        Some(n) => phones.iter().find(|c| c.value == ContactValue::Phone(n.clone())).copied().ok_or_else(|| {
-            ValidationError::new(
-                "requested_number",
-                "a call back goes only to a telephone number of record of the account",
-            )
-        })?,
-        None => phones
-            .iter()
-            .min_by_key(|c| c.associated_at)
-            .copied()
-            .ok_or_else(|| Problem::not_found("telephone number"))?,
-    };
-    let now = state.now();
-    if now - chosen.associated_at < Duration::days(30) {
-        record_signal(
-            &state,
-            "call_back_to_recent_number",
-            Some(account.id),
-            &actor(&staff, client),
-            "a call back was requested to a telephone number associated less than 30 days ago".to_owned(),
-        )
-        .await;
-    }
-    let ContactValue::Phone(number) = &chosen.value else { return Err(Problem::internal()) };
-    let call_placed = if super::call_back::by_telephony(&state) {
-        Some(super::call_back::place(&state, &i, &account, number).await?)
-    } else {
-        None
-    };
-    Ok(Json(CallBackView { number_to_dial: number.clone(), call_placed }))
+    Ok(Json(ops::call_back(&state, caller(&staff, client), id, req.requested_number.as_ref()).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -404,20 +214,7 @@ pub async fn confirm_call_back(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<ConfirmCallBackRequest>,
 ) -> ApiResult<Json<InteractionView>> {
-    let (i, account) = owned(&state, &staff, id).await?;
-    if super::call_back::by_telephony(&state) {
-        return Err(super::call_back::confirmed_by_telephony_only());
-    }
-    if !account.telephone_numbers().any(|n| *n == req.number) {
-        return Err(ValidationError::new(
-            "number",
-            "the call back must be to a telephone number of record of the account",
-        )
-        .into());
-    }
-    let last4: String = req.number.as_str().chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    let detail = format!("staff-attested: call back to the number ending {last4} confirmed by the staff member");
-    record(&state, &i, &account, EvidenceKind::CallBackCompleted, Some(detail)).await
+    Ok(Json(ops::confirm_call_back(&state, &staff.0, id, &req.number).await?))
 }
 
 /// Record that the customer stated call details unprompted (only those may be discussed).
@@ -435,8 +232,27 @@ pub async fn volunteered(
     staff: CurrentStaff,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<InteractionView>> {
-    let (i, account) = owned(&state, &staff, id).await?;
-    record(&state, &i, &account, EvidenceKind::VolunteeredCallDetails, None).await
+    Ok(Json(ops::volunteered(&state, &staff.0, id).await?))
+}
+
+/// End the interaction: its evidence opens nothing from now on, so a screen still
+/// showing it can read no more CPNI on it. Ending an ended interaction is a 410.
+#[utoipa::path(
+    post, path = "/api/v1/interactions/{id}/end", tag = "customer_authentication",
+    params(("id" = Uuid, Path, description = "Interaction id")),
+    responses(
+        (status = 204, description = "Ended"),
+        InteractionRefusals,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn end(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    ops::end(&state, &staff.0, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -464,15 +280,15 @@ pub async fn contract(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<ContractRequest>,
 ) -> ApiResult<Json<InteractionView>> {
-    let (i, account) = owned(&state, &staff, id).await?;
+    let (i, account) = owned(&state, &staff.0, id).await?;
     match &account.profile.business_exemption {
         Some(_) if super::exemption::self_granted(&state, account.id, staff.0.id).await? => {
             Err(super::exemption::refused_self_granted())
         }
-        Some(ex) if ex.contract_reference == req.contract_reference.trim() => {
+        Some(ex) if ex.contract_reference == req.contract_reference.trim() => Ok(Json(
             record(&state, &i, &account, EvidenceKind::AuthenticatedUnderContract, Some(ex.contract_reference.clone()))
-                .await
-        }
+                .await?,
+        )),
         Some(_) => Err(ValidationError::new("contract_reference", "does not match the account's contract").into()),
         None => Err(ValidationError::new("contract_reference", "the account is not business-exempt").into()),
     }
@@ -518,7 +334,7 @@ pub async fn set_credential(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<SetSecretRequest>,
 ) -> ApiResult<Json<SecretSetView>> {
-    let (i, account) = owned(&state, &staff, id).await?;
+    let (i, account) = owned(&state, &staff.0, id).await?;
     let view = view_of(&state, &i, &account).await?;
     if !view.summary.may_set_secrets || !Capability::AuthenticateCustomers.allows(&staff.0) {
         return Err(Problem::forbidden(
@@ -557,7 +373,7 @@ async fn attested_change_signal(
             c.attested_signal_window_hours,
             evidence.as_str()
         );
-        record_signal(state, KIND, Some(account), &actor(staff, client.0), detail).await;
+        record_signal(state, KIND, Some(account), &actor(caller(staff, *client)), detail).await;
     }
     Ok(())
 }

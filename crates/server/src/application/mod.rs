@@ -1,0 +1,25 @@
+//! The application layer: each operation a person performs, as a function that takes
+//! the caller and a typed input and returns a typed result or a [`Problem`]. No axum
+//! extractors and no JSON here: the JSON API (`api/`) and the web console (`console/`)
+//! are both thin adapters over these functions (extract → call → render), so a rule is
+//! written once whichever screen or client the request came from.
+//!
+//! One module per concern. Concerns not moved here yet still keep their operations
+//! inside their `api/` handlers; a console screen for them moves them first.
+
+pub mod accounts;
+pub mod campaign_review;
+pub mod interactions;
+pub mod opt_out_mail;
+pub mod reads;
+pub mod staff_passwords;
+
+use cpniguard_core::staff::Staff;
+use std::net::IpAddr;
+
+/// A staff member acting, and the address they act from (for limits and signals).
+#[derive(Debug, Clone, Copy)]
+pub struct StaffCaller<'a> {
+    pub staff: &'a Staff,
+    pub client: IpAddr,
+}

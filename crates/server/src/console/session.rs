@@ -1,0 +1,190 @@
+//! Console sessions: a 256-bit random cookie (only its SHA-256 is stored) that ends
+//! after `console.idle_minutes` unused, `console.absolute_hours` after sign-in, or at
+//! sign-out; and the CSRF token every state-changing request must carry, derived from
+//! the session cookie (which a page on another site can neither read nor send, being
+//! HttpOnly and SameSite=Strict), so nothing more needs storing.
+
+use crate::auth::client::{peer, via_tls_proxy};
+use crate::auth::tokens;
+use crate::state::AppState;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::header::COOKIE;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Duration;
+use cpniguard_core::staff::Staff;
+use cpniguard_store::TokenHash;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "cpniguard_console";
+/// A random cookie set with the sign-in form, so the sign-in itself carries a CSRF
+/// token (a login-CSRF attack would sign a victim into the attacker's session).
+pub const PRE_SESSION_COOKIE: &str = "cpniguard_console_pre";
+/// The form field, or header for htmx requests, that carries the CSRF token.
+pub const CSRF_FIELD: &str = "csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The signed-in staff member of a live console session.
+#[derive(Debug, Clone)]
+pub struct ConsoleStaff {
+    pub staff: Staff,
+    /// The CSRF token for the forms of the page being rendered.
+    pub csrf: String,
+    pub session_hash: TokenHash,
+}
+
+/// The CSRF token bound to a cookie value.
+pub fn csrf_token(cookie_value: &str) -> String {
+    let digest = Sha256::new().chain_update(b"cpniguard console csrf\0").chain_update(cookie_value).finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A cookie's value in the request, if present.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+/// Whether cookies must be `Secure`: configured so, or the request came through a
+/// trusted proxy that terminated TLS.
+pub fn secure_cookies(state: &AppState, parts_ext: &axum::http::Extensions, headers: &HeaderMap) -> bool {
+    state.config.customer_auth.secure_cookies || via_tls_proxy(peer(parts_ext), headers, &state.trusted_proxies)
+}
+
+/// Whether this request's cookies must be `Secure` ([`secure_cookies`]), as an extractor.
+pub struct SecureCookies(pub bool);
+
+impl FromRequestParts<AppState> for SecureCookies {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(SecureCookies(secure_cookies(state, &parts.extensions, &parts.headers)))
+    }
+}
+
+/// A `Set-Cookie` value for the console (path `/console`, HttpOnly, SameSite=Strict).
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The session's absolute lifetime.
+pub fn lifetime(state: &AppState) -> Duration {
+    Duration::hours(state.config.console.absolute_hours.into())
+}
+
+/// Why a request has no console session: a page is redirected to sign-in; an htmx
+/// fragment is told to send the whole window there (it must not swap a sign-in form
+/// into a corner of the screen).
+pub struct SignInFirst {
+    htmx: bool,
+}
+
+impl IntoResponse for SignInFirst {
+    fn into_response(self) -> Response {
+        if self.htmx {
+            (StatusCode::UNAUTHORIZED, [("hx-redirect", "/console/sign-in")], "sign in again").into_response()
+        } else {
+            Redirect::to("/console/sign-in").into_response()
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ConsoleStaff {
+    type Rejection = SignInFirst;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, SignInFirst> {
+        let refuse = SignInFirst { htmx: parts.headers.contains_key("hx-request") };
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| tokens::looks_like_token(t)) else {
+            return Err(refuse);
+        };
+        let hash = tokens::hash(token);
+        let now = state.now();
+        let idle_since = now - Duration::minutes(state.config.console.idle_minutes.into());
+        match state.store.touch_console_session(&hash, now, idle_since).await {
+            Ok(Some(session)) => Ok(ConsoleStaff { staff: session.staff, csrf: csrf_token(token), session_hash: hash }),
+            Ok(None) => Err(refuse),
+            Err(e) => {
+                tracing::warn!(error = %e, "console session lookup failed");
+                Err(refuse)
+            }
+        }
+    }
+}
+
+/// Middleware on every console route: a request that changes something (any method
+/// but GET and HEAD) must carry the CSRF token of its session — or, for the sign-in
+/// form, of its pre-session cookie — in the `x-csrf-token` header or the `csrf` form
+/// field. Otherwise 403, and nothing runs.
+pub async fn require_csrf(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let cookie_value = cookie(req.headers(), SESSION_COOKIE).or_else(|| cookie(req.headers(), PRE_SESSION_COOKIE));
+    let Some(expected) = cookie_value.map(csrf_token) else { return csrf_refused() };
+    if let Some(sent) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        return if same(sent, &expected) { next.run(req).await } else { csrf_refused() };
+    }
+    // A plain form post: read the (small, form-encoded) body for the field, then hand
+    // the same bytes on.
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else { return csrf_refused() };
+    let sent = form_urlencoded_field(&bytes, CSRF_FIELD);
+    if !sent.as_deref().is_some_and(|s| same(s, &expected)) {
+        return csrf_refused();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+fn csrf_refused() -> Response {
+    super::pages::message_page(
+        StatusCode::FORBIDDEN,
+        "Request refused",
+        "This form was not sent from a current console page (its security token is missing or stale). Reload the page and try again.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csrf_token_is_bound_to_the_cookie() {
+        let a = csrf_token("cookie-a");
+        assert_eq!(a, csrf_token("cookie-a"));
+        assert_ne!(a, csrf_token("cookie-b"));
+        assert!(same(&a, &csrf_token("cookie-a")));
+        assert!(!same(&a, "short"));
+    }
+
+    #[test]
+    fn the_form_field_is_found_among_others() {
+        let body = b"purpose=billing&csrf=abc%2Bdef&x=1";
+        assert_eq!(form_urlencoded_field(body, "csrf").as_deref(), Some("abc+def"));
+        assert_eq!(form_urlencoded_field(b"purpose=billing", "csrf"), None);
+    }
+}

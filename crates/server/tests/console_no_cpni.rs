@@ -1,0 +1,134 @@
+//! No CPNI in any console response before the gate allowed it. Every console route, read
+//! from the router (not a hand list), is requested in three states — not signed in,
+//! signed in as a CSR whose caller is not authenticated yet, and after the interaction
+//! ended — and none of the account's called numbers, call durations or invoice totals
+//! may appear. Every refusal of a read leaves an audit entry. Both backends.
+
+mod common;
+
+use common::console::*;
+use common::routes::route_table;
+use cpniguard_core::staff::Role;
+use cpniguard_store::audit::AuditQuery;
+use reqwest::StatusCode;
+
+/// A console path with its parameters filled in for this account and interaction.
+fn concrete(template: &str, account: &str, interaction: &str) -> String {
+    template.replace("{id}", if template.starts_with("/console/accounts/") { account } else { interaction })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_cpni_on_any_console_route_before_the_gate_allows_it() {
+    for s in common::servers().await {
+        console_staff(&s, "dee.floor", Role::Csr, Some(30)).await;
+        let account = account_with_cpni(&s, "ACC-8001", "+18015558001").await.to_string();
+        let routes: Vec<(String, String)> = route_table(&cpniguard_server::router(s.state.clone()))
+            .into_iter()
+            .filter(|(_, path)| path.starts_with("/console"))
+            .collect();
+        assert!(routes.len() >= 15, "the console's routes: {routes:?}");
+        let (cookie, csrf) = sign_in(&s, "dee.floor", STAFF_PASSWORD).await;
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let open = http
+            .post(s.url(&format!("/console/accounts/{account}/interactions")))
+            .header("cookie", &cookie)
+            .form(&[("csrf", csrf.as_str()), ("channel", "phone")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(open.status(), StatusCode::SEE_OTHER);
+        let interaction = open.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_owned();
+
+        let walk = |state: &'static str, cookie: Option<String>| {
+            let (http, s, routes, account, interaction, csrf) =
+                (http.clone(), &s, routes.clone(), account.clone(), interaction.clone(), csrf.clone());
+            async move {
+                for (method, template) in &routes {
+                    if template.ends_with("/sign-out") || template.ends_with("/end") {
+                        continue; // would end the state being walked
+                    }
+                    let url = s.url(&concrete(template, &account, &interaction));
+                    let mut req = match method.as_str() {
+                        "get" => http.get(&url).query(&[("purpose", "service_and_support"), ("q", "ACC-8001")]),
+                        _ => http.post(&url).form(&[("csrf", csrf.as_str()), ("purpose", "service_and_support")]),
+                    };
+                    if let Some(c) = &cookie {
+                        req = req.header("cookie", c);
+                    }
+                    let body = req.send().await.unwrap().text().await.unwrap();
+                    assert_eq!(leaked(&body), None, "{} {method} {template} ({state}) revealed CPNI", s.backend);
+                }
+            }
+        };
+        walk("not signed in", None).await;
+        let about_account =
+            AuditQuery { account: Some(account.parse().unwrap()), limit: 1000, ..AuditQuery::default() };
+        let audited_before = s.store.search_audit(&about_account).await.unwrap().entries.len();
+        walk("caller not authenticated", Some(cookie.clone())).await;
+        let audited_after = s.store.search_audit(&about_account).await.unwrap().entries.len();
+        assert!(audited_after >= audited_before + 2, "each refused read (calls, invoices) is an audit entry");
+
+        // Authenticate, read (allowed), end the interaction, walk again.
+        let verify = http
+            .post(s.url(&format!("/console/interactions/{interaction}/verify")))
+            .header("cookie", &cookie)
+            .form(&[("csrf", csrf.as_str()), ("kind", "password"), ("secret", CUSTOMER_PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(verify.status(), StatusCode::OK);
+        let calls = http
+            .get(s.url(&format!("/console/interactions/{interaction}/calls?purpose=service_and_support")))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(leaked(&calls), Some(CALLED_NUMBER), "{} the allowed read shows the calls", s.backend);
+        let end = http
+            .post(s.url(&format!("/console/interactions/{interaction}/end")))
+            .header("cookie", &cookie)
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(end.status(), StatusCode::SEE_OTHER);
+        walk("interaction ended", Some(cookie.clone())).await;
+    }
+}
+
+#[tokio::test]
+async fn a_post_without_its_csrf_token_is_refused_and_does_nothing() {
+    for s in common::servers().await {
+        console_staff(&s, "eve.floor", Role::Csr, Some(30)).await;
+        let account = account_with_cpni(&s, "ACC-8002", "+18015558002").await;
+        let (cookie, csrf) = sign_in(&s, "eve.floor", STAFF_PASSWORD).await;
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let path = format!("/console/accounts/{account}/interactions");
+        for token in [None, Some("0".repeat(64))] {
+            let mut form = vec![("channel", "phone".to_owned())];
+            if let Some(t) = token {
+                form.push(("csrf", t));
+            }
+            let r = http.post(s.url(&path)).header("cookie", &cookie).form(&form).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{}", s.backend);
+        }
+        // The right token in the htmx header is accepted.
+        let r = http
+            .post(s.url(&path))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf)
+            .form(&[("channel", "phone")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", s.backend);
+        // Pages carry the console's strict CSP and no-store.
+        let home = http.get(s.url("/console")).header("cookie", &cookie).send().await.unwrap();
+        let csp = home.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(csp.contains("style-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(home.headers()["cache-control"], "no-store");
+    }
+}
