@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .merge(publication::public_routes(state.clone()))
         .merge(crate::console::routes())
+        .merge(crate::customer_portal::routes())
         .nest("/api/v1", api)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", docs::openapi()))
         .fallback(not_found)

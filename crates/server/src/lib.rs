@@ -11,6 +11,7 @@ pub mod breach_jobs;
 pub mod config;
 pub mod consent_jobs;
 pub mod console;
+pub mod customer_portal;
 pub mod extract;
 pub mod gate;
 pub mod jobs;

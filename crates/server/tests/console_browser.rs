@@ -46,6 +46,8 @@ async fn console_in_a_real_browser() {
     privacy_office_files_a_quarantined_opt_out(s, &b).await;
     b.delete_cookies().await;
     expired_session_goes_to_sign_in(s, &b).await;
+    b.delete_cookies().await;
+    customer_opts_out_in_spanish(s, &b).await;
     b.quit().await;
 }
 
@@ -169,4 +171,30 @@ async fn expired_session_goes_to_sign_in(s: &common::TestServer, b: &Browser) {
     b.goto(&s.url("/console")).await;
     assert!(b.current_url().await.ends_with("/console/sign-in"));
     b.find("#username").await;
+}
+
+async fn customer_opts_out_in_spanish(s: &common::TestServer, b: &Browser) {
+    let account = account_with_cpni(s, "ACC-7005", "+18015557005").await;
+    b.goto(&s.url("/portal?lang=es")).await;
+    assert!(b.current_url().await.contains("/portal/sign-in"));
+    b.find("html[lang=es]").await;
+    assert!(b.source().await.contains("Iniciar sesión"));
+    shot(b, "portal-sign-in-es").await;
+    b.fill("#email", "acc-7005@example.com").await;
+    b.fill("#password", CUSTOMER_PASSWORD).await;
+    b.click("form[action='/portal/sign-in'] button").await;
+    b.find("#opt-out").await;
+    b.find("html[lang=es]").await;
+    b.click("#opt-out").await;
+    let done = b.text("#outcome").await;
+    assert!(done.contains("no usaremos su información"), "{done}");
+    assert!(b.text("#consent").await.contains("Excluido"));
+    shot(b, "portal-opted-out-es").await;
+    let history = s.store.consent_history(account).await.unwrap();
+    let portal_opt_out = history.iter().find(|e| e.kind.as_str() == "opt_out").expect("the opt-out is recorded");
+    assert_eq!(portal_opt_out.channel.as_str(), "portal", "{history:?}");
+    assert!(portal_opt_out.at <= Utc::now(), "effective at once");
+    // The switch back to English is remembered.
+    b.click("#language-switch").await;
+    b.find("html[lang=en]").await;
 }

@@ -24,7 +24,7 @@ async fn no_cpni_on_any_console_route_before_the_gate_allows_it() {
         let account = account_with_cpni(&s, "ACC-8001", "+18015558001").await.to_string();
         let routes: Vec<(String, String)> = route_table(&cpniguard_server::router(s.state.clone()))
             .into_iter()
-            .filter(|(_, path)| path.starts_with("/console"))
+            .filter(|(_, path)| path.starts_with("/console") || path.starts_with("/portal"))
             .collect();
         assert!(routes.len() >= 15, "the console's routes: {routes:?}");
         let (cookie, csrf) = sign_in(&s, "dee.floor", STAFF_PASSWORD).await;

@@ -3,7 +3,7 @@
 
 mod portal;
 mod staff;
-mod wording;
+pub(crate) mod wording;
 
 use crate::auth::guarded;
 use crate::auth::roles::Capability;

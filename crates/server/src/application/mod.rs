@@ -9,6 +9,9 @@
 
 pub mod accounts;
 pub mod campaign_review;
+pub mod customer_access;
+pub mod customer_consent;
+pub mod customer_session;
 pub mod interactions;
 pub mod opt_out_mail;
 pub mod reads;

@@ -56,19 +56,28 @@ pub fn cleared_cookie(secure: bool) -> String {
     session_cookie("", 0, secure)
 }
 
+/// The customer of a live session whose cookie carries `token`, if any (the JSON
+/// portal's cookie and the web portal's resolve the same way).
+pub async fn resolve(state: &AppState, token: &str) -> Result<Option<CurrentCustomer>, Problem> {
+    if !tokens::looks_like_token(token) {
+        return Ok(None);
+    }
+    let hash = tokens::hash(token);
+    let session = state.store.portal_session(&hash, state.now()).await?;
+    Ok(session.map(|s| CurrentCustomer {
+        account_id: s.account_id,
+        interaction_id: s.interaction_id,
+        expires_at: s.expires_at,
+        session_hash: hash,
+    }))
+}
+
 impl FromRequestParts<AppState> for CurrentCustomer {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
         let refuse = || Problem::unauthenticated("log in on the customer portal first (POST /api/v1/portal/login)");
-        let token = session_token(parts).filter(|t| tokens::looks_like_token(t)).ok_or_else(refuse)?;
-        let hash = tokens::hash(&token);
-        let session = state.store.portal_session(&hash, state.now()).await?.ok_or_else(refuse)?;
-        Ok(CurrentCustomer {
-            account_id: session.account_id,
-            interaction_id: session.interaction_id,
-            expires_at: session.expires_at,
-            session_hash: hash,
-        })
+        let token = session_token(parts).ok_or_else(refuse)?;
+        resolve(state, &token).await?.ok_or_else(refuse)
     }
 }

@@ -72,10 +72,11 @@ impl FromRequestParts<AppState> for SecureCookies {
     }
 }
 
-/// A `Set-Cookie` value for the console (path `/console`, HttpOnly, SameSite=Strict).
-pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> String {
+/// A `Set-Cookie` value (HttpOnly, SameSite=Strict) for the console (`path` `/console`)
+/// or the customer portal (`/portal`).
+pub fn set_cookie(name: &str, value: &str, path: &str, max_age_secs: i64, secure: bool) -> String {
     format!(
-        "{name}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{}",
+        "{name}={value}; Path={path}; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{}",
         if secure { "; Secure" } else { "" }
     )
 }
@@ -124,15 +125,21 @@ impl FromRequestParts<AppState> for ConsoleStaff {
     }
 }
 
-/// Middleware on every console route: a request that changes something (any method
-/// but GET and HEAD) must carry the CSRF token of its session — or, for the sign-in
-/// form, of its pre-session cookie — in the `x-csrf-token` header or the `csrf` form
-/// field. Otherwise 403, and nothing runs.
+/// The customer portal's session cookie (a portal session of the store, path `/portal`).
+pub const PORTAL_COOKIE: &str = "cpniguard_portal";
+
+/// Middleware on every console and web-portal route: a request that changes something
+/// (any method but GET and HEAD) must carry the CSRF token of its session — or, for a
+/// sign-in form, of its pre-session cookie — in the `x-csrf-token` header or the
+/// `csrf` form field. Otherwise 403, and nothing runs. Each cookie is scoped to its own
+/// path, so a browser sends the console's or the portal's, not both.
 pub async fn require_csrf(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
-    let cookie_value = cookie(req.headers(), SESSION_COOKIE).or_else(|| cookie(req.headers(), PRE_SESSION_COOKIE));
+    let cookie_value = [SESSION_COOKIE, PORTAL_COOKIE, PRE_SESSION_COOKIE]
+        .into_iter()
+        .find_map(|name| cookie(req.headers(), name).filter(|v| !v.is_empty()));
     let Some(expected) = cookie_value.map(csrf_token) else { return csrf_refused() };
     if let Some(sent) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         return if same(sent, &expected) { next.run(req).await } else { csrf_refused() };

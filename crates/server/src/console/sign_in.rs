@@ -35,7 +35,7 @@ pub async fn form(SecureCookies(secure): SecureCookies) -> Response {
     let pre = tokens::generate();
     let page = SignInPage { csrf: csrf_token(&pre), username: String::new(), error: None };
     let mut response = render(StatusCode::OK, &page);
-    if let Ok(v) = set_cookie(PRE_SESSION_COOKIE, &pre, 3600, secure).parse() {
+    if let Ok(v) = set_cookie(PRE_SESSION_COOKIE, &pre, "/console", 3600, secure).parse() {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
     response
@@ -144,8 +144,8 @@ async fn start_session(state: &AppState, staff: &Staff, secure: bool) -> Result<
     state.gate.record_event(record).await.map_err(|e| tracing::error!(error = %e, "console sign-in not audited"))?;
     let mut response = Redirect::to("/console").into_response();
     let cookies = [
-        set_cookie(SESSION_COOKIE, &token, session::lifetime(state).num_seconds(), secure),
-        set_cookie(PRE_SESSION_COOKIE, "", 0, secure),
+        set_cookie(SESSION_COOKIE, &token, "/console", session::lifetime(state).num_seconds(), secure),
+        set_cookie(PRE_SESSION_COOKIE, "", "/console", 0, secure),
     ];
     for c in cookies {
         if let Ok(v) = c.parse() {
@@ -189,7 +189,7 @@ pub async fn sign_out(
         tracing::error!(error = %e, "a console sign-out could not be audited");
     }
     let mut response = Redirect::to("/console/sign-in").into_response();
-    if let Ok(v) = set_cookie(SESSION_COOKIE, "", 0, secure).parse() {
+    if let Ok(v) = set_cookie(SESSION_COOKIE, "", "/console", 0, secure).parse() {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
     response

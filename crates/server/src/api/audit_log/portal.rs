@@ -3,7 +3,7 @@
 //! language. Reading it reads the audit log, not CPNI, so it is not itself gated; the
 //! query is always bound to the session's account, never to anything the caller sends.
 
-use super::wording;
+use crate::application::customer_access;
 use crate::auth::customer::CurrentCustomer;
 use crate::extract::ApiQuery;
 use crate::problem::{ApiResult, Problem};
@@ -12,9 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use cpniguard_core::account::Language;
-use cpniguard_core::audit::AuditEntry;
 use cpniguard_store::MAX_PAGE;
-use cpniguard_store::audit::AuditQuery;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -57,20 +55,6 @@ pub struct AccessLogView {
     pub next_after: Option<u64>,
 }
 
-fn view(entry: &AuditEntry, lang: Language) -> AccessView {
-    let r = &entry.record;
-    let (by_role, by) = wording::who(&r.principal, lang);
-    AccessView {
-        at: r.at,
-        by_role,
-        by,
-        action: wording::action(&r.action, lang),
-        purpose: r.purpose.as_deref().map(|p| wording::purpose(p, lang)),
-        decision: r.decision.as_str(),
-        outcome: wording::decision(r.decision, lang),
-    }
-}
-
 #[utoipa::path(
     get, path = "/api/v1/portal/access-log", tag = "audit", params(AccessLogQuery),
     responses((status = 200, body = AccessLogView),
@@ -81,20 +65,6 @@ pub async fn access_log(
     customer: CurrentCustomer,
     ApiQuery(q): ApiQuery<AccessLogQuery>,
 ) -> ApiResult<Json<AccessLogView>> {
-    let language = match q.lang {
-        Some(lang) => lang,
-        None => {
-            let account = state.store.get_account(customer.account_id).await?;
-            account.ok_or_else(|| Problem::not_found("account"))?.profile.language
-        }
-    };
-    let query = AuditQuery {
-        account: Some(customer.account_id),
-        after_seq: q.after,
-        limit: q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE),
-        ..AuditQuery::default()
-    };
-    let page = state.store.search_audit(&query).await?;
-    let accesses = page.entries.iter().map(|e| view(e, language)).collect();
-    Ok(Json(AccessLogView { language, accesses, next_after: page.next_after }))
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    Ok(Json(customer_access::own_access_log(&state, customer.account_id, q.lang, q.after, limit).await?))
 }

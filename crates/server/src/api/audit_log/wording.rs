@@ -8,7 +8,7 @@ use cpniguard_core::staff::Role;
 use cpniguard_policy::{Action, Purpose};
 
 /// Who accessed the account, as a role: a stable code and its words.
-pub(super) fn who(principal: &Principal, lang: Language) -> (&'static str, &'static str) {
+pub(crate) fn who(principal: &Principal, lang: Language) -> (&'static str, &'static str) {
     let (code, en, es) = match principal.kind {
         PrincipalKind::Customer => ("customer", "you", "usted"),
         PrincipalKind::Carrier => ("carrier", "another telephone company", "otra compañía telefónica"),
@@ -35,7 +35,7 @@ fn staff_role(role: Option<&str>) -> Option<Role> {
 
 /// What was done, in plain words. The match is exhaustive, so a new action cannot go
 /// unworded; a code no longer known (an entry older than a renaming) shows as itself.
-pub(super) fn action(code: &str, lang: Language) -> String {
+pub(crate) fn action(code: &str, lang: Language) -> String {
     let Some(action) = Action::parse(code) else { return code.to_owned() };
     let (en, es) = match action {
         Action::ReadCallDetail => ("viewed your call records", "consultó sus registros de llamadas"),
@@ -73,7 +73,7 @@ pub(super) fn action(code: &str, lang: Language) -> String {
 }
 
 /// Why, in plain words (exhaustive as [`action`]).
-pub(super) fn purpose(code: &str, lang: Language) -> String {
+pub(crate) fn purpose(code: &str, lang: Language) -> String {
     let Some(purpose) = Purpose::parse(code) else { return code.to_owned() };
     let (en, es) = match purpose {
         Purpose::MarketingWithApproval => ("marketing you approved", "mercadeo que usted aprobó"),
@@ -93,7 +93,7 @@ pub(super) fn purpose(code: &str, lang: Language) -> String {
     pick(lang, en, es).to_owned()
 }
 
-pub(super) fn decision(decision: Decision, lang: Language) -> &'static str {
+pub(crate) fn decision(decision: Decision, lang: Language) -> &'static str {
     match decision {
         Decision::Allow => pick(lang, "allowed", "permitido"),
         Decision::Deny => pick(lang, "refused", "denegado"),

@@ -3,7 +3,7 @@
 //! account, or a signed letter recorded by the privacy office.
 
 use super::change::{self, Request};
-use crate::application::opt_out_mail;
+use crate::application::{customer_consent, opt_out_mail};
 use crate::auth::CurrentStaff;
 use crate::auth::customer::CurrentCustomer;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
@@ -17,7 +17,7 @@ use cpniguard_core::ValidationError;
 use cpniguard_core::account::Account;
 use cpniguard_core::consent::{
     ApprovalState, ConsentChannel, ConsentEvent, ConsentEventKind, ConsentTier, Evidence, NoticeMedium, NoticeServed,
-    ScopeStatus, statuses,
+    ScopeStatus,
 };
 use cpniguard_core::ids::AccountId;
 use cpniguard_core::notice::NoticeId;
@@ -47,11 +47,6 @@ pub struct AsOf {
     pub at: Option<DateTime<Utc>>,
 }
 
-async fn status_view(state: &AppState, id: AccountId, at: DateTime<Utc>) -> ApiResult<StatusView> {
-    let history = state.store.consent_history(id).await?;
-    Ok(StatusView { account_id: id, at, scopes: statuses(&history, at, &state.config.consent.policy()) })
-}
-
 #[utoipa::path(
     get, path = "/api/v1/accounts/{id}/consent", tag = "consent",
     params(("id" = AccountId, Path, description = "Account id"), AsOf),
@@ -64,7 +59,7 @@ pub async fn status(
     ApiQuery(q): ApiQuery<AsOf>,
 ) -> ApiResult<Json<StatusView>> {
     account(&state, id).await?;
-    Ok(Json(status_view(&state, id, q.at.unwrap_or_else(|| state.now())).await?))
+    Ok(Json(customer_consent::status_at(&state, id, q.at.unwrap_or_else(|| state.now())).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -94,7 +89,7 @@ pub enum Action {
 }
 
 impl Action {
-    fn kind(self) -> ConsentEventKind {
+    pub(crate) fn kind(self) -> ConsentEventKind {
         match self {
             Action::OptOut => ConsentEventKind::OptOut,
             Action::OptIn => ConsentEventKind::OptIn,
@@ -222,7 +217,7 @@ pub async fn record(
     }
     let out = state.store.record_consent(&change, now).await?;
     tracing::info!(account = %id, staff = %staff.0.id, action = ?req.action, recorded = out.recorded.len(), "consent recorded");
-    let status = status_view(&state, id, now).await?;
+    let status = customer_consent::status_at(&state, id, now).await?;
     Ok((StatusCode::CREATED, Json(RecordView { recorded: out.recorded, notices_queued: out.notices, status })))
 }
 
@@ -481,7 +476,7 @@ pub async fn quarantine_dismiss(
     responses((status = 200, body = StatusView), (status = 401, body = Problem, content_type = "application/problem+json"))
 )]
 pub async fn portal_status(State(state): State<AppState>, customer: CurrentCustomer) -> ApiResult<Json<StatusView>> {
-    Ok(Json(status_view(&state, customer.account_id, state.now()).await?))
+    Ok(Json(customer_consent::status_at(&state, customer.account_id, state.now()).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -503,33 +498,6 @@ pub async fn portal_record(
     customer: CurrentCustomer,
     ApiJson(req): ApiJson<PortalRequest>,
 ) -> ApiResult<(StatusCode, Json<RecordView>)> {
-    let acct = account(&state, customer.account_id).await?;
-    let policy = state.config.consent.policy();
-    if req.action == Action::OneTimeApproval {
-        return Err(ValidationError::new("action", "one-time approval is given on a call").into());
-    }
-    let scopes = match &req.scope {
-        Some(s) => vec![s.clone()],
-        None if req.action != Action::OptIn => change::marketing_scopes(&state.config),
-        None => return Err(ValidationError::new("scope", "which scope is approved").into()),
-    };
-    let now = state.now();
-    // The portal session was opened by a password login: an authenticated interaction.
-    let request = Request {
-        account: &acct,
-        scopes,
-        kind: req.action.kind(),
-        channel: ConsentChannel::Portal,
-        at: now,
-        recorded_by: "customer".to_owned(),
-        evidence: Evidence { interaction_id: Some(customer.interaction_id.to_string()), ..Evidence::default() },
-        idempotency_base: None,
-    };
-    let change = change::build(&state.config, &request, now);
-    for e in &change.events {
-        e.validate(&policy)?;
-    }
-    let out = state.store.record_consent(&change, now).await?;
-    let status = status_view(&state, customer.account_id, now).await?;
-    Ok((StatusCode::CREATED, Json(RecordView { recorded: out.recorded, notices_queued: out.notices, status })))
+    let view = customer_consent::change_own(&state, &customer, req.scope, req.action).await?;
+    Ok((StatusCode::CREATED, Json(view)))
 }
