@@ -48,6 +48,10 @@ async fn console_in_a_real_browser() {
     expired_session_goes_to_sign_in(s, &b).await;
     b.delete_cookies().await;
     customer_opts_out_in_spanish(s, &b).await;
+    b.delete_cookies().await;
+    supervisor_reviews_the_queue(s, &b).await;
+    b.delete_cookies().await;
+    auditor_searches_the_log(s, &b).await;
     b.quit().await;
 }
 
@@ -197,4 +201,50 @@ async fn customer_opts_out_in_spanish(s: &common::TestServer, b: &Browser) {
     // The switch back to English is remembered.
     b.click("#language-switch").await;
     b.find("html[lang=en]").await;
+}
+
+/// A campaign drafted and submitted through the API by `token`'s owner; its id.
+async fn submitted_campaign(s: &common::TestServer, token: &str, name: &str) -> String {
+    let body = serde_json::json!({
+        "name": name, "description": "A long-distance plan", "sponsor": "carrier",
+        "cpni_categories": ["call_detail"], "criteria": {"account_kind": "residential"},
+        "offers": ["LD Saver"], "channels": ["email"], "starts_on": "2027-01-01", "ends_on": "2027-03-31"
+    });
+    let v: serde_json::Value =
+        s.post("/api/v1/campaigns", token).json(&body).send().await.unwrap().json().await.unwrap();
+    let id = v["campaign"]["id"].as_str().unwrap().to_owned();
+    let r = s.post(&format!("/api/v1/campaigns/{id}/submit"), token).send().await.unwrap();
+    assert!(r.status().is_success());
+    id
+}
+
+/// Separation of duties (no one reviews what they drafted) is the application layer's,
+/// shared with the API and tested there (`http_campaigns`).
+async fn supervisor_reviews_the_queue(s: &common::TestServer, b: &Browser) {
+    console_staff(s, "sue.supervisor", Role::Supervisor, Some(30)).await;
+    let theirs = submitted_campaign(s, &s.marketing, "Verano").await;
+    sign_in_as(b, &s.base, "sue.supervisor", STAFF_PASSWORD).await;
+    b.click("a[href='/console/campaigns']").await;
+    b.find(&format!("#campaign-{theirs}")).await;
+    shot(b, "supervisor-review-queue").await;
+    b.click(&format!("#campaign-{theirs} button[value=approve]")).await;
+    assert!(b.text("#outcome").await.contains("approved"));
+    // Rejecting without a reason is refused, in words.
+    let second = submitted_campaign(s, &s.marketing, "Invierno").await;
+    b.goto(&s.url("/console/campaigns")).await;
+    b.click(&format!("#campaign-{second} button[value=reject]")).await;
+    assert!(b.text("#outcome").await.contains("reason"));
+}
+
+async fn auditor_searches_the_log(s: &common::TestServer, b: &Browser) {
+    console_staff(s, "abe.auditor", Role::Auditor, Some(30)).await;
+    sign_in_as(b, &s.base, "abe.auditor", STAFF_PASSWORD).await;
+    b.click("a[href='/console/audit']").await;
+    b.fill("#staff", "old.floor").await;
+    b.select("#decision", "deny").await;
+    b.click("form[role=search] button").await;
+    let table = b.text("table").await;
+    assert!(table.contains("read_call_detail") && table.contains("deny"), "{table}");
+    shot(b, "auditor-audit-log").await;
+    b.find("a[href^='/console/audit/export']").await;
 }

@@ -132,3 +132,23 @@ async fn a_post_without_its_csrf_token_is_refused_and_does_nothing() {
         assert_eq!(home.headers()["cache-control"], "no-store");
     }
 }
+
+#[tokio::test]
+async fn the_auditor_exports_the_search_as_csv_and_a_csr_may_not() {
+    for s in common::servers().await {
+        console_staff(&s, "amy.auditor", Role::Auditor, Some(30)).await;
+        console_staff(&s, "fay.floor", Role::Csr, Some(30)).await;
+        let (auditor, _) = sign_in(&s, "amy.auditor", STAFF_PASSWORD).await;
+        let http = reqwest::Client::new();
+        let r =
+            http.get(s.url("/console/audit/export?decision=allow")).header("cookie", &auditor).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", s.backend);
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let csv = r.text().await.unwrap();
+        assert!(csv.starts_with("seq,at,principal_kind"), "{csv}");
+        assert!(csv.contains("console.sign_in"), "the auditor's own sign-in is in the log: {csv}");
+        let (csr, _) = sign_in(&s, "fay.floor", STAFF_PASSWORD).await;
+        let r = http.get(s.url("/console/audit/export")).header("cookie", &csr).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{}", s.backend);
+    }
+}

@@ -42,6 +42,8 @@ pub enum BenchCommand {
     /// Audited call-detail reads over HTTP (decided and recorded by the disclosure gate)
     /// against a plain endpoint of the same server with a body of the same size.
     Gate(super::bench_gate::GateBenchArgs),
+    /// Each main console page against the JSON endpoint it wraps (issue 17).
+    Console(super::bench_console::ConsoleBenchArgs),
     /// The annual CPNI certification of a demo carrier's last year (figures, JSON,
     /// HTML and PDF) against the grouped count queries it rests on.
     Certification(super::bench_certification::CertificationBenchArgs),
@@ -104,6 +106,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Auth(args) => super::bench_auth::run(args).await?,
         BenchCommand::Consent(args) => super::bench_consent::run(args).await?,
         BenchCommand::Gate(args) => super::bench_gate::run(args).await?,
+        BenchCommand::Console(args) => super::bench_console::run(args).await?,
         BenchCommand::Certification(args) => super::bench_certification::run(args).await?,
         BenchCommand::Audience(args) => super::bench_audience::run(args).await?,
         BenchCommand::Publication(args) => super::bench_publication::run(args).await?,

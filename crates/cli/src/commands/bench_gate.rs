@@ -5,11 +5,11 @@
 //! number of keep-alive connections. Reports throughput, p50 and p99 of each and the
 //! throughput ratio (issue 5, figure (a)).
 //!
-//! The load comes from a minimal HTTP/1.1 client in this process (one connection per
-//! task, Content-Length framing), so client cost is small and equal for both sides.
+//! The load comes from the minimal HTTP/1.1 client of `bench_http`.
 
 use super::bench::{BenchTarget, open_target};
-use anyhow::{Context as _, bail};
+use super::bench_http::{connect, get, load, spawn};
+use anyhow::bail;
 use axum::body::Bytes;
 use chrono::{Duration as ChronoDuration, Utc};
 use clap::Args;
@@ -21,12 +21,8 @@ use cpniguard_server::auth::tokens;
 use cpniguard_server::{AppState, Config, SystemClock};
 use cpniguard_store::AccountQuery;
 use cpniguard_store::auth::{Evidence, Interaction};
-use serde::Serialize;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use std::time::Duration;
 use uuid::Uuid;
 
 #[derive(Args, Debug)]
@@ -45,14 +41,6 @@ pub struct GateBenchArgs {
     /// Calls per response page.
     #[arg(long, default_value_t = 20)]
     pub page: u32,
-}
-
-#[derive(Serialize)]
-struct Load {
-    requests: u64,
-    per_second: f64,
-    p50_ms: f64,
-    p99_ms: f64,
 }
 
 pub async fn run(args: GateBenchArgs) -> anyhow::Result<serde_json::Value> {
@@ -101,7 +89,8 @@ pub async fn run(args: GateBenchArgs) -> anyhow::Result<serde_json::Value> {
     // Measure one audited body, then serve a plain body of that size beside the API.
     let probe_app = cpniguard_server::router(state.clone());
     let (addr, server) = spawn(probe_app).await?;
-    let sample = get(&mut connect(addr).await?, &paths[0], Some(&token)).await?;
+    let auth = format!("Authorization: Bearer {token}");
+    let sample = get(&mut connect(addr).await?, &paths[0], Some(&auth)).await?;
     server.abort();
     let plain_body = Bytes::from(vec![b'x'; sample]);
     let plain = axum::Router::new().route(
@@ -115,7 +104,7 @@ pub async fn run(args: GateBenchArgs) -> anyhow::Result<serde_json::Value> {
 
     let duration = Duration::from_secs(args.seconds.max(1));
     let baseline = load(addr, args.connections, duration, Arc::new(vec!["/bench/plain".to_owned()]), None).await?;
-    let audited = load(addr, args.connections, duration, Arc::new(paths), Some(Arc::new(token))).await?;
+    let audited = load(addr, args.connections, duration, Arc::new(paths), Some(Arc::new(auth))).await?;
     server.abort();
     let entries = store.audit_head().await?.map_or(0, |h| h.seq);
     Ok(serde_json::json!({
@@ -128,96 +117,4 @@ pub async fn run(args: GateBenchArgs) -> anyhow::Result<serde_json::Value> {
         "audit_entries_written": entries,
         "ratio": audited.per_second / baseline.per_second.max(1e-9),
     }))
-}
-
-async fn spawn(app: axum::Router) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-    let addr = listener.local_addr()?;
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, service).await;
-    });
-    Ok((addr, task))
-}
-
-type Conn = BufReader<TcpStream>;
-
-async fn connect(addr: SocketAddr) -> anyhow::Result<Conn> {
-    let stream = TcpStream::connect(addr).await?;
-    stream.set_nodelay(true)?;
-    Ok(BufReader::new(stream))
-}
-
-/// One keep-alive GET; the body length. Anything but 200 is an error.
-async fn get(conn: &mut Conn, path: &str, token: Option<&str>) -> anyhow::Result<usize> {
-    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: bench\r\n{auth}\r\n");
-    conn.get_mut().write_all(request.as_bytes()).await?;
-    let mut line = String::new();
-    conn.read_line(&mut line).await?;
-    if !line.starts_with("HTTP/1.1 200") {
-        bail!("{path}: {}", line.trim());
-    }
-    let mut length = None;
-    loop {
-        line.clear();
-        conn.read_line(&mut line).await?;
-        let header = line.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = Some(value.trim().parse::<usize>()?);
-        }
-    }
-    let length = length.context("a response without Content-Length")?;
-    let mut body = vec![0; length];
-    conn.read_exact(&mut body).await?;
-    Ok(length)
-}
-
-async fn load(
-    addr: SocketAddr,
-    connections: u32,
-    duration: Duration,
-    paths: Arc<Vec<String>>,
-    token: Option<Arc<String>>,
-) -> anyhow::Result<Load> {
-    let started = Instant::now();
-    let deadline = started + duration;
-    let mut tasks = Vec::new();
-    for worker in 0..connections.max(1) as usize {
-        let paths = paths.clone();
-        let token = token.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut conn = connect(addr).await?;
-            let mut latencies = Vec::new();
-            let mut i = worker;
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                get(&mut conn, &paths[i % paths.len()], token.as_deref().map(String::as_str)).await?;
-                latencies.push(t.elapsed());
-                i += 1;
-            }
-            anyhow::Ok(latencies)
-        }));
-    }
-    let mut all = Vec::new();
-    for task in tasks {
-        all.extend(task.await??);
-    }
-    let elapsed = started.elapsed();
-    all.sort_unstable();
-    let quantile = |q: f64| {
-        let i = ((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1));
-        all.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    };
-    Ok(Load {
-        requests: all.len() as u64,
-        per_second: all.len() as f64 / elapsed.as_secs_f64(),
-        p50_ms: quantile(0.50),
-        p99_ms: quantile(0.99),
-    })
 }

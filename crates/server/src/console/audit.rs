@@ -61,7 +61,7 @@ impl Filter {
 
     /// The store query this filter asks for: account numbers and user names resolved.
     async fn resolve(&self, state: &AppState, limit: u32) -> Result<AuditQuery, Problem> {
-        let day = |field: &str, text: &str| -> Result<Option<chrono::DateTime<Utc>>, Problem> {
+        let day = |field: &str, text: &str| -> Result<Option<chrono::DateTime<Utc>>, ValidationError> {
             if text.trim().is_empty() {
                 return Ok(None);
             }

@@ -137,19 +137,25 @@ pub async fn require_csrf(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
-    let cookie_value = [SESSION_COOKIE, PORTAL_COOKIE, PRE_SESSION_COOKIE]
+    // Any of the request's own secret cookies may back the token: a sign-in form is
+    // bound to its pre-session cookie even while a stale session cookie is still sent.
+    let expected: Vec<String> = [SESSION_COOKIE, PORTAL_COOKIE, PRE_SESSION_COOKIE]
         .into_iter()
-        .find_map(|name| cookie(req.headers(), name).filter(|v| !v.is_empty()));
-    let Some(expected) = cookie_value.map(csrf_token) else { return csrf_refused() };
+        .filter_map(|name| cookie(req.headers(), name).filter(|v| !v.is_empty()))
+        .map(csrf_token)
+        .collect();
+    if expected.is_empty() {
+        return csrf_refused();
+    }
+    let matches = |sent: &str| expected.iter().any(|e| same(sent, e));
     if let Some(sent) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
-        return if same(sent, &expected) { next.run(req).await } else { csrf_refused() };
+        return if matches(sent) { next.run(req).await } else { csrf_refused() };
     }
     // A plain form post: read the (small, form-encoded) body for the field, then hand
     // the same bytes on.
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else { return csrf_refused() };
-    let sent = form_urlencoded_field(&bytes, CSRF_FIELD);
-    if !sent.as_deref().is_some_and(|s| same(s, &expected)) {
+    if !form_urlencoded_field(&bytes, CSRF_FIELD).as_deref().is_some_and(matches) {
         return csrf_refused();
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await

@@ -51,7 +51,7 @@ impl Browser {
             "goog:chromeOptions": {
                 "binary": chromium(),
                 "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                         "--window-size=1280,1000", "--lang=en-US",
+                         "--window-size=1366,1100", "--lang=en-US",
                          format!("--user-data-dir={}", profile.path().display())]
             }
         }}});
