@@ -25,7 +25,7 @@ async fn sign_in_as(b: &Browser, base: &str, username: &str, password: &str) {
     b.find("#username").await;
     b.fill("#username", username).await;
     b.fill("#password", password).await;
-    b.click("form button[type=submit]").await;
+    b.navigate_by("form button[type=submit]").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -64,11 +64,11 @@ async fn csr_finds_authenticates_and_sees_calls(s: &common::TestServer, b: &Brow
     shot(b, "sign-in").await;
     sign_in_as(b, &s.base, "ana.floor", STAFF_PASSWORD).await;
     b.fill("#q", "ACC-7001").await;
-    b.click("form[role=search] button").await;
-    b.click("a[href^='/console/accounts/']").await;
+    b.navigate_by("form[role=search] button").await;
+    b.navigate_by("a[href^='/console/accounts/']").await;
     b.find("#lock-state").await;
     b.select("#channel", "phone").await;
-    b.click("form[action$='/interactions'] button").await;
+    b.navigate_by("form[action$='/interactions'] button").await;
     let state = b.text("#auth-state").await;
     assert!(state.contains("not authenticated"), "{state}");
     assert!(b.try_find("#show-calls", std::time::Duration::from_millis(300)).await.is_none());
@@ -77,7 +77,7 @@ async fn csr_finds_authenticates_and_sees_calls(s: &common::TestServer, b: &Brow
 
     b.select("#kind", "password").await;
     b.fill("#secret", CUSTOMER_PASSWORD).await;
-    b.click("form[action$='/verify'] button").await;
+    b.navigate_by("form[action$='/verify'] button").await;
     assert!(b.text("#outcome").await.contains("matched"));
     b.select("#purpose", "service_and_support").await;
     b.click("#show-calls").await;
@@ -91,7 +91,7 @@ async fn csr_finds_authenticates_and_sees_calls(s: &common::TestServer, b: &Brow
     // After the check the window shows the answer to that form post; the screen's own
     // address is the interaction's.
     let interaction_url = b.current_url().await.trim_end_matches("/verify").to_owned();
-    b.click("#end").await;
+    b.navigate_by("#end").await;
     b.find("#open-heading").await;
     b.goto(&interaction_url).await;
     let after = b.source().await;
@@ -117,13 +117,13 @@ async fn lapsed_training_is_refused_with_its_reason(s: &common::TestServer, b: &
     account_with_cpni(s, "ACC-7002", "+18015557002").await;
     sign_in_as(b, &s.base, "old.floor", STAFF_PASSWORD).await;
     b.fill("#q", "ACC-7002").await;
-    b.click("form[role=search] button").await;
-    b.click("a[href^='/console/accounts/']").await;
+    b.navigate_by("form[role=search] button").await;
+    b.navigate_by("a[href^='/console/accounts/']").await;
     b.select("#channel", "phone").await;
-    b.click("form[action$='/interactions'] button").await;
+    b.navigate_by("form[action$='/interactions'] button").await;
     b.select("#kind", "password").await;
     b.fill("#secret", CUSTOMER_PASSWORD).await;
-    b.click("form[action$='/verify'] button").await;
+    b.navigate_by("form[action$='/verify'] button").await;
     b.click("#show-calls").await;
     let refusal = b.wait_for_text("#cpni", "training").await;
     assert!(refusal.contains("training"), "{refusal}");
@@ -154,11 +154,11 @@ async fn privacy_office_files_a_quarantined_opt_out(s: &common::TestServer, b: &
     s.store.record_consent(&ConsentChange { quarantine: Some(mail), ..Default::default() }, Utc::now()).await.unwrap();
 
     sign_in_as(b, &s.base, "pat.privacy", STAFF_PASSWORD).await;
-    b.click("a[href='/console/privacy']").await;
+    b.navigate_by("a[href='/console/privacy']").await;
     b.find("article.mail").await;
     shot(b, "privacy-office").await;
     b.fill("article.mail input[name=account_number]", "ACC-7003").await;
-    b.click("article.mail form[action$='/file'] button").await;
+    b.navigate_by("article.mail form[action$='/file'] button").await;
     assert!(b.text("#outcome").await.contains("Filed"));
     let history = s.store.consent_history(account).await.unwrap();
     assert!(history.iter().any(|e| e.kind.as_str() == "opt_out"), "{history:?}");
@@ -186,10 +186,10 @@ async fn customer_opts_out_in_spanish(s: &common::TestServer, b: &Browser) {
     shot(b, "portal-sign-in-es").await;
     b.fill("#email", "acc-7005@example.com").await;
     b.fill("#password", CUSTOMER_PASSWORD).await;
-    b.click("form[action='/portal/sign-in'] button").await;
+    b.navigate_by("form[action='/portal/sign-in'] button").await;
     b.find("#opt-out").await;
     b.find("html[lang=es]").await;
-    b.click("#opt-out").await;
+    b.navigate_by("#opt-out").await;
     let done = b.text("#outcome").await;
     assert!(done.contains("no usaremos su información"), "{done}");
     assert!(b.text("#consent").await.contains("Excluido"));
@@ -199,7 +199,7 @@ async fn customer_opts_out_in_spanish(s: &common::TestServer, b: &Browser) {
     assert_eq!(portal_opt_out.channel.as_str(), "portal", "{history:?}");
     assert!(portal_opt_out.at <= Utc::now(), "effective at once");
     // The switch back to English is remembered.
-    b.click("#language-switch").await;
+    b.navigate_by("#language-switch").await;
     b.find("html[lang=en]").await;
 }
 
@@ -224,25 +224,25 @@ async fn supervisor_reviews_the_queue(s: &common::TestServer, b: &Browser) {
     console_staff(s, "sue.supervisor", Role::Supervisor, Some(30)).await;
     let theirs = submitted_campaign(s, &s.marketing, "Verano").await;
     sign_in_as(b, &s.base, "sue.supervisor", STAFF_PASSWORD).await;
-    b.click("a[href='/console/campaigns']").await;
+    b.navigate_by("a[href='/console/campaigns']").await;
     b.find(&format!("#campaign-{theirs}")).await;
     shot(b, "supervisor-review-queue").await;
-    b.click(&format!("#campaign-{theirs} button[value=approve]")).await;
+    b.navigate_by(&format!("#campaign-{theirs} button[value=approve]")).await;
     assert!(b.text("#outcome").await.contains("approved"));
     // Rejecting without a reason is refused, in words.
     let second = submitted_campaign(s, &s.marketing, "Invierno").await;
     b.goto(&s.url("/console/campaigns")).await;
-    b.click(&format!("#campaign-{second} button[value=reject]")).await;
+    b.navigate_by(&format!("#campaign-{second} button[value=reject]")).await;
     assert!(b.text("#outcome").await.contains("reason"));
 }
 
 async fn auditor_searches_the_log(s: &common::TestServer, b: &Browser) {
     console_staff(s, "abe.auditor", Role::Auditor, Some(30)).await;
     sign_in_as(b, &s.base, "abe.auditor", STAFF_PASSWORD).await;
-    b.click("a[href='/console/audit']").await;
+    b.navigate_by("a[href='/console/audit']").await;
     b.fill("#staff", "old.floor").await;
     b.select("#decision", "deny").await;
-    b.click("form[role=search] button").await;
+    b.navigate_by("form[role=search] button").await;
     let table = b.text("table").await;
     assert!(table.contains("read_call_detail") && table.contains("deny"), "{table}");
     shot(b, "auditor-audit-log").await;

@@ -127,15 +127,24 @@ pub async fn sign_out(
 
 /// One marketing scope as the customer sees it.
 struct ScopeRow {
+    /// The scope's configured name (what a form sends back).
     scope: String,
+    name: String,
     state_words: &'static str,
     opted_out: bool,
+}
+
+impl HomePage {
+    fn notice_words(&self, n: &Notice) -> String {
+        texts::notice_name(n.kind.as_str(), self.lang)
+    }
 }
 
 #[derive(Template)]
 #[template(path = "portal/home.html")]
 struct HomePage {
     t: &'static Texts,
+    lang: Language,
     csrf: String,
     done: Option<&'static str>,
     error: Option<String>,
@@ -157,7 +166,8 @@ async fn home_page(
         .scopes
         .iter()
         .map(|s| ScopeRow {
-            scope: s.scope.replace('_', " "),
+            scope: s.scope.clone(),
+            name: texts::scope_name(&s.scope, lang),
             state_words: texts::approval(s.state.as_str(), lang),
             opted_out: s.state.as_str() == "opted_out",
         })
@@ -166,7 +176,7 @@ async fn home_page(
     let notices = state.store.list_notices(&query).await?.notices;
     let accesses =
         customer_access::own_access_log(state, customer.account_id, Some(lang), None, LIST_ROWS).await?.accesses;
-    Ok(HomePage { t: texts::for_language(lang), csrf, done, error, scopes, notices, accesses })
+    Ok(HomePage { t: texts::for_language(lang), lang, csrf, done, error, scopes, notices, accesses })
 }
 
 pub async fn home(
@@ -216,7 +226,7 @@ pub async fn consent(
         "opt_in" => (Action::OptIn, t.opted_in_done),
         _ => (Action::OptOut, t.opted_out_done),
     };
-    let scope = Some(form.scope.trim().replace(' ', "_")).filter(|s| !s.is_empty());
+    let scope = Some(form.scope.trim().to_owned()).filter(|s| !s.is_empty());
     let (done, error, status) = match customer_consent::change_own(&state, &customer, scope, action).await {
         Ok(_) => (Some(done), None, StatusCode::OK),
         Err(p) => (None, Some(p.detail.clone()), StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST)),

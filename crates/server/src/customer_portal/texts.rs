@@ -167,3 +167,50 @@ pub fn approval(state: &str, lang: Language) -> &'static str {
         (_, true) => "No se usa para mercadeo",
     }
 }
+
+/// A consent scope in the customer's words; a scope a carrier configured under another
+/// name is shown by its name.
+pub fn scope_name(scope: &str, lang: Language) -> String {
+    let es = lang == Language::Es;
+    let words = match (scope, es) {
+        ("carrier_marketing", false) => "Our own offers to you",
+        ("carrier_marketing", true) => "Nuestras propias ofertas para usted",
+        ("partner_sharing", false) => "Sharing with our marketing partners",
+        ("partner_sharing", true) => "Compartir con nuestros socios de mercadeo",
+        ("one_time", false) => "For one call only (given on a call)",
+        ("one_time", true) => "Solo para una llamada (se da en una llamada)",
+        _ => return scope.replace('_', " "),
+    };
+    words.to_owned()
+}
+
+/// What a notice was about, in the customer's words.
+pub fn notice_name(kind: &str, lang: Language) -> String {
+    let es = lang == Language::Es;
+    let words = match (kind, es) {
+        ("email_address_changed", false) => "Your email address was changed",
+        ("email_address_changed", true) => "Se cambió su correo electrónico",
+        ("postal_address_changed", false) => "Your postal address was changed",
+        ("postal_address_changed", true) => "Se cambió su dirección postal",
+        ("telephone_number_changed", false) => "Your telephone number was changed",
+        ("telephone_number_changed", true) => "Se cambió su número de teléfono",
+        ("password_changed", false) => "Your password was changed",
+        ("password_changed", true) => "Se cambió su contraseña",
+        ("pin_changed", false) => "Your PIN was changed",
+        ("pin_changed", true) => "Se cambió su PIN",
+        ("recovery_code", false) => "A recovery code",
+        ("recovery_code", true) => "Un código de recuperación",
+        ("consent_opted_out", false) => "Confirmation of your opt-out",
+        ("consent_opted_out", true) => "Confirmación de su exclusión",
+        ("consent_opted_in", false) => "Confirmation of your approval",
+        ("consent_opted_in", true) => "Confirmación de su aprobación",
+        ("optout_notice", false) => "Your right to opt out",
+        ("optout_notice", true) => "Su derecho a excluirse",
+        ("policy_changed", false) => "Our CPNI policy changed",
+        ("policy_changed", true) => "Cambió nuestra política de CPNI",
+        ("breach_notice", false) => "A breach of your information",
+        ("breach_notice", true) => "Una vulneración de su información",
+        _ => return kind.replace('_', " "),
+    };
+    words.to_owned()
+}

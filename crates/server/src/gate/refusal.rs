@@ -18,7 +18,7 @@ pub(super) fn explain(engine: &Engine, request: &Request, decision: &Decision, a
     } else {
         decision.reasons.join(" ")
     };
-    let mut detail = format!("refused: {why}");
+    let mut detail = format!("refused: {}", why.trim_end_matches('.'));
     if let Some(first) = instead.first() {
         detail.push_str(&format!(". Instead: {first}"));
     }

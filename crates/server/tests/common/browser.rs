@@ -115,6 +115,21 @@ impl Browser {
         self.call(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({}))).await;
     }
 
+    /// Click something that loads a new page (a form's submit button, a link), and wait
+    /// until the old page is gone, so the next step acts on the new one.
+    pub async fn navigate_by(&self, css: &str) {
+        let el = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({}))).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let r = self.call(reqwest::Method::GET, &format!("/element/{el}/name"), None).await;
+            if r.get("error").is_some() || Instant::now() >= deadline {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn text(&self, css: &str) -> String {
         let el = self.find(css).await;
         self.call(reqwest::Method::GET, &format!("/element/{el}/text"), None)
