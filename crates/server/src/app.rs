@@ -86,7 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .merge(publication::public_routes(state.clone()))
-        .merge(crate::console::routes())
+        .merge(crate::console::routes(&state))
         .merge(crate::customer_portal::routes())
         .nest("/api/v1", api)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", docs::openapi()))

@@ -134,11 +134,11 @@ async fn a_post_without_its_csrf_token_is_refused_and_does_nothing() {
 }
 
 #[tokio::test]
-async fn the_auditor_exports_the_search_as_csv_and_a_csr_may_not() {
+async fn the_auditor_exports_the_search_as_csv_and_the_role_table_holds_on_every_screen() {
     for s in common::servers().await {
         console_staff(&s, "amy.auditor", Role::Auditor, Some(30)).await;
         console_staff(&s, "fay.floor", Role::Csr, Some(30)).await;
-        let (auditor, _) = sign_in(&s, "amy.auditor", STAFF_PASSWORD).await;
+        let (auditor, auditor_csrf) = sign_in(&s, "amy.auditor", STAFF_PASSWORD).await;
         let http = reqwest::Client::new();
         let r =
             http.get(s.url("/console/audit/export?decision=allow")).header("cookie", &auditor).send().await.unwrap();
@@ -149,6 +149,19 @@ async fn the_auditor_exports_the_search_as_csv_and_a_csr_may_not() {
         assert!(csv.contains("console.sign_in"), "the auditor's own sign-in is in the log: {csv}");
         let (csr, _) = sign_in(&s, "fay.floor", STAFF_PASSWORD).await;
         let r = http.get(s.url("/console/audit/export")).header("cookie", &csr).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{}", s.backend);
+        // The API's role table: an auditor authenticates no caller, a CSR reviews no campaign.
+        let account = account_with_cpni(&s, "ACC-8003", "+18015558003").await;
+        let r = http
+            .post(s.url(&format!("/console/accounts/{account}/interactions")))
+            .header("cookie", &auditor)
+            .form(&[("csrf", auditor_csrf.as_str()), ("channel", "phone")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{}", s.backend);
+        assert!(r.text().await.unwrap().contains("authenticating customers needs one of the roles"));
+        let r = http.get(s.url("/console/campaigns")).header("cookie", &csr).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{}", s.backend);
     }
 }

@@ -16,6 +16,7 @@ pub mod session;
 mod sign_in;
 pub mod supervisor;
 
+use crate::auth::roles::Capability;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -30,12 +31,11 @@ pub(crate) const CONSOLE_CSP: &str = "default-src 'self'; script-src 'self'; sty
 const HTMX: &[u8] = include_bytes!("../../assets/htmx.min.js");
 const CSS: &[u8] = include_bytes!("../../assets/console.css");
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/console", get(csr::home))
-        .route("/console/sign-in", get(sign_in::form).post(sign_in::submit))
-        .route("/console/sign-out", post(sign_in::sign_out))
-        .route("/console/accounts/{id}", get(csr::account))
+/// The console's routes, each group behind the capability the API's role table gives
+/// the same operation (`auth::roles`), so the screens allow exactly what the API does.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let behind = |capability, routes| session::guarded(capability, routes, state);
+    let interactions = Router::new()
         .route("/console/accounts/{id}/interactions", post(csr::open_interaction))
         .route("/console/interactions/{id}", get(csr::interaction))
         .route("/console/interactions/{id}/verify", post(csr::verify))
@@ -46,10 +46,16 @@ pub fn routes() -> Router<AppState> {
         .route("/console/interactions/{id}/end", post(csr::end))
         .route("/console/interactions/{id}/calls", get(csr::calls))
         .route("/console/interactions/{id}/invoices", get(csr::invoices))
-        .route("/console/interactions/{id}/cleared", get(csr::cleared))
-        .merge(privacy::routes())
-        .merge(audit::routes())
-        .merge(supervisor::routes())
+        .route("/console/interactions/{id}/cleared", get(csr::cleared));
+    let accounts = Router::new().route("/console", get(csr::home)).route("/console/accounts/{id}", get(csr::account));
+    Router::new()
+        .route("/console/sign-in", get(sign_in::form).post(sign_in::submit))
+        .route("/console/sign-out", post(sign_in::sign_out))
+        .merge(behind(Capability::ReadAccounts, accounts))
+        .merge(behind(Capability::AuthenticateCustomers, interactions))
+        .merge(behind(Capability::ManageConsent, privacy::routes()))
+        .merge(behind(Capability::ReadAuditLog, audit::routes()))
+        .merge(behind(Capability::ReviewCampaigns, supervisor::routes()))
         .layer(axum::middleware::from_fn(session::require_csrf))
         .route("/console/assets/htmx.min.js", get(|| async { asset("text/javascript", HTMX) }))
         .route("/console/assets/console.css", get(|| async { asset("text/css", CSS) }))

@@ -3,10 +3,10 @@
 //! and the plain message page used for refusals outside a screen.
 
 use super::session::ConsoleStaff;
+use crate::auth::roles::Capability;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use cpniguard_core::staff::Role;
 
 /// One entry of the console menu.
 pub struct MenuItem {
@@ -26,16 +26,19 @@ pub struct Chrome {
 impl Chrome {
     pub fn new(who: &ConsoleStaff, title: impl Into<String>) -> Self {
         let s = &who.staff;
-        let mut menu = vec![MenuItem { href: "/console", label: "Find an account" }];
-        if s.has_role(Role::Supervisor) {
-            menu.push(MenuItem { href: "/console/campaigns", label: "Campaign review" });
-        }
-        if s.has_role(Role::PrivacyOfficer) {
-            menu.push(MenuItem { href: "/console/privacy", label: "Privacy office" });
-        }
-        if s.has_role(Role::PrivacyOfficer) || s.has_role(Role::Auditor) {
-            menu.push(MenuItem { href: "/console/audit", label: "Audit log" });
-        }
+        // The screens this staff member's roles open, by the same capabilities that
+        // guard their routes.
+        let screens = [
+            (Capability::ReadAccounts, "/console", "Find an account"),
+            (Capability::ReviewCampaigns, "/console/campaigns", "Campaign review"),
+            (Capability::ManageConsent, "/console/privacy", "Privacy office"),
+            (Capability::ReadAuditLog, "/console/audit", "Audit log"),
+        ];
+        let menu = screens
+            .into_iter()
+            .filter(|(capability, _, _)| capability.allows(s))
+            .map(|(_, href, label)| MenuItem { href, label })
+            .collect();
         Self {
             title: title.into(),
             staff_name: s.display_name.clone(),

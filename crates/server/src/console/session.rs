@@ -5,6 +5,7 @@
 //! HttpOnly and SameSite=Strict), so nothing more needs storing.
 
 use crate::auth::client::{peer, via_tls_proxy};
+use crate::auth::roles::Capability;
 use crate::auth::tokens;
 use crate::state::AppState;
 use axum::extract::{FromRequestParts, Request};
@@ -107,6 +108,10 @@ impl FromRequestParts<AppState> for ConsoleStaff {
     type Rejection = SignInFirst;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, SignInFirst> {
+        // Resolved once per request: the role check before the handler leaves it here.
+        if let Some(known) = parts.extensions.get::<ConsoleStaff>() {
+            return Ok(known.clone());
+        }
         let refuse = SignInFirst { htmx: parts.headers.contains_key("hx-request") };
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| tokens::looks_like_token(t)) else {
             return Err(refuse);
@@ -200,4 +205,23 @@ mod tests {
         assert_eq!(form_urlencoded_field(body, "csrf").as_deref(), Some("abc+def"));
         assert_eq!(form_urlencoded_field(b"purpose=billing", "csrf"), None);
     }
+}
+
+/// Route layer: the signed-in staff member must hold `capability` in the one role
+/// table the API uses (`auth::roles`); otherwise a page saying which roles may.
+pub async fn require(capability: Capability, who: ConsoleStaff, mut req: Request, next: Next) -> Response {
+    if !capability.allows(&who.staff) {
+        let roles: Vec<&str> = capability.roles().iter().map(|r| r.as_str()).collect();
+        let message = format!("{} needs one of the roles: {}.", capability.describe(), roles.join(", "));
+        return super::pages::message_page(StatusCode::FORBIDDEN, "Not allowed", &message);
+    }
+    req.extensions_mut().insert(who);
+    next.run(req).await
+}
+
+/// `routes` behind the console session and `capability`.
+pub fn guarded(capability: Capability, routes: axum::Router<AppState>, state: &AppState) -> axum::Router<AppState> {
+    routes.route_layer(axum::middleware::from_fn_with_state(state.clone(), move |who, req, next| {
+        require(capability, who, req, next)
+    }))
 }
