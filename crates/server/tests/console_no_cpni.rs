@@ -165,3 +165,36 @@ async fn the_auditor_exports_the_search_as_csv_and_the_role_table_holds_on_every
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{}", s.backend);
     }
 }
+
+#[tokio::test]
+async fn the_privacy_office_reads_clocks_and_the_chain_and_downloads_the_certification() {
+    let config = || {
+        let mut c = cpniguard_server::Config::default();
+        c.certification.officer_name = "Pat Officer".to_owned();
+        c.certification.officer_title = "Chief Privacy Officer".to_owned();
+        c
+    };
+    for s in common::servers_with(config).await {
+        console_staff(&s, "ola.privacy", Role::PrivacyOfficer, Some(30)).await;
+        let (cookie, _) = sign_in(&s, "ola.privacy", STAFF_PASSWORD).await;
+        let http = reqwest::Client::new();
+        let page = http.get(s.url("/console/privacy")).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{}", s.backend);
+        let page = page.text().await.unwrap();
+        for heading in
+            ["Breach clocks", "Open complaints", "Audit chain", "Last signed checkpoint", "Certification for"]
+        {
+            assert!(page.contains(heading), "{} {heading}", s.backend);
+        }
+        let year = chrono::Utc::now().date_naive().format("%Y").to_string().parse::<i32>().unwrap() - 1;
+        let pdf = http
+            .get(s.url(&format!("/console/certification/{year}?format=pdf")))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pdf.status(), StatusCode::OK, "{}", s.backend);
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+    }
+}

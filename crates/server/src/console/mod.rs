@@ -54,6 +54,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(behind(Capability::ReadAccounts, accounts))
         .merge(behind(Capability::AuthenticateCustomers, interactions))
         .merge(behind(Capability::ManageConsent, privacy::routes()))
+        .merge(behind(Capability::Certify, privacy::certification_routes()))
         .merge(behind(Capability::ReadAuditLog, audit::routes()))
         .merge(behind(Capability::ReviewCampaigns, supervisor::routes()))
         .layer(axum::middleware::from_fn(session::require_csrf))

@@ -6,6 +6,9 @@
 use super::csr::Outcome;
 use super::pages::{Chrome, message_page, render};
 use super::session::ConsoleStaff;
+use crate::api::breach::ClocksView;
+use crate::api::breach::clocks;
+use crate::api::privacy_office::certification::{self, Format};
 use crate::api::privacy_office::dashboard::{self, DashboardView};
 use crate::application::opt_out_mail;
 use crate::problem::Problem;
@@ -13,11 +16,13 @@ use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use cpniguard_core::account::AccountNumber;
+use cpniguard_core::audit::{ChainHead, Checkpoint};
+use cpniguard_store::complaints::{Complaint, ComplaintQuery, ComplaintStatus};
 use cpniguard_store::consent::QuarantinedMail;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -29,31 +34,75 @@ pub fn routes() -> Router<AppState> {
         .route("/console/privacy/mail/{id}/discard", post(discard))
 }
 
+/// The certification document, behind `Certify` (the privacy office and auditors).
+pub fn certification_routes() -> Router<AppState> {
+    Router::new().route("/console/certification/{year}", get(certification))
+}
+
 #[derive(Template)]
 #[template(path = "console/privacy.html")]
 struct PrivacyPage {
     chrome: Chrome,
     dashboard: DashboardView,
+    clocks: ClocksView,
+    complaints: Vec<Complaint>,
+    chain_head: Option<ChainHead>,
+    checkpoint: Option<Checkpoint>,
     mail: Vec<QuarantinedMail>,
     outcome: Option<Outcome>,
 }
 
 async fn screen(state: &AppState, who: &ConsoleStaff, outcome: Option<Outcome>, status: StatusCode) -> Response {
     let loaded = async {
-        let dashboard = dashboard::compute(state).await?;
-        let mail = opt_out_mail::list(state, false).await?;
-        Ok::<_, Problem>((dashboard, mail))
+        let open = ComplaintQuery { status: Some(ComplaintStatus::Open), limit: 20, ..ComplaintQuery::default() };
+        Ok::<_, Problem>(PrivacyPage {
+            chrome: Chrome::new(who, "Privacy office"),
+            dashboard: dashboard::compute(state).await?,
+            clocks: clocks::compute(state).await?,
+            complaints: state.store.list_complaints(&open).await?.complaints,
+            chain_head: state.store.audit_head().await?,
+            checkpoint: state.store.last_audit_checkpoint().await?,
+            mail: opt_out_mail::list(state, false).await?,
+            outcome,
+        })
     };
     match loaded.await {
-        Ok((dashboard, mail)) => {
-            render(status, &PrivacyPage { chrome: Chrome::new(who, "Privacy office"), dashboard, mail, outcome })
-        }
+        Ok(page) => render(status, &page),
         Err(p) => message_page(
             StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             "Privacy office",
             &p.detail,
         ),
     }
+}
+
+/// The certification of `year` as the privacy office will sign it: the HTML document,
+/// or `?format=pdf` to download the PDF.
+pub async fn certification(
+    State(state): State<AppState>,
+    Path(year): Path<i32>,
+    Query(q): Query<CertificationQuery>,
+) -> Response {
+    let format = if q.format.as_deref() == Some("pdf") { Format::Pdf } else { Format::Html };
+    match certification::produce(&state, year, None, None).await {
+        Ok((figures, filing)) => {
+            let (content_type, body) = certification::render(&figures, &filing, format);
+            let disposition = match format {
+                Format::Pdf => format!("attachment; filename=\"cpni-certification-{year}.pdf\""),
+                _ => "inline".to_owned(),
+            };
+            ([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)], body)
+                .into_response()
+        }
+        Err(p) => {
+            message_page(StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST), "Certification", &p.detail)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CertificationQuery {
+    format: Option<String>,
 }
 
 pub async fn page(State(state): State<AppState>, who: ConsoleStaff) -> Response {
