@@ -198,3 +198,67 @@ async fn the_privacy_office_reads_clocks_and_the_chain_and_downloads_the_certifi
         assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
     }
 }
+
+#[tokio::test]
+async fn a_csr_changes_the_email_and_sends_a_reset_with_the_apis_notices() {
+    use cpniguard_core::notice::Destination;
+    use cpniguard_store::NoticeQuery;
+    for s in common::servers().await {
+        console_staff(&s, "gus.floor", Role::Csr, Some(30)).await;
+        let account = account_with_cpni(&s, "ACC-8004", "+18015558004").await;
+        let (cookie, csrf) = sign_in(&s, "gus.floor", STAFF_PASSWORD).await;
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let open = http
+            .post(s.url(&format!("/console/accounts/{account}/interactions")))
+            .header("cookie", &cookie)
+            .form(&[("csrf", csrf.as_str()), ("channel", "phone")])
+            .send()
+            .await
+            .unwrap();
+        let interaction = open.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_owned();
+        let post = |path: &str, form: Vec<(&str, &str)>| {
+            let mut form = form;
+            form.push(("csrf", csrf.as_str()));
+            http.post(s.url(&format!("/console/interactions/{interaction}/{path}")))
+                .header("cookie", &cookie)
+                .form(&form)
+                .send()
+        };
+        // A reset code goes to the email of record, whoever asks.
+        let r = post("password-reset", vec![]).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", s.backend);
+        let notices = s
+            .store
+            .list_notices(&NoticeQuery { account: Some(account), limit: 100, ..Default::default() })
+            .await
+            .unwrap();
+        let reset = notices.notices.iter().find(|n| n.kind.as_str() == "recovery_code").expect("a reset code notice");
+        assert!(
+            matches!(&reset.destination, Destination::Email { address } if address.as_str() == "acc-8004@example.com")
+        );
+        // Not authenticated yet: no change.
+        let r = post("contact", vec![("email", "new@example.com")]).await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{}", s.backend);
+        let r = post("verify", vec![("kind", "password"), ("secret", CUSTOMER_PASSWORD)]).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let r = post("contact", vec![("email", "new@example.com")]).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", s.backend);
+        assert!(r.text().await.unwrap().contains("notice(s) of the change were sent"));
+        let notices = s
+            .store
+            .list_notices(&NoticeQuery { account: Some(account), limit: 100, ..Default::default() })
+            .await
+            .unwrap();
+        let changed: Vec<_> = notices.notices.iter().filter(|n| n.kind.as_str() == "email_address_changed").collect();
+        assert!(!changed.is_empty(), "{} a change notice", s.backend);
+        for n in &changed {
+            if let Destination::Email { address } = &n.destination {
+                assert_eq!(address.as_str(), "acc-8004@example.com", "to the address of record before the change");
+            }
+        }
+        // The new address is not of record for 30 days, and the old one is gone: no reset can be sent.
+        let r = post("password-reset", vec![]).await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{}", s.backend);
+        assert!(r.text().await.unwrap().contains("no email address of record"));
+    }
+}

@@ -2,6 +2,7 @@
 //! subscriber and contact information only; CPNI is under `cpni`.
 
 use super::{AccountList, AccountView, ContactChangeView, ContactHistoryView, ContactPointView, present};
+use crate::application::contacts;
 use crate::auth::CurrentStaff;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use crate::problem::{ApiResult, Problem};
@@ -319,19 +320,7 @@ pub async fn change_contact_points(
         add_telephone_numbers: req.add_telephone_numbers,
         remove_telephone_numbers: req.remove_telephone_numbers,
     };
-    let now = state.now();
-    // A retried request with the same Idempotency-Key queues no second notice.
-    let change_ref = match idempotency.0 {
-        Some(key) => format!("{id}:key:{key}"),
-        None => format!("{id}:change:{}", uuid::Uuid::now_v7()),
-    };
-    let effects = contact_change_effects(&state, &change_ref, now);
-    let outcome = state.store.change_contact_points(id, &change, now, &effects).await?;
-    // Kinds only: contact values are personal data and stay out of logs.
-    tracing::info!(
-        account = %id, staff = %staff.0.id, change = %outcome.plan,
-        notices = outcome.notices.len(), tasks = outcome.tasks.len(), "contact points changed"
-    );
+    let outcome = contacts::change(&state, &staff.0, id, &change, idempotency.0.as_deref()).await?;
     Ok(Json(ContactChangeView {
         account: view(&state, &outcome.account),
         ended: outcome.plan.ended.iter().map(|v| v.kind()).collect(),

@@ -115,7 +115,16 @@ pub async fn request_recovery(state: &AppState, client: ClientIp, email: &str) -
         return Err(Problem::rate_limited(wait));
     }
     let Some(id) = state.store.account_by_email(email).await? else { return Ok(()) };
-    let account = load_account(state, id).await?;
+    send_recovery_code(state, &load_account(state, id).await?).await?;
+    Ok(())
+}
+
+/// Queue a single-use recovery code to the account's email address of record, if it
+/// has one (held long enough to be of record); `false` when it has none, and nothing is
+/// sent. The customer portal's "forgot password", and a CSR's "password reset" on a
+/// call, both come here: a new password is only ever set through that code.
+pub async fn send_recovery_code(state: &AppState, account: &cpniguard_core::account::Account) -> ApiResult<bool> {
+    let id = account.id;
     let now = state.now();
     let of_record = account.contact_points.iter().find_map(|c| match &c.value {
         ContactValue::Email(e) if c.is_of_record(now, of_record_rule(state)) => Some(e.clone()),
@@ -123,7 +132,7 @@ pub async fn request_recovery(state: &AppState, client: ClientIp, email: &str) -
     });
     let Some(address) = of_record else {
         tracing::info!(account = %id, "recovery asked for an email address not yet of record: nothing sent");
-        return Ok(());
+        return Ok(false);
     };
     let token = tokens::generate();
     let expires_at = now + Duration::minutes(state.config.customer_auth.recovery_minutes.into());
@@ -148,7 +157,7 @@ pub async fn request_recovery(state: &AppState, client: ClientIp, email: &str) -
     let effects = SideEffects { notices: vec![notice], tasks: vec![] };
     state.store.create_recovery_token(&tokens::hash(&token), &record, &effects, now).await?;
     tracing::info!(account = %id, "recovery code queued to the email address of record");
-    Ok(())
+    Ok(true)
 }
 
 fn bad_code() -> Problem {

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod campaign_review;
+pub mod contacts;
 pub mod customer_access;
 pub mod customer_consent;
 pub mod customer_session;

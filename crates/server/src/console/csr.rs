@@ -8,7 +8,7 @@ use super::pages::{Chrome, ok, render};
 use super::session::ConsoleStaff;
 use crate::application::interactions::{self as ops, InteractionView};
 use crate::application::reads::{self, CallPage};
-use crate::application::{StaffCaller, accounts};
+use crate::application::{StaffCaller, accounts, contacts, customer_session};
 use crate::auth::client::ClientIp;
 use crate::gate::{GateRequest, RequestId, Target};
 use crate::problem::Problem;
@@ -18,9 +18,11 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use cpniguard_core::account::Account;
+use cpniguard_core::account::{Account, PostalAddress};
 use cpniguard_core::authn::{CallDetailAccess, InteractionChannel, PhotoId, Secret, SecretKind};
+use cpniguard_core::contact::ContactChange;
 use cpniguard_core::cpni::{CallDetailRecord, Invoice};
+use cpniguard_core::email::EmailAddress;
 use cpniguard_core::ids::{AccountId, InteractionId};
 use cpniguard_core::phone::PhoneNumber;
 use cpniguard_policy::{Action, Channel, Purpose};
@@ -437,4 +439,83 @@ pub async fn invoices(
         Ok((invoices, hide_after_secs)) => ok(&InvoicesFragment { interaction: id, invoices, hide_after_secs }),
         Err(p) => refused(&p),
     }
+}
+
+// --- account changes on the call ------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    line1: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    zip: String,
+}
+
+impl ContactForm {
+    /// The change the form asks for: the fields filled in, nothing else.
+    fn change(&self) -> Result<ContactChange, Problem> {
+        let email = match self.email.trim() {
+            "" => None,
+            e => Some(Some(EmailAddress::parse(e).map_err(|e| e.within("email"))?)),
+        };
+        let postal_address = match self.line1.trim() {
+            "" => None,
+            line1 => Some(PostalAddress {
+                line1: line1.to_owned(),
+                line2: None,
+                city: self.city.trim().to_owned(),
+                state: self.state.trim().to_owned(),
+                zip: self.zip.trim().to_owned(),
+                country: "US".to_owned(),
+            }),
+        };
+        if email.is_none() && postal_address.is_none() {
+            return Err(cpniguard_core::ValidationError::new("email", "fill in a new email or postal address").into());
+        }
+        Ok(ContactChange { postal_address, email, ..ContactChange::default() })
+    }
+}
+
+/// Change the email or postal address of an authenticated caller's account; the change
+/// notices go to the contact points of record before the change, as on the API.
+pub async fn change_contact(
+    State(state): State<AppState>,
+    who: ConsoleStaff,
+    Path(id): Path<Uuid>,
+    Form(form): Form<ContactForm>,
+) -> Response {
+    let result = async {
+        let view = ops::view(&state, &who.staff, id).await?;
+        if !view.summary.authenticated {
+            return Err(Problem::forbidden("authenticate the caller before changing their account"));
+        }
+        let outcome = contacts::change(&state, &who.staff, view.account_id, &form.change()?, None).await?;
+        Ok(format!(
+            "Changed. {} notice(s) of the change were sent to the contact details of record before it.",
+            outcome.notices.len()
+        ))
+    };
+    after(&state, &who, id, result.await, None).await
+}
+
+/// Send a password reset code to the email address of record (never to an address the
+/// caller gives); the customer sets the new password themselves with it.
+pub async fn password_reset(State(state): State<AppState>, who: ConsoleStaff, Path(id): Path<Uuid>) -> Response {
+    let result = async {
+        let view = ops::view(&state, &who.staff, id).await?;
+        let account = state.store.get_account(view.account_id).await?.ok_or_else(|| Problem::not_found("account"))?;
+        match customer_session::send_recovery_code(&state, &account).await? {
+            true => Ok("A reset code was sent to the email address of record.".to_owned()),
+            false => Err(Problem::forbidden(
+                "the account has no email address of record (held at least 30 days): no reset can be sent; the customer can visit a store with a photo ID",
+            )),
+        }
+    };
+    after(&state, &who, id, result.await, None).await
 }

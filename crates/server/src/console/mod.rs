@@ -46,13 +46,16 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/console/interactions/{id}/end", post(csr::end))
         .route("/console/interactions/{id}/calls", get(csr::calls))
         .route("/console/interactions/{id}/invoices", get(csr::invoices))
-        .route("/console/interactions/{id}/cleared", get(csr::cleared));
+        .route("/console/interactions/{id}/cleared", get(csr::cleared))
+        .route("/console/interactions/{id}/password-reset", post(csr::password_reset));
+    let account_changes = Router::new().route("/console/interactions/{id}/contact", post(csr::change_contact));
     let accounts = Router::new().route("/console", get(csr::home)).route("/console/accounts/{id}", get(csr::account));
     Router::new()
         .route("/console/sign-in", get(sign_in::form).post(sign_in::submit))
         .route("/console/sign-out", post(sign_in::sign_out))
         .merge(behind(Capability::ReadAccounts, accounts))
         .merge(behind(Capability::AuthenticateCustomers, interactions))
+        .merge(behind(Capability::WriteAccounts, account_changes))
         .merge(behind(Capability::ManageConsent, privacy::routes()))
         .merge(behind(Capability::Certify, privacy::certification_routes()))
         .merge(behind(Capability::ReadAuditLog, audit::routes()))
