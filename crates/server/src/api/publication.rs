@@ -18,6 +18,7 @@ use utoipa::OpenApi;
 
 pub use mailing::{MailingView, run_policy_mailing};
 pub use versions::{PolicyVersionRequest, PolicyVersionView};
+pub(crate) use pages::choose_language;
 
 #[derive(OpenApi)]
 #[openapi(

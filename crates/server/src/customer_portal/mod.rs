@@ -13,6 +13,7 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use crate::api::publication::choose_language;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use cpniguard_core::account::Language;
@@ -58,43 +59,11 @@ impl<S: Send + Sync> FromRequestParts<S> for PageLanguage {
         if let Some(lang) = cookie(&parts.headers, LANG_COOKIE).and_then(Language::parse) {
             return Ok(PageLanguage { lang, chosen: false });
         }
-        let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        Ok(PageLanguage { lang: from_accept_language(accept), chosen: false })
+        Ok(PageLanguage { lang: choose_language(None, &parts.headers), chosen: false })
     }
-}
-
-/// The first supported language in an `Accept-Language` list, by quality.
-fn from_accept_language(header: &str) -> Language {
-    let mut ranked: Vec<(f32, &str)> = header
-        .split(',')
-        .filter_map(|item| {
-            let mut parts = item.trim().split(';');
-            let tag = parts.next()?.trim();
-            let q = parts.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse().ok()).unwrap_or(1.0);
-            Some((q, tag))
-        })
-        .collect();
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
-    ranked
-        .iter()
-        .find_map(|(_, tag)| Language::parse(&tag.split('-').next().unwrap_or_default().to_ascii_lowercase()))
-        .unwrap_or(Language::En)
 }
 
 /// The portal session cookie's value, if any.
 fn session_token(parts_headers: &axum::http::HeaderMap) -> Option<&str> {
     cookie(parts_headers, PORTAL_COOKIE).filter(|v| !v.is_empty())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn accept_language_picks_the_best_supported() {
-        assert_eq!(from_accept_language("es-MX,es;q=0.9,en;q=0.8"), Language::Es);
-        assert_eq!(from_accept_language("fr-FR, en;q=0.5, es;q=0.7"), Language::Es);
-        assert_eq!(from_accept_language("de"), Language::En);
-        assert_eq!(from_accept_language(""), Language::En);
-    }
 }
