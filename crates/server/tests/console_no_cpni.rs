@@ -29,15 +29,7 @@ async fn no_cpni_on_any_console_route_before_the_gate_allows_it() {
         assert!(routes.len() >= 15, "the console's routes: {routes:?}");
         let (cookie, csrf) = sign_in(&s, "dee.floor", STAFF_PASSWORD).await;
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let open = http
-            .post(s.url(&format!("/console/accounts/{account}/interactions")))
-            .header("cookie", &cookie)
-            .form(&[("csrf", csrf.as_str()), ("channel", "phone")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(open.status(), StatusCode::SEE_OTHER);
-        let interaction = open.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_owned();
+        let interaction = open_phone_interaction(&s, &cookie, &csrf, &account).await;
 
         let walk = |state: &'static str, cookie: Option<String>| {
             let (http, s, routes, account, interaction, csrf) =
@@ -208,14 +200,7 @@ async fn a_csr_changes_the_email_and_sends_a_reset_with_the_apis_notices() {
         let account = account_with_cpni(&s, "ACC-8004", "+18015558004").await;
         let (cookie, csrf) = sign_in(&s, "gus.floor", STAFF_PASSWORD).await;
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let open = http
-            .post(s.url(&format!("/console/accounts/{account}/interactions")))
-            .header("cookie", &cookie)
-            .form(&[("csrf", csrf.as_str()), ("channel", "phone")])
-            .send()
-            .await
-            .unwrap();
-        let interaction = open.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_owned();
+        let interaction = open_phone_interaction(&s, &cookie, &csrf, &account.to_string()).await;
         let post = |path: &str, form: Vec<(&str, &str)>| {
             let mut form = form;
             form.push(("csrf", csrf.as_str()));

@@ -6,18 +6,17 @@
 //! share of its endpoint's (goal ≥ 0.5), and each page's size (goal < 100 KB).
 
 use super::bench::{BenchTarget, open_target};
+use super::bench_gate::photo_id_visits;
 use super::bench_http::{connect, get, load, spawn};
 use anyhow::bail;
 use chrono::{Duration as ChronoDuration, Utc};
 use clap::Args;
-use cpniguard_core::authn::{EvidenceKind, InteractionChannel};
 use cpniguard_core::ids::StaffId;
 use cpniguard_core::staff::{NewStaff, Role, Staff, Username};
 use cpniguard_demo::DemoSpec;
 use cpniguard_server::auth::tokens;
 use cpniguard_server::{AppState, Config, SystemClock};
-use cpniguard_store::auth::{Evidence, Interaction};
-use cpniguard_store::{AccountQuery, StoreWithRecords};
+use cpniguard_store::StoreWithRecords;
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -70,25 +69,13 @@ pub async fn run(args: ConsoleBenchArgs) -> anyhow::Result<serde_json::Value> {
     let (_, office_auth) = staff(store.as_ref(), "bench.privacy", Role::PrivacyOfficer).await?;
 
     // One in-store visit with a photo ID per account: every read is allowed and audited.
-    let accounts = store.search_accounts(&AccountQuery { limit: args.accounts, ..AccountQuery::default() }).await?;
-    if accounts.accounts.is_empty() {
+    let visits: Vec<_> = photo_id_visits(store.as_ref(), csr.id, args.accounts)
+        .await?
+        .into_iter()
+        .map(|(account, visit)| (account.id, account.profile.account_number.to_string(), visit))
+        .collect();
+    if visits.is_empty() {
         bail!("no accounts were seeded");
-    }
-    let mut visits = Vec::new();
-    for account in &accounts.accounts {
-        let visit = Interaction {
-            id: Uuid::now_v7(),
-            account_id: account.id,
-            channel: InteractionChannel::InStore,
-            staff_id: Some(csr.id),
-            opened_at: now,
-            expires_at: now + ChronoDuration::hours(4),
-        };
-        store.open_interaction(&visit).await?;
-        store
-            .add_evidence(visit.id, &Evidence { kind: EvidenceKind::PhotoIdChecked, detail: None, recorded_at: now })
-            .await?;
-        visits.push((account.id, account.profile.account_number.to_string(), visit.id));
     }
     let each = |f: &dyn Fn(&(cpniguard_core::ids::AccountId, String, Uuid)) -> String| {
         visits.iter().map(f).collect::<Vec<_>>()

@@ -59,26 +59,17 @@ pub async fn run(args: GateBenchArgs) -> anyhow::Result<serde_json::Value> {
     let csr = store.create_staff(StaffId::new(), &csr, now).await?;
     let token = tokens::generate();
     store.add_staff_token(csr.id, &tokens::hash(&token), "bench", now).await?;
-    let accounts = store.search_accounts(&AccountQuery { limit: args.accounts, ..AccountQuery::default() }).await?;
-    let mut paths = Vec::new();
-    for account in &accounts.accounts {
-        let visit = Interaction {
-            id: Uuid::now_v7(),
-            account_id: account.id,
-            channel: InteractionChannel::InStore,
-            staff_id: Some(csr.id),
-            opened_at: now,
-            expires_at: now + ChronoDuration::hours(4),
-        };
-        store.open_interaction(&visit).await?;
-        let evidence = Evidence { kind: EvidenceKind::PhotoIdChecked, detail: None, recorded_at: now };
-        store.add_evidence(visit.id, &evidence).await?;
-        paths.push(format!(
-            "/api/v1/accounts/{}/calls?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&limit={}\
-             &purpose=service_and_support&interaction={}",
-            account.id, args.page, visit.id
-        ));
-    }
+    let paths: Vec<String> = photo_id_visits(store.as_ref(), csr.id, args.accounts)
+        .await?
+        .into_iter()
+        .map(|(account, visit)| {
+            format!(
+                "/api/v1/accounts/{}/calls?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&limit={}\
+                 &purpose=service_and_support&interaction={}",
+                account.id, args.page, visit
+            )
+        })
+        .collect();
     if paths.is_empty() {
         bail!("no accounts were seeded");
     }
@@ -117,4 +108,32 @@ pub async fn run(args: GateBenchArgs) -> anyhow::Result<serde_json::Value> {
         "audit_entries_written": entries,
         "ratio": audited.per_second / baseline.per_second.max(1e-9),
     }))
+}
+
+/// One in-store visit with a photo ID checked, opened by `csr`, on each of the first
+/// `accounts` accounts: every read on them is allowed (and audited). Each account with
+/// its visit's id.
+pub(super) async fn photo_id_visits(
+    store: &dyn cpniguard_store::Store,
+    csr: StaffId,
+    accounts: u32,
+) -> anyhow::Result<Vec<(cpniguard_core::account::Account, Uuid)>> {
+    let now = Utc::now();
+    let found = store.search_accounts(&AccountQuery { limit: accounts, ..AccountQuery::default() }).await?;
+    let mut out = Vec::new();
+    for account in found.accounts {
+        let visit = Interaction {
+            id: Uuid::now_v7(),
+            account_id: account.id,
+            channel: InteractionChannel::InStore,
+            staff_id: Some(csr),
+            opened_at: now,
+            expires_at: now + ChronoDuration::hours(4),
+        };
+        store.open_interaction(&visit).await?;
+        let evidence = Evidence { kind: EvidenceKind::PhotoIdChecked, detail: None, recorded_at: now };
+        store.add_evidence(visit.id, &evidence).await?;
+        out.push((account, visit.id));
+    }
+    Ok(out)
 }

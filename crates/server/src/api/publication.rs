@@ -17,8 +17,8 @@ use axum::routing::{get, post};
 use utoipa::OpenApi;
 
 pub use mailing::{MailingView, run_policy_mailing};
-pub use versions::{PolicyVersionRequest, PolicyVersionView};
 pub(crate) use pages::choose_language;
+pub use versions::{PolicyVersionRequest, PolicyVersionView};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -459,7 +459,7 @@ pub struct ContactForm {
 
 impl ContactForm {
     /// The change the form asks for: the fields filled in, nothing else.
-    fn change(&self) -> Result<ContactChange, Problem> {
+    fn change(&self) -> Result<ContactChange, cpniguard_core::ValidationError> {
         let email = match self.email.trim() {
             "" => None,
             e => Some(Some(EmailAddress::parse(e).map_err(|e| e.within("email"))?)),
@@ -476,7 +476,7 @@ impl ContactForm {
             }),
         };
         if email.is_none() && postal_address.is_none() {
-            return Err(cpniguard_core::ValidationError::new("email", "fill in a new email or postal address").into());
+            return Err(cpniguard_core::ValidationError::new("email", "fill in a new email or postal address"));
         }
         Ok(ContactChange { postal_address, email, ..ContactChange::default() })
     }

@@ -186,6 +186,25 @@ fn csrf_refused() -> Response {
     )
 }
 
+/// Route layer: the signed-in staff member must hold `capability` in the one role
+/// table the API uses (`auth::roles`); otherwise a page saying which roles may.
+pub async fn require(capability: Capability, who: ConsoleStaff, mut req: Request, next: Next) -> Response {
+    if !capability.allows(&who.staff) {
+        let roles: Vec<&str> = capability.roles().iter().map(|r| r.as_str()).collect();
+        let message = format!("{} needs one of the roles: {}.", capability.describe(), roles.join(", "));
+        return super::pages::message_page(StatusCode::FORBIDDEN, "Not allowed", &message);
+    }
+    req.extensions_mut().insert(who);
+    next.run(req).await
+}
+
+/// `routes` behind the console session and `capability`.
+pub fn guarded(capability: Capability, routes: axum::Router<AppState>, state: &AppState) -> axum::Router<AppState> {
+    routes.route_layer(axum::middleware::from_fn_with_state(state.clone(), move |who, req, next| {
+        require(capability, who, req, next)
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,23 +224,4 @@ mod tests {
         assert_eq!(form_urlencoded_field(body, "csrf").as_deref(), Some("abc+def"));
         assert_eq!(form_urlencoded_field(b"purpose=billing", "csrf"), None);
     }
-}
-
-/// Route layer: the signed-in staff member must hold `capability` in the one role
-/// table the API uses (`auth::roles`); otherwise a page saying which roles may.
-pub async fn require(capability: Capability, who: ConsoleStaff, mut req: Request, next: Next) -> Response {
-    if !capability.allows(&who.staff) {
-        let roles: Vec<&str> = capability.roles().iter().map(|r| r.as_str()).collect();
-        let message = format!("{} needs one of the roles: {}.", capability.describe(), roles.join(", "));
-        return super::pages::message_page(StatusCode::FORBIDDEN, "Not allowed", &message);
-    }
-    req.extensions_mut().insert(who);
-    next.run(req).await
-}
-
-/// `routes` behind the console session and `capability`.
-pub fn guarded(capability: Capability, routes: axum::Router<AppState>, state: &AppState) -> axum::Router<AppState> {
-    routes.route_layer(axum::middleware::from_fn_with_state(state.clone(), move |who, req, next| {
-        require(capability, who, req, next)
-    }))
 }

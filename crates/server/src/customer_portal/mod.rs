@@ -8,12 +8,12 @@
 mod pages;
 pub mod texts;
 
+use crate::api::publication::choose_language;
 use crate::console::session::{PORTAL_COOKIE, cookie, require_csrf};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use crate::api::publication::choose_language;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use cpniguard_core::account::Language;

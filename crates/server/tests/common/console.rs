@@ -120,3 +120,18 @@ pub fn hidden_csrf(page: &str) -> String {
 pub fn leaked(body: &str) -> Option<&'static str> {
     [CALLED_NUMBER, DURATION_SHOWN, INVOICE_TOTAL].into_iter().find(|m| body.contains(m))
 }
+
+/// Open a phone interaction for `account` on the console as the signed-in staff member;
+/// its id.
+pub async fn open_phone_interaction(s: &TestServer, cookie: &str, csrf: &str, account: &str) -> String {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let open = http
+        .post(s.url(&format!("/console/accounts/{account}/interactions")))
+        .header("cookie", cookie)
+        .form(&[("csrf", csrf), ("channel", "phone")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(open.status(), reqwest::StatusCode::SEE_OTHER, "{}", s.backend);
+    open.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_owned()
+}
