@@ -198,6 +198,19 @@ async fn customer_opts_out_in_spanish(s: &common::TestServer, b: &Browser) {
     let portal_opt_out = history.iter().find(|e| e.kind.as_str() == "opt_out").expect("the opt-out is recorded");
     assert_eq!(portal_opt_out.channel.as_str(), "portal", "{history:?}");
     assert!(portal_opt_out.at <= Utc::now(), "effective at once");
+    // A new postal address: the notice of the change goes to the contact points of record.
+    b.fill("#line1", "25 Calle Luna").await;
+    b.fill("#city", "Orem").await;
+    b.fill("#state", "UT").await;
+    b.fill("#zip", "84057").await;
+    b.navigate_by("#change-contact").await;
+    assert!(b.text("#outcome").await.contains("se cambiaron sus datos"));
+    let notices = s
+        .store
+        .list_notices(&cpniguard_store::NoticeQuery { account: Some(account), limit: 100, ..Default::default() })
+        .await
+        .unwrap();
+    assert!(notices.notices.iter().any(|n| n.kind.as_str() == "postal_address_changed"));
     // The switch back to English is remembered.
     b.navigate_by("#language-switch").await;
     b.find("html[lang=en]").await;

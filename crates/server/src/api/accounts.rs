@@ -320,7 +320,8 @@ pub async fn change_contact_points(
         add_telephone_numbers: req.add_telephone_numbers,
         remove_telephone_numbers: req.remove_telephone_numbers,
     };
-    let outcome = contacts::change(&state, &staff.0, id, &change, idempotency.0.as_deref()).await?;
+    let outcome =
+        contacts::change(&state, &format!("staff:{}", staff.0.id), id, &change, idempotency.0.as_deref()).await?;
     Ok(Json(ContactChangeView {
         account: view(&state, &outcome.account),
         ended: outcome.plan.ended.iter().map(|v| v.kind()).collect(),

@@ -8,14 +8,14 @@ use crate::problem::ApiResult;
 use crate::state::AppState;
 use cpniguard_core::contact::ContactChange;
 use cpniguard_core::ids::AccountId;
-use cpniguard_core::staff::Staff;
 use cpniguard_store::ContactChangeOutcome;
 
-/// Apply `change` to the account. A retry carrying the same `idempotency_key` queues no
-/// second notice.
+/// Apply `change` to the account, made `by` a staff member (`staff:<id>`) or the
+/// customer (`customer`). A retry carrying the same `idempotency_key` queues no second
+/// notice.
 pub async fn change(
     state: &AppState,
-    staff: &Staff,
+    by: &str,
     account: AccountId,
     change: &ContactChange,
     idempotency_key: Option<&str>,
@@ -29,7 +29,7 @@ pub async fn change(
     let outcome = state.store.change_contact_points(account, change, now, &effects).await?;
     // Kinds only: contact values are personal data and stay out of logs.
     tracing::info!(
-        account = %account, staff = %staff.id, change = %outcome.plan,
+        account = %account, by, change = %outcome.plan,
         notices = outcome.notices.len(), tasks = outcome.tasks.len(), "contact points changed"
     );
     Ok(outcome)

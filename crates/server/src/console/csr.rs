@@ -4,6 +4,7 @@
 //! records every request and explains every refusal. Each handler extracts, calls the
 //! application layer, and renders; no rule is decided here.
 
+use super::forms::ContactForm;
 use super::pages::{Chrome, ok, render};
 use super::session::ConsoleStaff;
 use crate::application::interactions::{self as ops, InteractionView};
@@ -18,11 +19,9 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use cpniguard_core::account::{Account, PostalAddress};
+use cpniguard_core::account::Account;
 use cpniguard_core::authn::{CallDetailAccess, InteractionChannel, PhotoId, Secret, SecretKind};
-use cpniguard_core::contact::ContactChange;
 use cpniguard_core::cpni::{CallDetailRecord, Invoice};
-use cpniguard_core::email::EmailAddress;
 use cpniguard_core::ids::{AccountId, InteractionId};
 use cpniguard_core::phone::PhoneNumber;
 use cpniguard_policy::{Action, Channel, Purpose};
@@ -443,45 +442,6 @@ pub async fn invoices(
 
 // --- account changes on the call ------------------------------------------------------
 
-#[derive(Deserialize)]
-pub struct ContactForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    line1: String,
-    #[serde(default)]
-    city: String,
-    #[serde(default)]
-    state: String,
-    #[serde(default)]
-    zip: String,
-}
-
-impl ContactForm {
-    /// The change the form asks for: the fields filled in, nothing else.
-    fn change(&self) -> Result<ContactChange, cpniguard_core::ValidationError> {
-        let email = match self.email.trim() {
-            "" => None,
-            e => Some(Some(EmailAddress::parse(e).map_err(|e| e.within("email"))?)),
-        };
-        let postal_address = match self.line1.trim() {
-            "" => None,
-            line1 => Some(PostalAddress {
-                line1: line1.to_owned(),
-                line2: None,
-                city: self.city.trim().to_owned(),
-                state: self.state.trim().to_owned(),
-                zip: self.zip.trim().to_owned(),
-                country: "US".to_owned(),
-            }),
-        };
-        if email.is_none() && postal_address.is_none() {
-            return Err(cpniguard_core::ValidationError::new("email", "fill in a new email or postal address"));
-        }
-        Ok(ContactChange { postal_address, email, ..ContactChange::default() })
-    }
-}
-
 /// Change the email or postal address of an authenticated caller's account; the change
 /// notices go to the contact points of record before the change, as on the API.
 pub async fn change_contact(
@@ -495,7 +455,9 @@ pub async fn change_contact(
         if !view.summary.authenticated {
             return Err(Problem::forbidden("authenticate the caller before changing their account"));
         }
-        let outcome = contacts::change(&state, &who.staff, view.account_id, &form.change()?, None).await?;
+        let outcome =
+            contacts::change(&state, &format!("staff:{}", who.staff.id), view.account_id, &form.change()?, None)
+                .await?;
         Ok(format!(
             "Changed. {} notice(s) of the change were sent to the contact details of record before it.",
             outcome.notices.len()

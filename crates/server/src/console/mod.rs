@@ -10,6 +10,7 @@
 
 pub mod audit;
 mod csr;
+pub mod forms;
 pub mod pages;
 pub mod privacy;
 pub mod session;

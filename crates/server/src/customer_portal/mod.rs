@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/sign-in", get(pages::sign_in_form).post(pages::sign_in))
         .route("/portal/sign-out", post(pages::sign_out))
         .route("/portal/consent", post(pages::consent))
+        .route("/portal/contact", post(pages::contact))
         .route("/portal/recovery", get(pages::recovery_form).post(pages::recovery))
         .route("/portal/recovery/complete", get(pages::complete_form).post(pages::complete))
         .layer(axum::middleware::from_fn(require_csrf))

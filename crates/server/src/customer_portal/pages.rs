@@ -5,10 +5,11 @@ use super::texts::{self, Texts};
 use super::{LANG_COOKIE, PageLanguage, session_token};
 use crate::api::audit_log::AccessView;
 use crate::api::consent::{Action, StatusView};
-use crate::application::{customer_access, customer_consent, customer_session};
+use crate::application::{contacts, customer_access, customer_consent, customer_session};
 use crate::auth::client::ClientIp;
 use crate::auth::customer::{CurrentCustomer, resolve};
 use crate::auth::tokens;
+use crate::console::forms::ContactForm;
 use crate::console::pages::render;
 use crate::console::session::{PORTAL_COOKIE, PRE_SESSION_COOKIE, SecureCookies, csrf_token, set_cookie};
 use crate::problem::Problem;
@@ -229,6 +230,32 @@ pub async fn consent(
     let scope = Some(form.scope.trim().to_owned()).filter(|s| !s.is_empty());
     let (done, error, status) = match customer_consent::change_own(&state, &customer, scope, action).await {
         Ok(_) => (Some(done), None, StatusCode::OK),
+        Err(p) => (None, Some(p.detail.clone()), StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST)),
+    };
+    match home_page(&state, &customer, csrf, lang.lang, done, error).await {
+        Ok(page) => render(status, &page),
+        Err(p) => crate::console::pages::message_page(StatusCode::SERVICE_UNAVAILABLE, t.title, &p.detail),
+    }
+}
+
+/// Change the customer's own email or postal address. The change notice goes to the
+/// contact points of record before the change, as for a change made by staff.
+pub async fn contact(
+    State(state): State<AppState>,
+    lang: PageLanguage,
+    headers: HeaderMap,
+    Form(form): Form<ContactForm>,
+) -> Response {
+    let Some((customer, csrf)) = current(&state, &headers).await else {
+        return Redirect::to("/portal/sign-in").into_response();
+    };
+    let t = texts::for_language(lang.lang);
+    let result = match form.change() {
+        Ok(change) => contacts::change(&state, "customer", customer.account_id, &change, None).await,
+        Err(e) => Err(e.into()),
+    };
+    let (done, error, status) = match result {
+        Ok(_) => (Some(t.contact_changed), None, StatusCode::OK),
         Err(p) => (None, Some(p.detail.clone()), StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST)),
     };
     match home_page(&state, &customer, csrf, lang.lang, done, error).await {

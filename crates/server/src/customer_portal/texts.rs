@@ -47,6 +47,14 @@ pub struct Texts {
     pub set_password: &'static str,
     pub password_set: &'static str,
     pub skip: &'static str,
+    pub contact_heading: &'static str,
+    pub contact_intro: &'static str,
+    pub street: &'static str,
+    pub city: &'static str,
+    pub state_name: &'static str,
+    pub zip: &'static str,
+    pub change: &'static str,
+    pub contact_changed: &'static str,
     pub refused_form: &'static str,
 }
 
@@ -94,6 +102,14 @@ pub static EN: Texts = Texts {
     set_password: "Set my password",
     password_set: "Your new password is set. A notice of the change was sent to your contact details on record.",
     skip: "Skip to content",
+    contact_heading: "Your contact details",
+    contact_intro: "Give a new email address or postal address. We tell you about the change at your current details, and a new address is used for account notices after 30 days.",
+    street: "Street",
+    city: "City",
+    state_name: "State",
+    zip: "ZIP code",
+    change: "Change",
+    contact_changed: "Done: your contact details were changed. We sent a notice of the change to your details on record.",
     refused_form: "This form has expired. Please reload the page and try again.",
 };
 
@@ -141,6 +157,14 @@ pub static ES: Texts = Texts {
     set_password: "Guardar mi contraseña",
     password_set: "Su nueva contraseña quedó guardada. Enviamos un aviso del cambio a sus datos de contacto registrados.",
     skip: "Ir al contenido",
+    contact_heading: "Sus datos de contacto",
+    contact_intro: "Indique un nuevo correo electrónico o dirección postal. Le avisamos del cambio en sus datos actuales, y una dirección nueva se usa para avisos de la cuenta después de 30 días.",
+    street: "Calle",
+    city: "Ciudad",
+    state_name: "Estado",
+    zip: "Código postal",
+    change: "Cambiar",
+    contact_changed: "Listo: se cambiaron sus datos de contacto. Enviamos un aviso del cambio a sus datos registrados.",
     refused_form: "Este formulario venció. Vuelva a cargar la página e inténtelo de nuevo.",
 };
 
