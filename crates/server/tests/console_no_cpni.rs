@@ -209,6 +209,11 @@ async fn a_csr_changes_the_email_and_sends_a_reset_with_the_apis_notices() {
                 .form(&form)
                 .send()
         };
+        // Before any authentication, the call detail can go to the address of record.
+        let r = post("deliver", vec![("via", "email")]).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", s.backend);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("on its way to the email address of record") && leaked(&body).is_none(), "{body}");
         // A reset code goes to the email of record, whoever asks.
         let r = post("password-reset", vec![]).await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{}", s.backend);
@@ -218,6 +223,7 @@ async fn a_csr_changes_the_email_and_sends_a_reset_with_the_apis_notices() {
             .await
             .unwrap();
         let reset = notices.notices.iter().find(|n| n.kind.as_str() == "recovery_code").expect("a reset code notice");
+        assert!(notices.notices.iter().any(|n| n.kind.as_str() == "document_delivery"), "{}", s.backend);
         assert!(
             matches!(&reset.destination, Destination::Email { address } if address.as_str() == "acc-8004@example.com")
         );

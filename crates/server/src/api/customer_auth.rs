@@ -7,7 +7,7 @@
 
 mod admin;
 pub(crate) mod call_back;
-mod delivery;
+pub(crate) mod delivery;
 pub mod exemption;
 mod interactions;
 mod portal;

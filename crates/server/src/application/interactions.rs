@@ -5,9 +5,13 @@
 //! and the console's live-call screen both call these.
 
 use super::StaffCaller;
+use crate::api::customer_auth::delivery::{
+    self, DeliveryRequest, DeliveryView, Document, call_detail_without_password,
+};
 use crate::api::customer_auth::{
     Actor, CheckFailure, call_back, check_secret, load_account, record_signal, recovery_only, staff_checks,
 };
+use crate::gate::{GateRequest, RequestId, Target};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::http::StatusCode;
@@ -20,9 +24,11 @@ use cpniguard_core::authn::{
 };
 use cpniguard_core::contact::ContactValue;
 use cpniguard_core::ids::AccountId;
+use cpniguard_core::ids::InteractionId;
 use cpniguard_core::notice::NoticeId;
 use cpniguard_core::phone::PhoneNumber;
 use cpniguard_core::staff::{Role, Staff};
+use cpniguard_policy::{Action, Purpose};
 use cpniguard_store::auth::{Evidence, Interaction};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -305,4 +311,33 @@ pub async fn end(state: &AppState, staff: &Staff, id: Uuid) -> ApiResult<()> {
     state.store.end_interaction(i.id, state.now()).await?;
     tracing::info!(interaction = %i.id, "interaction ended");
     Ok(())
+}
+
+/// Send a document (call detail of a period, an invoice) to the account's address of
+/// record — what a caller who cannot give the password may always have. The gate
+/// decides and records it; the content goes to the outbox only, never to the screen.
+/// Call detail asked for on the phone or in a chat without the password is kept as a
+/// pretexting signal when repeated.
+pub async fn deliver(
+    state: &AppState,
+    caller: StaffCaller<'_>,
+    request_id: RequestId,
+    id: Uuid,
+    req: &DeliveryRequest,
+) -> ApiResult<DeliveryView> {
+    let (i, account) = owned(state, caller.staff, id).await?;
+    if matches!(req.document, Document::CallDetail { .. })
+        && matches!(i.channel, InteractionChannel::Phone | InteractionChannel::Chat)
+    {
+        let evidence = state.store.list_evidence(i.id).await?;
+        if !evidence.iter().any(|e| e.kind == EvidenceKind::PasswordVerified) {
+            call_detail_without_password(state, &account, &actor(caller)).await?;
+        }
+    }
+    let target = Target::Account(account.id);
+    let grounds =
+        GateRequest::staff(caller.staff, Action::DeliverToAddressOfRecord, Purpose::ServiceAndSupport, target)
+            .interaction(Some(InteractionId(i.id)))
+            .request_id(request_id.0);
+    delivery::deliver(state, &account, req, grounds).await
 }

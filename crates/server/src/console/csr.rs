@@ -7,6 +7,7 @@
 use super::forms::ContactForm;
 use super::pages::{Chrome, ok, render};
 use super::session::ConsoleStaff;
+use crate::api::customer_auth::delivery::{DeliveryRequest, Document, Via};
 use crate::application::interactions::{self as ops, InteractionView};
 use crate::application::reads::{self, CallPage};
 use crate::application::{StaffCaller, accounts, contacts, customer_session};
@@ -480,4 +481,30 @@ pub async fn password_reset(State(state): State<AppState>, who: ConsoleStaff, Pa
         }
     };
     after(&state, &who, id, result.await, None).await
+}
+
+#[derive(Deserialize)]
+pub struct DeliverForm {
+    via: String,
+}
+
+/// Send the last 31 days of call detail to the address of record (by email or letter):
+/// what may always be done for a caller, authenticated or not. Nothing is shown here.
+pub async fn deliver(
+    State(state): State<AppState>,
+    who: ConsoleStaff,
+    client: ClientIp,
+    request_id: RequestId,
+    Path(id): Path<Uuid>,
+    Form(form): Form<DeliverForm>,
+) -> Response {
+    let via = if form.via == "postal" { Via::Postal } else { Via::Email };
+    let to = state.now();
+    let req = DeliveryRequest { document: Document::CallDetail { from: to - chrono::Duration::days(31), to }, via };
+    let caller = StaffCaller { staff: &who.staff, client: client.0 };
+    let result = ops::deliver(&state, caller, request_id, id, &req).await.map(|_| match via {
+        Via::Email => "The call detail is on its way to the email address of record.".to_owned(),
+        Via::Postal => "The call detail will be mailed to the postal address of record.".to_owned(),
+    });
+    after(&state, &who, id, result, None).await
 }

@@ -48,7 +48,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/console/interactions/{id}/calls", get(csr::calls))
         .route("/console/interactions/{id}/invoices", get(csr::invoices))
         .route("/console/interactions/{id}/cleared", get(csr::cleared))
-        .route("/console/interactions/{id}/password-reset", post(csr::password_reset));
+        .route("/console/interactions/{id}/password-reset", post(csr::password_reset))
+        .route("/console/interactions/{id}/deliver", post(csr::deliver));
     let account_changes = Router::new().route("/console/interactions/{id}/contact", post(csr::change_contact));
     let accounts = Router::new().route("/console", get(csr::home)).route("/console/accounts/{id}", get(csr::account));
     Router::new()

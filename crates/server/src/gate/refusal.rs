@@ -45,7 +45,7 @@ fn alternatives(engine: &Engine, request: &Request) -> Vec<String> {
         if engine.decide(&deliver).allowed {
             out.push(
                 "you may send the information to the customer's address of record \
-                 (POST /api/v1/interactions/{id}/deliveries)"
+                 (Send on the console's call screen, or POST /api/v1/interactions/{id}/deliveries)"
                     .to_owned(),
             );
         }

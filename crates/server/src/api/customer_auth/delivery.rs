@@ -5,11 +5,10 @@
 
 use super::{Actor, ClientIp, record_signal};
 use crate::api::accounts::of_record_rule;
-use crate::application::interactions::{actor, owned};
 use crate::auth::CurrentStaff;
 use crate::auth::customer::CurrentCustomer;
 use crate::extract::{ApiJson, ApiPath};
-use crate::gate::{GateRequest, Permit, RequestId, Target};
+use crate::gate::{GateRequest, Permit, RequestId};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
@@ -17,7 +16,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use cpniguard_core::account::Account;
-use cpniguard_core::authn::{EvidenceKind, InteractionChannel};
 use cpniguard_core::contact::{ContactKind, ContactValue};
 use cpniguard_core::cpni::TimeRange;
 use cpniguard_core::ids::{InteractionId, InvoiceId};
@@ -90,25 +88,9 @@ pub async fn by_staff(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<DeliveryRequest>,
 ) -> ApiResult<(StatusCode, Json<DeliveryView>)> {
-    let (i, account) = owned(&state, &staff.0, id).await?;
-    if matches!(req.document, Document::CallDetail { .. })
-        && matches!(i.channel, InteractionChannel::Phone | InteractionChannel::Chat)
-    {
-        let evidence = state.store.list_evidence(i.id).await?;
-        if !evidence.iter().any(|e| e.kind == EvidenceKind::PasswordVerified) {
-            call_detail_without_password(
-                &state,
-                &account,
-                &actor(crate::application::StaffCaller { staff: &staff.0, client }),
-            )
-            .await?;
-        }
-    }
-    let target = Target::Account(account.id);
-    let grounds = GateRequest::staff(&staff.0, Action::DeliverToAddressOfRecord, Purpose::ServiceAndSupport, target)
-        .interaction(Some(InteractionId(i.id)))
-        .request_id(request_id.0);
-    deliver(&state, &account, &req, grounds).await
+    let caller = crate::application::StaffCaller { staff: &staff.0, client };
+    let view = crate::application::interactions::deliver(&state, caller, request_id, id, &req).await?;
+    Ok((StatusCode::ACCEPTED, Json(view)))
 }
 
 /// The logged-in customer asks for a document to go to their address of record.
@@ -139,11 +121,11 @@ pub async fn by_customer(
         Purpose::ServiceAndSupport,
     )
     .request_id(request_id.0);
-    deliver(&state, &account, &req, grounds).await
+    Ok((StatusCode::ACCEPTED, Json(deliver(&state, &account, &req, grounds).await?)))
 }
 
 /// Every call-detail request without the password is kept; repeated ones raise a signal.
-async fn call_detail_without_password(state: &AppState, account: &Account, who: &Actor) -> ApiResult<()> {
+pub(crate) async fn call_detail_without_password(state: &AppState, account: &Account, who: &Actor) -> ApiResult<()> {
     const KIND: &str = "call_detail_request_without_password";
     let c = &state.config.customer_auth;
     let since = state.now() - Duration::minutes(c.signal_window_minutes.into());
@@ -187,12 +169,12 @@ fn not_of_record(kind: ContactKind, from: Option<DateTime<Utc>>) -> Problem {
 
 /// Send `req`'s document to the address of record, once the gate allowed `grounds`
 /// (the caller, purpose and interaction) and recorded it.
-async fn deliver(
+pub(crate) async fn deliver(
     state: &AppState,
     account: &Account,
     req: &DeliveryRequest,
     grounds: GateRequest,
-) -> ApiResult<(StatusCode, Json<DeliveryView>)> {
+) -> ApiResult<DeliveryView> {
     let now = state.now();
     let rule = of_record_rule(state);
     let wanted = match req.via {
@@ -239,10 +221,7 @@ async fn deliver(
     let id = notice.id;
     state.store.enqueue_notices(&[notice], now).await?;
     tracing::info!(account = %account.id, channel = channel.as_str(), "document queued to the address of record");
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(DeliveryView { notice_id: id, via: req.via, detail: "queued to the address of record" }),
-    ))
+    Ok(DeliveryView { notice_id: id, via: req.via, detail: "queued to the address of record" })
 }
 
 /// The document's text, read through the permit for it. It goes into the outbox only,
