@@ -1,12 +1,14 @@
 //! The audit log over HTTP, on every backend: privacy officers and auditors query it
 //! by account, principal, time and decision, page through it and read the head and
 //! checkpoints; a customer sees the accesses to their own account — by role, in their
-//! language — and never another account's.
+//! language — and never another account's. A sealed export of the chain, and the
+//! checkpoint's age in `/metrics`.
 
 mod common;
 
 use chrono::{Duration, Utc};
 use common::{TestServer, new_account_body, servers};
+use cpniguard_core::audit::{ExportCheck, ExportError, ExportLine};
 use cpniguard_core::staff::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -192,5 +194,68 @@ async fn a_customer_sees_who_accessed_their_account_and_no_one_elses() {
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "no way to name another account");
         let (st, _) = send(s.http.get(format!("{url}?lang=fr")).header("cookie", &cookie)).await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
+
+/// `GET /audit/export` is the CLI's sealed file: it verifies with the carrier's key
+/// alone, covers entries after the last checkpoint through its signed statement, and
+/// once cut it no longer verifies. `/metrics` shows how old the newest checkpoint is
+/// and how many entries follow it.
+#[tokio::test]
+async fn an_export_over_http_is_sealed_and_metrics_show_the_checkpoint_age() {
+    let config = || {
+        let mut c = cpniguard_server::Config::default();
+        c.audit.checkpoint_every = 2;
+        c
+    };
+    for s in common::servers_with(config).await {
+        let auditor = s.staff("auditor.test", Role::Auditor, trained()).await;
+        let carrier = s.staff("carrier.acme", Role::Carrier, trained()).await;
+        open_account(&s, "EX-1", "+18015550951", "ex@example.com").await;
+        for _ in 0..3 {
+            pic_inquiry(&s, &carrier, "+18015550951").await;
+        }
+        let from = (Utc::now() - Duration::hours(1)).to_rfc3339().replace('+', "%2B");
+        let to = (Utc::now() + Duration::hours(1)).to_rfc3339().replace('+', "%2B");
+        let path = format!("/api/v1/audit/export?from={from}&to={to}");
+        assert_eq!(s.get(&path, &s.csr).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+        let r = s.get(&path, &auditor).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", s.backend);
+        assert_eq!(r.headers()["content-type"], "application/jsonl");
+        let body = r.text().await.unwrap();
+        let lines: Vec<ExportLine> = body.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert!(matches!(lines.last(), Some(ExportLine::Statement(_))), "sealed: {body}");
+
+        let key = s.state.gate.audit_public_key();
+        let check = |lines: &[ExportLine]| {
+            let mut check = ExportCheck::new(key);
+            lines.iter().cloned().try_for_each(|l| check.push(l))?;
+            check.finish()
+        };
+        let report = check(&lines).unwrap();
+        assert_eq!((report.chain.entries, report.chain.unsealed), (3, 1), "{} {report:?}", s.backend);
+        assert_eq!(report.covering_checkpoint, None, "entry 3 is sealed by the statement alone");
+        assert_eq!(report.newest_checkpoint.map(|c| c.seq), Some(2));
+
+        let cut: Vec<ExportLine> =
+            lines.iter().filter(|l| !matches!(l, ExportLine::Entry(e) if e.seq == 3)).cloned().collect();
+        let err = check(&cut).unwrap_err();
+        assert!(matches!(err, ExportError::StatementMismatch { seq: 3, .. }), "{err}");
+
+        let (st, p) = send(s.get(&format!("/api/v1/audit/export?from={to}&to={from}"), &auditor)).await;
+        assert_eq!((st, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("to")));
+        let (st, _) = send(s.get("/api/v1/audit/export?from=yesterday&to=today", &auditor)).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+
+        let metrics = s.http.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let gauge = |name: &str| {
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse::<f64>().ok()))
+                .unwrap_or_else(|| panic!("{name} missing: {metrics}"))
+        };
+        assert_eq!(gauge("cpniguard_audit_unsealed_entries "), 1.0, "{}", s.backend);
+        let age = gauge("cpniguard_audit_checkpoint_age_seconds ");
+        assert!((0.0..600.0).contains(&age), "{age}");
     }
 }
