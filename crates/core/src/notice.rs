@@ -82,6 +82,15 @@ impl NoticeKind {
             _ => "account-change",
         }
     }
+
+    /// Whether this notice tells the customer of a change to the account's security
+    /// (47 CFR 64.2010(f): credentials, online account, address of record): it may go
+    /// only to contact points of record, never to one a recent change set. Other
+    /// notices (an opt-out notice, a complaint acknowledgement) are not a pretexter's
+    /// target and may reach a young account's own address.
+    pub fn is_account_change(self) -> bool {
+        self.template() == "account-change"
+    }
 }
 
 /// Template parameters that carry a secret (a recovery code) or CPNI (a document sent to
@@ -278,11 +287,12 @@ pub fn contact_change_events(plan: &ContactChangePlan) -> Vec<NoticeKind> {
 }
 
 /// The notices owed for `events` on an account, addressed to the contact points of
-/// record before the change (47 CFR 64.2003, 64.2010(f)): an email or postal address
-/// only when it had been on the account at least the rule's age (30 days) — never one
-/// a recent change set, so a pretexter who changes the email first cannot silence the
-/// notices of what they change next — and the telephone number of service, which
-/// needs no age. When no routed channel finds an address of record (a new account,
+/// record before the change (47 CFR 64.2003, 64.2010(f)). For an account change
+/// ([`NoticeKind::is_account_change`]) an email or postal address only when it had
+/// been on the account at least the rule's age (30 days) — never one a recent change
+/// set, so a pretexter who changes the email first cannot silence the notices of what
+/// they change next — and the telephone number of service, which needs no age; other
+/// notices prefer contact points of record and otherwise use the longest-held. When no routed channel finds an address of record (a new account,
 /// or one whose addresses all changed recently), a text (or, failing that, a voice
 /// call) to the telephone number of record goes instead, if the routing uses that
 /// channel anywhere. An event nothing can reach raises a privacy-office task: never
@@ -299,9 +309,9 @@ pub fn account_change_notices(
     for &kind in events {
         let mut destinations: Vec<(Channel, Destination)> = Vec::new();
         for &channel in routing.channels_for(kind) {
-            let found = destination_for(before, channel, rule, now).map(|d| (channel, d)).or_else(|| {
+            let found = destination_for(before, kind, channel, rule, now).map(|d| (channel, d)).or_else(|| {
                 (channel == Channel::Email && routing.postal_when_no_email)
-                    .then(|| destination_for(before, Channel::Postal, rule, now).map(|d| (Channel::Postal, d)))
+                    .then(|| destination_for(before, kind, Channel::Postal, rule, now).map(|d| (Channel::Postal, d)))
                     .flatten()
             });
             if let Some(pair) = found
@@ -313,7 +323,7 @@ pub fn account_change_notices(
         if destinations.is_empty()
             && let Some(channel) = routing.phone_channel()
         {
-            destinations.extend(destination_for(before, channel, rule, now).map(|d| (channel, d)));
+            destinations.extend(destination_for(before, kind, channel, rule, now).map(|d| (channel, d)));
         }
         if destinations.is_empty() {
             effects.tasks.push(PrivacyTask {
@@ -352,12 +362,13 @@ pub fn account_change_notices(
     effects
 }
 
-/// The contact point a channel uses. An email or postal address only if it is of
-/// record (the oldest such, should stored data hold two); the telephone number of
-/// service is the carrier's own and needs no age: the one of record if any, else the
-/// longest-held.
+/// The contact point a channel uses for a notice of `kind`: one of record if there is
+/// one (the oldest, should stored data hold two), else the longest-held current one —
+/// except that an account change reaches an email or postal address only if it is of
+/// record. The telephone number of service is the carrier's own and needs no age.
 fn destination_for(
     before: &AccountBefore<'_>,
+    kind: NoticeKind,
     channel: Channel,
     rule: OfRecordRule,
     now: DateTime<Utc>,
@@ -367,7 +378,7 @@ fn destination_for(
         Channel::Sms | Channel::Voice => ContactKind::Phone,
         Channel::Postal => ContactKind::Postal,
     };
-    let of_record_only = wanted != ContactKind::Phone;
+    let of_record_only = kind.is_account_change() && wanted != ContactKind::Phone;
     let mut candidates: Vec<&ContactPoint> = before
         .contact_points
         .iter()

@@ -281,3 +281,25 @@ fn a_young_account_is_told_by_text_to_its_number() {
     );
     assert_eq!(NoticeRouting::default().phone_channel(), Some(Channel::Sms));
 }
+
+/// An opt-out notice is not a change the customer must be warned of: a young account's
+/// own email receives it.
+#[test]
+fn notices_other_than_account_changes_reach_a_young_accounts_own_address() {
+    assert!(NoticeKind::PasswordChanged.is_account_change() && NoticeKind::EmailAddressChanged.is_account_change());
+    assert!(!NoticeKind::OptOutNotice.is_account_change() && !NoticeKind::ComplaintAcknowledged.is_account_change());
+    let points = vec![point(email("a@example.com"), 10), point(phone("+18015550100"), 10)];
+    let routing = NoticeRouting { default_channels: vec![Channel::Email], ..Default::default() };
+    let effects = account_change_notices(
+        &before(&points),
+        &[NoticeKind::OptOutNotice],
+        &routing,
+        OfRecordRule::default(),
+        "o",
+        now(),
+    );
+    assert_eq!(
+        effects.notices.iter().map(|n| n.destination.clone()).collect::<Vec<_>>(),
+        [email_to("a@example.com").1]
+    );
+}
