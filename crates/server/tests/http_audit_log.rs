@@ -157,7 +157,7 @@ async fn a_customer_sees_who_accessed_their_account_and_no_one_elses() {
             accesses.iter().map(|a| (a["by_role"].as_str().unwrap(), a["decision"].as_str().unwrap())).collect();
         assert_eq!(
             summary,
-            [("carrier", "allow"), ("csr", "allow"), ("csr", "deny"), ("customer", "allow")],
+            [("carrier", "allow"), ("csr", "allow"), ("csr", "deny"), ("customer", "allow"), ("customer", "allow")],
             "only this account's entries, oldest first: {log}"
         );
         assert_eq!(accesses[0]["by"], "otra compañía telefónica");
@@ -167,6 +167,8 @@ async fn a_customer_sees_who_accessed_their_account_and_no_one_elses() {
         assert_eq!(accesses[1]["purpose"], "la prestación de su servicio y atención");
         assert_eq!(accesses[2]["outcome"], "denegado");
         assert_eq!(accesses[3]["by"], "usted");
+        assert_eq!(accesses[3]["action"], "inició sesión en su cuenta en línea", "the sign-in is an entry too");
+        assert_eq!(accesses[4]["action"], "consultó sus registros de llamadas");
 
         let (_, en) = send(s.http.get(format!("{url}?lang=en")).header("cookie", &cookie)).await;
         assert_eq!(en["accesses"][0]["by"], "another telephone company");
@@ -178,14 +180,14 @@ async fn a_customer_sees_who_accessed_their_account_and_no_one_elses() {
         assert_eq!(first["accesses"].as_array().unwrap().len(), 3);
         let after = first["next_after"].as_u64().unwrap();
         let (_, rest) = send(s.http.get(format!("{url}?limit=3&after={after}")).header("cookie", &cookie)).await;
-        assert_eq!(rest["accesses"].as_array().unwrap().len(), 1);
+        assert_eq!(rest["accesses"].as_array().unwrap().len(), 2);
         assert!(rest["next_after"].is_null());
 
         // Nothing that identifies a person or another account is in the body.
         let text = log.to_string();
         let all = cpniguard_store::audit::AuditQuery { limit: 1000, ..Default::default() };
         let entries = s.store.search_audit(&all).await.unwrap().entries;
-        assert_eq!(entries.len(), 7, "three inquiries, three CSR reads, one own read");
+        assert_eq!(entries.len(), 8, "three inquiries, three CSR reads, one sign-in, one own read");
         for e in &entries {
             assert!(!text.contains(&e.record.principal.id), "a principal id leaked");
         }
@@ -257,5 +259,59 @@ async fn an_export_over_http_is_sealed_and_metrics_show_the_checkpoint_age() {
         assert_eq!(gauge("cpniguard_audit_unsealed_entries "), 1.0, "{}", s.backend);
         let age = gauge("cpniguard_audit_checkpoint_age_seconds ");
         assert!((0.0..600.0).contains(&age), "{age}");
+    }
+}
+
+/// Every check of a customer's secret is an audit entry with its outcome, refused ones
+/// included: a CSR verifying a caller (wrong, then right) and portal sign-ins.
+#[tokio::test]
+async fn credential_checks_are_audit_entries_with_their_outcome() {
+    for s in servers().await {
+        let id = open_account(&s, "CR-1", "+18015550961", "cred@example.com").await;
+        s.set_password(&id, "a long phone secret").await;
+        let call = s.open_interaction(&s.csr, &id, "phone").await;
+        for (secret, status) in [("wrong guess here", StatusCode::FORBIDDEN), ("a long phone secret", StatusCode::OK)] {
+            let r = s.post(&format!("/api/v1/interactions/{call}/verify"), &s.csr);
+            let r = r.json(&json!({"kind": "password", "secret": secret})).send().await.unwrap();
+            assert_eq!(r.status(), status, "{}", s.backend);
+        }
+        for password in ["not the password", "a long phone secret"] {
+            let body = json!({"email": "cred@example.com", "password": password});
+            s.http.post(s.url("/api/v1/portal/login")).json(&body).send().await.unwrap();
+        }
+        let query = cpniguard_store::audit::AuditQuery {
+            account: Some(id.parse().unwrap()),
+            limit: 1000,
+            ..Default::default()
+        };
+        let entries = s.store.search_audit(&query).await.unwrap().entries;
+        let checks: Vec<(&str, &str, &str, &str)> = entries
+            .iter()
+            .filter(|e| e.record.action.starts_with("customer_auth."))
+            .map(|e| {
+                (
+                    e.record.action.as_str(),
+                    e.record.principal.kind.as_str(),
+                    e.record.decision.as_str(),
+                    e.record.record_refs[1].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            checks,
+            [
+                ("customer_auth.staff_check", "staff", "deny", "outcome:mismatch"),
+                ("customer_auth.staff_check", "staff", "allow", "outcome:verified"),
+                ("customer_auth.portal_sign_in", "customer", "deny", "outcome:mismatch"),
+                ("customer_auth.portal_sign_in", "customer", "allow", "outcome:verified"),
+            ],
+            "{}",
+            s.backend
+        );
+        let refs: Vec<&String> = entries.iter().flat_map(|e| &e.record.record_refs).collect();
+        assert!(
+            !refs.iter().any(|r| r.contains("wrong guess") || r.contains("long phone secret")),
+            "references, never the secret: {refs:?}"
+        );
     }
 }

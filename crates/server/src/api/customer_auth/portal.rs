@@ -59,6 +59,9 @@ async fn failed_sign_in(
     failure: CheckFailure,
     arrived: tokio::time::Instant,
 ) -> Result<Problem, Problem> {
+    if matches!(failure, CheckFailure::Unrecorded) {
+        return Err(super::unrecorded());
+    }
     let counted = state.portal_limit.record_failure(state, key).await?;
     let c = &state.config.customer_auth;
     let since = state.now() - Duration::minutes(c.signal_window_minutes.into());
