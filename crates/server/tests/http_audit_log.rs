@@ -315,3 +315,49 @@ async fn credential_checks_are_audit_entries_with_their_outcome() {
         );
     }
 }
+
+/// Failed checks without identity — unknown, revoked or missing staff tokens, portal
+/// sign-ins with an email no account has — are one entry per source per minute, with
+/// their count, once the minute is over.
+#[tokio::test]
+async fn failed_checks_without_identity_are_counted_per_source_and_minute() {
+    for s in servers().await {
+        let fake = "0".repeat(43);
+        for token in [Some(fake.as_str()), Some("not-a-token"), Some(fake.as_str()), None] {
+            let r = s.http.get(s.url("/api/v1/audit/entries"));
+            let r = match token {
+                Some(t) => r.bearer_auth(t),
+                None => r,
+            };
+            assert_eq!(r.send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        }
+        for _ in 0..2 {
+            let body = json!({"email": "nobody@example.com", "password": "whatever it is"});
+            let r = s.http.post(s.url("/api/v1/portal/login")).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        }
+        // Written once their minute is over (a minute that ended between the requests
+        // was written by the next one from the same source).
+        let later = Utc::now() + Duration::seconds(61);
+        assert!(s.state.unidentified.flush(&s.state, later, false).await >= 2, "{}", s.backend);
+        assert_eq!(s.state.unidentified.flush(&s.state, later, true).await, 0, "nothing counted twice");
+
+        let query = cpniguard_store::audit::AuditQuery { limit: 1000, ..Default::default() };
+        let entries = s.store.search_audit(&query).await.unwrap().entries;
+        let mut totals = std::collections::BTreeMap::<(String, String, String), u64>::new();
+        for e in entries.iter().filter(|e| e.record.action == "auth.unidentified_failures") {
+            let refs = &e.record.record_refs;
+            let count: u64 = refs[3].strip_prefix("count:").unwrap().parse().unwrap();
+            let key = (e.record.principal.kind.as_str().to_owned(), refs[0].clone(), refs[1].clone());
+            *totals.entry(key).or_default() += count;
+        }
+        let key = |kind: &str, check: &str| (kind.to_owned(), check.to_owned(), "source:127.0.0.1".to_owned());
+        let expected = [(key("customer", "check:portal_sign_in"), 2), (key("staff", "check:staff_token"), 4)];
+        assert_eq!(totals.into_iter().collect::<Vec<_>>(), expected, "{}", s.backend);
+        assert!(
+            entries
+                .iter()
+                .all(|e| e.record.decision.as_str() == "deny" || e.record.action != "auth.unidentified_failures")
+        );
+    }
+}

@@ -7,6 +7,7 @@ use super::{Actor, CheckFailure, ClientIp, check_secret, load_account, record_si
 use crate::api::accounts::of_record_rule;
 use crate::auth::customer::{CurrentCustomer, cleared_cookie, session_cookie};
 use crate::auth::tokens;
+use crate::auth::unidentified::Unidentified;
 use crate::extract::ApiJson;
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
@@ -61,6 +62,10 @@ async fn failed_sign_in(
 ) -> Result<Problem, Problem> {
     if matches!(failure, CheckFailure::Unrecorded) {
         return Err(super::unrecorded());
+    }
+    if account.is_none() {
+        // No account has this email: no identity to record the attempt under.
+        state.unidentified.count(state, Unidentified::PortalSignIn, key).await;
     }
     let counted = state.portal_limit.record_failure(state, key).await?;
     let c = &state.config.customer_auth;
