@@ -237,8 +237,7 @@ fn after_an_email_change_the_next_notice_never_goes_to_the_new_email() {
 
 #[test]
 fn after_a_postal_change_the_next_letter_never_goes_to_the_new_address() {
-    let mut routing = NoticeRouting::default();
-    routing.default_channels = vec![Channel::Postal, Channel::Sms];
+    let routing = NoticeRouting { default_channels: vec![Channel::Postal, Channel::Sms], ..Default::default() };
     let points = vec![point(postal(), 400), point(phone("+18015550100"), 400)];
     let change = |line1: &str| ContactChange { postal_address: Some(other_postal(line1)), ..Default::default() };
     let changed = apply(&points, change("2 Oak Ave"), now());
