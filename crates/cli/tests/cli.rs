@@ -91,9 +91,19 @@ async fn demo_serves_answers_and_stops_cleanly_without_leaking_secrets() {
     let http = reqwest::Client::new();
     // The demo carrier's CPNI policy is published on the public page, in both languages.
     let site = api.trim_end_matches("/api/v1");
+    // Every page, in both languages, shows where to opt out and how to reach the
+    // privacy office, as the demo configures them.
     for (lang, revised) in [("en", "Last revised"), ("es", "Última revisión")] {
         let page = http.get(format!("{site}/privacy?lang={lang}")).send().await.unwrap().text().await.unwrap();
         assert!(page.contains(revised), "{lang}: {page}");
+        let home = http.get(format!("{site}/?lang={lang}")).send().await.unwrap().text().await.unwrap();
+        for page in [&page, &home] {
+            for contact in
+                ["mailto:optout@wasatch-demo.example", "mailto:privacy@wasatch-demo.example", "200 S State St"]
+            {
+                assert!(page.contains(contact), "{lang}: {contact} missing: {page}");
+            }
+        }
     }
     let accounts: serde_json::Value =
         http.get(format!("{api}/accounts?limit=5")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
@@ -205,4 +215,16 @@ async fn demo_serves_answers_and_stops_cleanly_without_leaking_secrets() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("25 accounts") && text.contains("(reused)"), "{text}");
     assert!(demo_dir.join("cpniguard.toml").exists());
+
+    // The certification of a fresh demo needs no flags: the demo names its officer.
+    let out = cpniguard()
+        .args(["report", "certification", "--format", "json", "--config"])
+        .arg(demo_dir.join("cpniguard.toml"))
+        .arg("--year")
+        .arg(chrono::Utc::now().format("%Y").to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let figures: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(figures.to_string().contains("Jordan Reyes"), "{figures}");
 }

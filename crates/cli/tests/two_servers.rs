@@ -199,8 +199,19 @@ async fn two_servers_keep_one_verifiable_chain() {
         stop(server);
     }
 
+    // One entry per read, none lost; and the revoked token each server refused once,
+    // counted per source and minute and written at the latest when the server stopped.
+    let entries = store.audit_entries(1, 1000).await.unwrap();
     let head = store.audit_head().await.unwrap().unwrap();
-    assert_eq!(head.seq, (PER_SERVER * 2) as u64, "one entry per read, none lost");
+    assert_eq!(head.seq, entries.len() as u64);
+    let reads = entries.iter().filter(|e| e.record.action == "read_call_detail").count();
+    assert_eq!(reads, PER_SERVER * 2, "one entry per read, none lost");
+    let refused: u64 = entries
+        .iter()
+        .filter(|e| e.record.action == "auth.unidentified_failures")
+        .flat_map(|e| e.record.record_refs.iter().filter_map(|r| r.strip_prefix("count:")?.parse::<u64>().ok()))
+        .sum();
+    assert_eq!(refused, 2, "the revoked token, refused once by each server");
     let verify = Command::new(env!("CARGO_BIN_EXE_cpniguard"))
         .current_dir(dir.path())
         .env_remove("CPNIGUARD_CONFIG")

@@ -25,8 +25,12 @@
 //! `canonical_checkpoint` = the string `cpniguard.audit.checkpoint.v1`, seq (u64),
 //! the 32-byte hash, and `at` (i64 microseconds), the same way.
 
+mod export;
 mod verify;
 
+pub use export::{
+    CheckpointSeen, ExportCheck, ExportError, ExportReport, ExportStatement, ExportTally, canonical_statement,
+};
 pub use verify::{ChainHead, ChainVerifier, VerifyError, VerifyReport, retention_cut, verify_chain};
 
 use crate::account::str_enum;
@@ -210,7 +214,8 @@ pub fn canonical_checkpoint(seq: u64, hash: &ChainHash, at: DateTime<Utc>) -> Ve
 }
 
 /// One line of an export file (JSON Lines): the public key to verify with, then
-/// the checkpoints and the entries.
+/// the checkpoints, the entries, and last the signed statement of what the file
+/// holds (see [`ExportCheck`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ExportLine {
@@ -221,6 +226,7 @@ pub enum ExportLine {
     Checkpoint(Checkpoint),
     /// Boxed: an entry is several times larger than the other lines.
     Entry(Box<AuditEntry>),
+    Statement(ExportStatement),
 }
 
 /// `at` truncated to the microsecond (downwards).
@@ -248,6 +254,16 @@ impl Encoder {
     fn str(&mut self, s: &str) {
         self.len(s.len());
         self.0.extend_from_slice(s.as_bytes());
+    }
+
+    fn opt_u64(&mut self, v: Option<u64>) {
+        match v {
+            None => self.0.push(0),
+            Some(v) => {
+                self.0.push(1);
+                self.u64(v);
+            }
+        }
     }
 
     fn opt(&mut self, s: Option<&str>) {

@@ -437,5 +437,7 @@ impl LockoutPolicy {
     }
 }
 
+pub mod check_record;
+
 #[cfg(test)]
 mod tests;

@@ -18,6 +18,8 @@
 //! Days are calendar days in the carrier's time zone (see [`crate::calendar`]); every
 //! count starts the day after the event.
 
+pub mod record;
+
 use crate::ValidationError;
 use crate::account::str_enum;
 use crate::calendar::{FederalCalendar, check_supported};

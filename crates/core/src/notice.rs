@@ -82,6 +82,15 @@ impl NoticeKind {
             _ => "account-change",
         }
     }
+
+    /// Whether this notice tells the customer of a change to the account's security
+    /// (47 CFR 64.2010(f): credentials, online account, address of record): it may go
+    /// only to contact points of record, never to one a recent change set. Other
+    /// notices (an opt-out notice, a complaint acknowledgement) are not a pretexter's
+    /// target and may reach a young account's own address.
+    pub fn is_account_change(self) -> bool {
+        self.template() == "account-change"
+    }
 }
 
 /// Template parameters that carry a secret (a recovery code) or CPNI (a document sent to
@@ -240,6 +249,14 @@ impl NoticeRouting {
     pub fn channels_for(&self, kind: NoticeKind) -> &[Channel] {
         self.per_event.get(&kind).unwrap_or(&self.default_channels)
     }
+
+    /// The channel to the telephone number of record when no address of record can
+    /// be reached: text if the routing uses it anywhere, else voice, else none (the
+    /// carrier has no messaging platform to send through).
+    pub fn phone_channel(&self) -> Option<Channel> {
+        let used = |c: Channel| self.default_channels.contains(&c) || self.per_event.values().any(|v| v.contains(&c));
+        [Channel::Sms, Channel::Voice].into_iter().find(|&c| used(c))
+    }
 }
 
 /// The account as it was before the change: whom to tell, and where.
@@ -270,8 +287,16 @@ pub fn contact_change_events(plan: &ContactChangePlan) -> Vec<NoticeKind> {
 }
 
 /// The notices owed for `events` on an account, addressed to the contact points of
-/// record before the change. An event no channel can reach raises a privacy-office
-/// task instead: never silence.
+/// record before the change (47 CFR 64.2003, 64.2010(f)). For an account change
+/// ([`NoticeKind::is_account_change`]) an email or postal address only when it had
+/// been on the account at least the rule's age (30 days) — never one a recent change
+/// set, so a pretexter who changes the email first cannot silence the notices of what
+/// they change next — and the telephone number of service, which needs no age; other
+/// notices prefer contact points of record and otherwise use the longest-held. When no routed channel finds an address of record (a new account,
+/// or one whose addresses all changed recently), a text (or, failing that, a voice
+/// call) to the telephone number of record goes instead, if the routing uses that
+/// channel anywhere. An event nothing can reach raises a privacy-office task: never
+/// silence.
 pub fn account_change_notices(
     before: &AccountBefore<'_>,
     events: &[NoticeKind],
@@ -284,9 +309,9 @@ pub fn account_change_notices(
     for &kind in events {
         let mut destinations: Vec<(Channel, Destination)> = Vec::new();
         for &channel in routing.channels_for(kind) {
-            let found = destination_for(before, channel, rule, now).map(|d| (channel, d)).or_else(|| {
+            let found = destination_for(before, kind, channel, rule, now).map(|d| (channel, d)).or_else(|| {
                 (channel == Channel::Email && routing.postal_when_no_email)
-                    .then(|| destination_for(before, Channel::Postal, rule, now).map(|d| (Channel::Postal, d)))
+                    .then(|| destination_for(before, kind, Channel::Postal, rule, now).map(|d| (Channel::Postal, d)))
                     .flatten()
             });
             if let Some(pair) = found
@@ -294,6 +319,11 @@ pub fn account_change_notices(
             {
                 destinations.push(pair);
             }
+        }
+        if destinations.is_empty()
+            && let Some(channel) = routing.phone_channel()
+        {
+            destinations.extend(destination_for(before, kind, channel, rule, now).map(|d| (channel, d)));
         }
         if destinations.is_empty() {
             effects.tasks.push(PrivacyTask {
@@ -332,11 +362,13 @@ pub fn account_change_notices(
     effects
 }
 
-/// The contact point a channel uses: one of record if there is one, else the
-/// longest-held current one (a young account has nothing of record yet, and its
-/// original contact points are still the customer's own, unlike the new value).
+/// The contact point a channel uses for a notice of `kind`: one of record if there is
+/// one (the oldest, should stored data hold two), else the longest-held current one —
+/// except that an account change reaches an email or postal address only if it is of
+/// record. The telephone number of service is the carrier's own and needs no age.
 fn destination_for(
     before: &AccountBefore<'_>,
+    kind: NoticeKind,
     channel: Channel,
     rule: OfRecordRule,
     now: DateTime<Utc>,
@@ -346,8 +378,13 @@ fn destination_for(
         Channel::Sms | Channel::Voice => ContactKind::Phone,
         Channel::Postal => ContactKind::Postal,
     };
-    let mut candidates: Vec<&ContactPoint> =
-        before.contact_points.iter().filter(|c| c.is_current() && c.value.kind() == wanted).collect();
+    let of_record_only = kind.is_account_change() && wanted != ContactKind::Phone;
+    let mut candidates: Vec<&ContactPoint> = before
+        .contact_points
+        .iter()
+        .filter(|c| c.is_current() && c.value.kind() == wanted)
+        .filter(|c| !of_record_only || c.is_of_record(now, rule))
+        .collect();
     candidates.sort_by_key(|c| (!c.is_of_record(now, rule), c.associated_at));
     candidates.first().map(|c| match &c.value {
         ContactValue::Email(address) => Destination::Email { address: address.clone() },

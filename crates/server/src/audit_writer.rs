@@ -10,15 +10,19 @@
 //! entries have accumulated since the last one; a timer signs one every
 //! `checkpoint_interval` when entries were added, and one more is signed at shutdown.
 //! Each checkpoint stored is also written to the external anchor file ([`anchor`]).
+//! [`checkpoint_now`] signs the head on demand (`cpniguard audit checkpoint`), and
+//! [`export`] writes sealed exports.
 
 pub mod anchor;
+pub mod export;
 pub mod keys;
 
 use crate::config::AuditConfig;
 use crate::state::Clock;
-use cpniguard_core::audit::{AuditEntry, AuditRecord, ChainHead, Checkpoint, SigningKey};
+use chrono::{DateTime, Utc};
+use cpniguard_core::audit::{AuditEntry, AuditRecord, ChainHead, Checkpoint, SigningKey, VerifyingKey};
 use cpniguard_store::{Store, StoreError};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -66,6 +70,8 @@ struct Request {
 #[derive(Clone)]
 pub struct AuditWriter {
     requests: mpsc::Sender<Request>,
+    /// The key the task signs checkpoints with, also sealing exports.
+    key: Arc<SigningKey>,
 }
 
 impl AuditWriter {
@@ -80,8 +86,26 @@ impl AuditWriter {
         let max_batch = config.max_batch.max(1);
         // Room for a few batches: beyond that, callers wait to enqueue (back-pressure).
         let (requests, receiver) = mpsc::channel(max_batch.saturating_mul(4));
-        let task = Task { store, key, config: AuditWriterConfig { max_batch, ..config }, clock, head: None, sealed: 0 };
-        (Self { requests }, tokio::spawn(task.run(receiver)))
+        let key = Arc::new(key);
+        let task = Task {
+            store,
+            key: Arc::clone(&key),
+            config: AuditWriterConfig { max_batch, ..config },
+            clock,
+            head: None,
+            sealed: 0,
+        };
+        (Self { requests, key }, tokio::spawn(task.run(receiver)))
+    }
+
+    /// The key exports are sealed with (the checkpoints' key).
+    pub(crate) fn signing_key(&self) -> Arc<SigningKey> {
+        Arc::clone(&self.key)
+    }
+
+    /// The public half of the signing key, for verifying what this writer signed.
+    pub fn public_key(&self) -> VerifyingKey {
+        self.key.verifying_key()
     }
 
     /// Record `record` and return it as committed, with its seq and hash.
@@ -94,7 +118,7 @@ impl AuditWriter {
 
 struct Task {
     store: Arc<dyn Store>,
-    key: SigningKey,
+    key: Arc<SigningKey>,
     config: AuditWriterConfig,
     clock: Arc<dyn Clock>,
     /// The last entry this writer committed.
@@ -167,27 +191,108 @@ impl Task {
     async fn checkpoint(&mut self) {
         let Some(head) = self.head else { return };
         let checkpoint = Checkpoint::sign(head.seq, head.hash, self.clock.now(), &self.key);
-        match self.store.add_audit_checkpoint(&checkpoint).await {
-            Ok(()) => {
+        match store_checkpoint(&*self.store, &checkpoint, self.config.anchor_file.as_deref()).await {
+            Ok(_) => self.sealed = head.seq,
+            // The entries are committed and signed; only the rollback check lags behind.
+            Err(CheckpointError::Anchor(e)) => {
                 self.sealed = head.seq;
-                self.anchor(checkpoint).await;
+                tracing::error!(error = %e, seq = head.seq, "audit writer: the external anchor was not updated");
             }
-            Err(StoreError::Conflict(_)) => self.sealed = head.seq,
             Err(e) => tracing::warn!(error = %e, seq = head.seq, "audit writer: checkpoint not stored"),
         }
     }
+}
 
-    /// Keep the checkpoint outside the database too. A failure is logged, not fatal:
-    /// the entries are committed and signed; only the rollback check lags behind.
-    async fn anchor(&self, checkpoint: Checkpoint) {
-        let Some(path) = self.config.anchor_file.clone() else { return };
-        let seq = checkpoint.seq;
-        match tokio::task::spawn_blocking(move || anchor::advance(&path, &checkpoint)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, seq, "audit writer: the external anchor was not updated"),
-            Err(e) => tracing::error!(error = %e, seq, "audit writer: the external anchor update was interrupted"),
-        }
+/// Why a checkpoint was not (fully) kept.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("the checkpoint was not stored: {0}")]
+    Store(#[from] StoreError),
+    /// Stored in the database, but the anchor file still holds an older one.
+    #[error("the checkpoint was stored, but the external anchor was not updated: {0}")]
+    Anchor(#[from] anchor::AnchorError),
+    /// The chain's checkpoints were signed with another key: a checkpoint signed with
+    /// this one would make the chain fail verification.
+    #[error("the newest checkpoint (seq {0}) was not signed with this key; refusing to sign with it")]
+    ForeignKey(u64),
+}
+
+/// Store `checkpoint` and keep it in the anchor file too, when one is configured.
+/// `Ok(false)` when a checkpoint at its seq is stored already (another writer made
+/// it, and anchored it).
+pub async fn store_checkpoint(
+    store: &dyn Store,
+    checkpoint: &Checkpoint,
+    anchor_file: Option<&Path>,
+) -> Result<bool, CheckpointError> {
+    match store.add_audit_checkpoint(checkpoint).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => return Ok(false),
+        Err(e) => return Err(e.into()),
     }
+    if let Some(path) = anchor_file.map(Path::to_owned) {
+        let anchored = checkpoint.clone();
+        tokio::task::spawn_blocking(move || anchor::advance(&path, &anchored).map(drop))
+            .await
+            .map_err(|e| anchor::AnchorError::Interrupted(e.to_string()))??;
+    }
+    Ok(true)
+}
+
+/// What [`checkpoint_now`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OnDemand {
+    /// The head was signed now.
+    Signed(Checkpoint),
+    /// A checkpoint at the head exists already.
+    AlreadySealed(Checkpoint),
+    /// The chain has no entry yet.
+    Empty,
+}
+
+/// Sign the chain's head as it is in the database now, unless a checkpoint covers
+/// it already: `cpniguard audit checkpoint`, so an export or a verification need not
+/// wait for the writer's next one.
+pub async fn checkpoint_now(
+    store: &dyn Store,
+    key: &SigningKey,
+    now: DateTime<Utc>,
+    anchor_file: Option<&Path>,
+) -> Result<OnDemand, CheckpointError> {
+    let Some(head) = store.audit_head().await? else { return Ok(OnDemand::Empty) };
+    let last = store.last_audit_checkpoint().await?;
+    if let Some(last) = &last
+        && !last.signature_is_valid(&key.verifying_key())
+    {
+        return Err(CheckpointError::ForeignKey(last.seq));
+    }
+    if let Some(last) = last.filter(|c| c.seq >= head.seq) {
+        return Ok(OnDemand::AlreadySealed(last));
+    }
+    let checkpoint = Checkpoint::sign(head.seq, head.hash, now, key);
+    if store_checkpoint(store, &checkpoint, anchor_file).await? {
+        return Ok(OnDemand::Signed(checkpoint));
+    }
+    // Another writer sealed the same head between the two reads.
+    let stored = store.audit_checkpoints(head.seq, head.seq).await?.pop();
+    Ok(OnDemand::AlreadySealed(stored.ok_or(StoreError::NotFound("audit checkpoint"))?))
+}
+
+/// Set the gauges `/metrics` shows about sealing, read from the database so every
+/// server reports the same: `cpniguard_audit_checkpoint_age_seconds` (since the
+/// newest checkpoint was signed; absent before the first) and
+/// `cpniguard_audit_unsealed_entries` (entries after it). An old checkpoint with
+/// entries after it means nothing signs the chain's end: the writer is failing.
+pub async fn observe_sealing(store: &dyn Store, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let last = store.last_audit_checkpoint().await?;
+    let head = store.audit_head().await?;
+    let sealed = last.as_ref().map_or(0, |c| c.seq);
+    metrics::gauge!("cpniguard_audit_unsealed_entries").set(head.map_or(0, |h| h.seq.saturating_sub(sealed)) as f64);
+    if let Some(last) = last {
+        metrics::gauge!("cpniguard_audit_checkpoint_age_seconds")
+            .set((now - last.at).num_milliseconds().max(0) as f64 / 1000.0);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

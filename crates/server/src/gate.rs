@@ -199,6 +199,23 @@ impl Gate {
         &self.engine
     }
 
+    /// The key the audit chain's checkpoints and exports are signed with, public half.
+    pub fn audit_public_key(&self) -> cpniguard_core::audit::VerifyingKey {
+        self.writer.public_key()
+    }
+
+    /// Start a sealed export of the audit entries made in `[from, to)`, signed with the
+    /// chain's key (`GET /api/v1/audit/export`).
+    pub async fn export_audit(
+        &self,
+        store: Arc<dyn cpniguard_store::Store>,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> cpniguard_store::StoreResult<crate::audit_writer::export::ExportPager> {
+        crate::audit_writer::export::ExportPager::start(store, self.writer.signing_key(), from, to, now).await
+    }
+
     /// Record an event that is not a disclosure decision (a legal hold placed, a
     /// retention run) in the same chain, waiting until it is durable.
     pub async fn record_event(&self, record: AuditRecord) -> Result<u64, crate::audit_writer::AuditWriteError> {

@@ -2,6 +2,7 @@
 //! requests the configured grace period.
 
 use crate::app::router;
+use crate::auth::unidentified;
 use crate::state::AppState;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -15,6 +16,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let grace = Duration::from_secs(state.config.server.shutdown_grace_secs);
+    let tally = state.clone();
+    let flusher = tokio::spawn(unidentified::flush_every(state.clone(), Duration::from_secs(10)));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -28,6 +31,9 @@ pub async fn serve(
             tokio::time::sleep(grace).await;
         } => tracing::warn!("shutdown grace period over; dropping remaining connections"),
     }
+    // Failed checks without identity still counted become entries before the writer stops.
+    flusher.abort();
+    tally.unidentified.flush(&tally, tally.now(), true).await;
     Ok(())
 }
 

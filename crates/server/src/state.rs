@@ -40,6 +40,9 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The disclosure gate: every CPNI read and use passes it (issue 5).
     pub gate: Arc<Gate>,
+    /// Failed checks without identity, counted per source and minute for the audit
+    /// chain (`auth::unidentified`).
+    pub unidentified: Arc<crate::auth::unidentified::UnidentifiedTally>,
 }
 
 impl AppState {
@@ -62,6 +65,7 @@ impl AppState {
             clock,
             metrics: crate::metrics::handle(),
             gate: Arc::new(gate),
+            unidentified: Arc::default(),
         }
     }
 

@@ -1,12 +1,14 @@
 //! The audit log over HTTP, on every backend: privacy officers and auditors query it
 //! by account, principal, time and decision, page through it and read the head and
 //! checkpoints; a customer sees the accesses to their own account — by role, in their
-//! language — and never another account's.
+//! language — and never another account's. A sealed export of the chain, and the
+//! checkpoint's age in `/metrics`.
 
 mod common;
 
 use chrono::{Duration, Utc};
 use common::{TestServer, new_account_body, servers};
+use cpniguard_core::audit::{ExportCheck, ExportError, ExportLine};
 use cpniguard_core::staff::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -155,7 +157,7 @@ async fn a_customer_sees_who_accessed_their_account_and_no_one_elses() {
             accesses.iter().map(|a| (a["by_role"].as_str().unwrap(), a["decision"].as_str().unwrap())).collect();
         assert_eq!(
             summary,
-            [("carrier", "allow"), ("csr", "allow"), ("csr", "deny"), ("customer", "allow")],
+            [("carrier", "allow"), ("csr", "allow"), ("csr", "deny"), ("customer", "allow"), ("customer", "allow")],
             "only this account's entries, oldest first: {log}"
         );
         assert_eq!(accesses[0]["by"], "otra compañía telefónica");
@@ -165,6 +167,8 @@ async fn a_customer_sees_who_accessed_their_account_and_no_one_elses() {
         assert_eq!(accesses[1]["purpose"], "la prestación de su servicio y atención");
         assert_eq!(accesses[2]["outcome"], "denegado");
         assert_eq!(accesses[3]["by"], "usted");
+        assert_eq!(accesses[3]["action"], "inició sesión en su cuenta en línea", "the sign-in is an entry too");
+        assert_eq!(accesses[4]["action"], "consultó sus registros de llamadas");
 
         let (_, en) = send(s.http.get(format!("{url}?lang=en")).header("cookie", &cookie)).await;
         assert_eq!(en["accesses"][0]["by"], "another telephone company");
@@ -176,14 +180,14 @@ async fn a_customer_sees_who_accessed_their_account_and_no_one_elses() {
         assert_eq!(first["accesses"].as_array().unwrap().len(), 3);
         let after = first["next_after"].as_u64().unwrap();
         let (_, rest) = send(s.http.get(format!("{url}?limit=3&after={after}")).header("cookie", &cookie)).await;
-        assert_eq!(rest["accesses"].as_array().unwrap().len(), 1);
+        assert_eq!(rest["accesses"].as_array().unwrap().len(), 2);
         assert!(rest["next_after"].is_null());
 
         // Nothing that identifies a person or another account is in the body.
         let text = log.to_string();
         let all = cpniguard_store::audit::AuditQuery { limit: 1000, ..Default::default() };
         let entries = s.store.search_audit(&all).await.unwrap().entries;
-        assert_eq!(entries.len(), 7, "three inquiries, three CSR reads, one own read");
+        assert_eq!(entries.len(), 8, "three inquiries, three CSR reads, one sign-in, one own read");
         for e in &entries {
             assert!(!text.contains(&e.record.principal.id), "a principal id leaked");
         }
@@ -192,5 +196,168 @@ async fn a_customer_sees_who_accessed_their_account_and_no_one_elses() {
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "no way to name another account");
         let (st, _) = send(s.http.get(format!("{url}?lang=fr")).header("cookie", &cookie)).await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
+
+/// `GET /audit/export` is the CLI's sealed file: it verifies with the carrier's key
+/// alone, covers entries after the last checkpoint through its signed statement, and
+/// once cut it no longer verifies. `/metrics` shows how old the newest checkpoint is
+/// and how many entries follow it.
+#[tokio::test]
+async fn an_export_over_http_is_sealed_and_metrics_show_the_checkpoint_age() {
+    let config = || {
+        let mut c = cpniguard_server::Config::default();
+        c.audit.checkpoint_every = 2;
+        c
+    };
+    for s in common::servers_with(config).await {
+        let auditor = s.staff("auditor.test", Role::Auditor, trained()).await;
+        let carrier = s.staff("carrier.acme", Role::Carrier, trained()).await;
+        open_account(&s, "EX-1", "+18015550951", "ex@example.com").await;
+        for _ in 0..3 {
+            pic_inquiry(&s, &carrier, "+18015550951").await;
+        }
+        let from = (Utc::now() - Duration::hours(1)).to_rfc3339().replace('+', "%2B");
+        let to = (Utc::now() + Duration::hours(1)).to_rfc3339().replace('+', "%2B");
+        let path = format!("/api/v1/audit/export?from={from}&to={to}");
+        assert_eq!(s.get(&path, &s.csr).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+        let r = s.get(&path, &auditor).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", s.backend);
+        assert_eq!(r.headers()["content-type"], "application/jsonl");
+        let body = r.text().await.unwrap();
+        let lines: Vec<ExportLine> = body.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert!(matches!(lines.last(), Some(ExportLine::Statement(_))), "sealed: {body}");
+
+        let key = s.state.gate.audit_public_key();
+        let check = |lines: &[ExportLine]| {
+            let mut check = ExportCheck::new(key);
+            lines.iter().cloned().try_for_each(|l| check.push(l))?;
+            check.finish()
+        };
+        let report = check(&lines).unwrap();
+        assert_eq!((report.chain.entries, report.chain.unsealed), (3, 1), "{} {report:?}", s.backend);
+        assert_eq!(report.covering_checkpoint, None, "entry 3 is sealed by the statement alone");
+        assert_eq!(report.newest_checkpoint.map(|c| c.seq), Some(2));
+
+        let cut: Vec<ExportLine> =
+            lines.iter().filter(|l| !matches!(l, ExportLine::Entry(e) if e.seq == 3)).cloned().collect();
+        let err = check(&cut).unwrap_err();
+        assert!(matches!(err, ExportError::StatementMismatch { seq: 3, .. }), "{err}");
+
+        let (st, p) = send(s.get(&format!("/api/v1/audit/export?from={to}&to={from}"), &auditor)).await;
+        assert_eq!((st, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("to")));
+        let (st, _) = send(s.get("/api/v1/audit/export?from=yesterday&to=today", &auditor)).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+
+        let metrics = s.http.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let gauge = |name: &str| {
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse::<f64>().ok()))
+                .unwrap_or_else(|| panic!("{name} missing: {metrics}"))
+        };
+        assert_eq!(gauge("cpniguard_audit_unsealed_entries "), 1.0, "{}", s.backend);
+        let age = gauge("cpniguard_audit_checkpoint_age_seconds ");
+        assert!((0.0..600.0).contains(&age), "{age}");
+    }
+}
+
+/// Every check of a customer's secret is an audit entry with its outcome, refused ones
+/// included: a CSR verifying a caller (wrong, then right) and portal sign-ins.
+#[tokio::test]
+async fn credential_checks_are_audit_entries_with_their_outcome() {
+    for s in servers().await {
+        let id = open_account(&s, "CR-1", "+18015550961", "cred@example.com").await;
+        s.set_password(&id, "a long phone secret").await;
+        let call = s.open_interaction(&s.csr, &id, "phone").await;
+        for (secret, status) in [("wrong guess here", StatusCode::FORBIDDEN), ("a long phone secret", StatusCode::OK)] {
+            let r = s.post(&format!("/api/v1/interactions/{call}/verify"), &s.csr);
+            let r = r.json(&json!({"kind": "password", "secret": secret})).send().await.unwrap();
+            assert_eq!(r.status(), status, "{}", s.backend);
+        }
+        for password in ["not the password", "a long phone secret"] {
+            let body = json!({"email": "cred@example.com", "password": password});
+            s.http.post(s.url("/api/v1/portal/login")).json(&body).send().await.unwrap();
+        }
+        let query = cpniguard_store::audit::AuditQuery {
+            account: Some(id.parse().unwrap()),
+            limit: 1000,
+            ..Default::default()
+        };
+        let entries = s.store.search_audit(&query).await.unwrap().entries;
+        let checks: Vec<(&str, &str, &str, &str)> = entries
+            .iter()
+            .filter(|e| e.record.action.starts_with("customer_auth."))
+            .map(|e| {
+                (
+                    e.record.action.as_str(),
+                    e.record.principal.kind.as_str(),
+                    e.record.decision.as_str(),
+                    e.record.record_refs[1].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            checks,
+            [
+                ("customer_auth.staff_check", "staff", "deny", "outcome:mismatch"),
+                ("customer_auth.staff_check", "staff", "allow", "outcome:verified"),
+                ("customer_auth.portal_sign_in", "customer", "deny", "outcome:mismatch"),
+                ("customer_auth.portal_sign_in", "customer", "allow", "outcome:verified"),
+            ],
+            "{}",
+            s.backend
+        );
+        let refs: Vec<&String> = entries.iter().flat_map(|e| &e.record.record_refs).collect();
+        assert!(
+            !refs.iter().any(|r| r.contains("wrong guess") || r.contains("long phone secret")),
+            "references, never the secret: {refs:?}"
+        );
+    }
+}
+
+/// Failed checks without identity — unknown, revoked or missing staff tokens, portal
+/// sign-ins with an email no account has — are one entry per source per minute, with
+/// their count, once the minute is over.
+#[tokio::test]
+async fn failed_checks_without_identity_are_counted_per_source_and_minute() {
+    for s in servers().await {
+        let fake = "0".repeat(43);
+        for token in [Some(fake.as_str()), Some("not-a-token"), Some(fake.as_str()), None] {
+            let r = s.http.get(s.url("/api/v1/audit/entries"));
+            let r = match token {
+                Some(t) => r.bearer_auth(t),
+                None => r,
+            };
+            assert_eq!(r.send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        }
+        for _ in 0..2 {
+            let body = json!({"email": "nobody@example.com", "password": "whatever it is"});
+            let r = s.http.post(s.url("/api/v1/portal/login")).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        }
+        // Written once their minute is over (a minute that ended between the requests
+        // was written by the next one from the same source).
+        let later = Utc::now() + Duration::seconds(61);
+        assert!(s.state.unidentified.flush(&s.state, later, false).await >= 2, "{}", s.backend);
+        assert_eq!(s.state.unidentified.flush(&s.state, later, true).await, 0, "nothing counted twice");
+
+        let query = cpniguard_store::audit::AuditQuery { limit: 1000, ..Default::default() };
+        let entries = s.store.search_audit(&query).await.unwrap().entries;
+        let mut totals = std::collections::BTreeMap::<(String, String, String), u64>::new();
+        for e in entries.iter().filter(|e| e.record.action == "auth.unidentified_failures") {
+            let refs = &e.record.record_refs;
+            let count: u64 = refs[3].strip_prefix("count:").unwrap().parse().unwrap();
+            let key = (e.record.principal.kind.as_str().to_owned(), refs[0].clone(), refs[1].clone());
+            *totals.entry(key).or_default() += count;
+        }
+        let key = |kind: &str, check: &str| (kind.to_owned(), check.to_owned(), "source:127.0.0.1".to_owned());
+        let expected = [(key("customer", "check:portal_sign_in"), 2), (key("staff", "check:staff_token"), 4)];
+        assert_eq!(totals.into_iter().collect::<Vec<_>>(), expected, "{}", s.backend);
+        assert!(
+            entries
+                .iter()
+                .all(|e| e.record.decision.as_str() == "deny" || e.record.action != "auth.unidentified_failures")
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! Breach response over HTTP (issue 7), on every available backend: customer notice
 //! blocked during the waiting period and released after it, lifted by an urgent need,
-//! moved by a delay order; retention refusal; and affected accounts derived from the
-//! audit chain and notified through a real SMTP server.
+//! moved by a delay order; retention refusal; affected accounts derived from the
+//! audit chain and notified through a real SMTP server; and a notified record that is
+//! amended, never rewritten, kept through its date and under legal holds.
 
 mod common;
 
@@ -408,5 +409,140 @@ async fn a_small_no_harm_incident_under_the_2023_order_has_an_annual_summary_clo
         let (st, v) =
             send(s.post(&format!("/api/v1/breach/incidents/{other}/annual-summary-filed"), &s.admin).json(&body)).await;
         assert_eq!((st, v["code"].as_str()), (StatusCode::CONFLICT, Some("no_annual_summary")), "{v}");
+    }
+}
+
+/// The facts `incident` enters, with `description` and `determined_at` as given, for a
+/// replacement (`PUT`).
+fn facts(determined: DateTime<Utc>, description: &str) -> Value {
+    json!({
+        "discovered_at": determined - Duration::hours(2),
+        "determined_at": determined,
+        "description": description,
+        "categories": ["call_detail", "billing"],
+        "harm": "likely",
+    })
+}
+
+fn put(s: &TestServer, id: &str, body: &Value) -> reqwest::RequestBuilder {
+    s.http.put(s.url(&format!("/api/v1/breach/incidents/{id}"))).bearer_auth(&s.admin).json(body)
+}
+
+fn delete(s: &TestServer, id: &str, token: &str) -> reqwest::RequestBuilder {
+    s.http.delete(s.url(&format!("/api/v1/breach/incidents/{id}"))).bearer_auth(token)
+}
+
+/// Once the agencies are told, a replacement is an amendment with its reason and
+/// what it changed, in the history and the export; the determination stays fixed;
+/// the record cannot be deleted early.
+#[tokio::test]
+async fn a_notified_breach_record_is_amended_never_rewritten() {
+    for s in servers().await {
+        let id = incident(&s, 3, &[]).await;
+        let determined: DateTime<Utc> =
+            get(&s, &id).await["incident"]["determined_at"].as_str().unwrap().parse().unwrap();
+        agencies_told(&s, &id, Utc::now()).await;
+        let until = get(&s, &id).await["incident"]["retain_until"].clone();
+
+        let (st, p) = send(put(&s, &id, &facts(determined, "rewritten"))).await;
+        assert_eq!((st, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")), "{} {p}", s.backend);
+
+        let mut amended = facts(determined, "an employee read 40 accounts without a customer's request");
+        amended["reason"] = json!("the review found more accounts");
+        let (st, v) = send(put(&s, &id, &amended)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let (_, events) = send(s.get(&format!("/api/v1/breach/incidents/{id}/events"), &s.admin)).await;
+        let last = events.as_array().unwrap().last().unwrap().clone();
+        assert_eq!((last["kind"].as_str(), last["actor"].as_str()), (Some("amended"), Some("admin.test")), "{last}");
+        assert_eq!(last["detail"]["reason"], "the review found more accounts");
+        assert_eq!(
+            last["detail"]["changes"],
+            json!([{
+                "field": "description",
+                "before": "an employee read accounts without a customer's request",
+                "after": "an employee read 40 accounts without a customer's request",
+            }])
+        );
+
+        // The attack of the issue: the determination moved back to 2020, then a delete.
+        let mut moved = facts("2020-01-06T15:00:00Z".parse().unwrap(), "old news");
+        moved["reason"] = json!("typo");
+        let (st, p) = send(put(&s, &id, &moved)).await;
+        assert_eq!(
+            (st, p["code"].as_str(), p["field"].as_str()),
+            (StatusCode::CONFLICT, Some("breach_record_fixed"), Some("determined_at")),
+            "{p}"
+        );
+        let mut replaced = amended.clone();
+        replaced["affected_accounts"] = json!([]);
+        let (st, p) = send(put(&s, &id, &replaced)).await;
+        assert_eq!((st, p["field"].as_str()), (StatusCode::CONFLICT, Some("affected_accounts")), "{p}");
+        let (st, p) = send(delete(&s, &id, &s.admin)).await;
+        assert_eq!((st, p["code"].as_str()), (StatusCode::CONFLICT, Some("retention")), "{p}");
+        assert!(p["detail"].as_str().unwrap().contains(until.as_str().unwrap()), "says until when: {p}");
+
+        let v = get(&s, &id).await;
+        assert_eq!(
+            (v["incident"]["retain_until"].clone(), v["incident"]["description"].as_str()),
+            (until, amended["description"].as_str())
+        );
+        let (_, export) = send(s.get(&format!("/api/v1/breach/incidents/{id}/export"), &s.admin)).await;
+        assert_eq!(export["amendments"].as_array().map(Vec::len), Some(1), "{export}");
+        assert_eq!(export["amendments"][0]["detail"]["reason"], "the review found more accounts");
+    }
+}
+
+/// Before any notification the facts may be corrected, but moving the determination
+/// back never brings the deletion forward. A record past its date is deleted only
+/// once no legal hold covers it, and the deletion is in the audit chain with counts.
+#[tokio::test]
+async fn retention_only_moves_later_and_holds_block_deletion() {
+    for s in servers().await {
+        let id = incident(&s, 3, &[]).await;
+        let until = get(&s, &id).await["incident"]["retain_until"].clone();
+        let (st, v) = send(put(&s, &id, &facts("2020-01-06T15:00:00Z".parse().unwrap(), "corrected"))).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["incident"]["retain_until"], until, "not shortened");
+        assert_eq!(send(delete(&s, &id, &s.admin)).await.0, StatusCode::CONFLICT);
+
+        // Determined five years ago and never notified: past its date.
+        let a = account(&s, "BH-1", "+18015550961", "held@example.com", Language::En).await;
+        let old = incident(&s, 5 * 365, &[a]).await;
+        let privacy = s
+            .staff("privacy.breach", cpniguard_core::staff::Role::PrivacyOfficer, Some(today() - chrono::Days::new(10)))
+            .await;
+        let mut holds = Vec::new();
+        for target in [json!({"incident_id": old}), json!({"account_id": a})] {
+            let mut body = json!({"reason": "litigation", "reference": "Case 26-CV-1"});
+            body.as_object_mut().unwrap().extend(target.as_object().unwrap().clone());
+            let (st, hold) = send(s.post("/api/v1/legal-holds", &privacy).json(&body)).await;
+            assert_eq!(st, StatusCode::CREATED, "{hold}");
+            holds.push(hold["id"].as_str().unwrap().to_owned());
+        }
+        for hold in holds {
+            let (st, p) = send(delete(&s, &old, &s.admin)).await;
+            assert_eq!((st, p["code"].as_str()), (StatusCode::CONFLICT, Some("legal_hold")), "{} {p}", s.backend);
+            let (st, _) = send(s.post(&format!("/api/v1/legal-holds/{hold}/lift"), &privacy)).await;
+            assert_eq!(st, StatusCode::OK);
+        }
+        let r = delete(&s, &old, &s.admin).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT, "{}", s.backend);
+        assert_eq!(send(s.get(&format!("/api/v1/breach/incidents/{old}"), &s.admin)).await.0, StatusCode::NOT_FOUND);
+
+        let all = cpniguard_store::audit::AuditQuery { limit: 1000, ..Default::default() };
+        let entries = s.store.search_audit(&all).await.unwrap().entries;
+        let deleted: Vec<_> = entries.iter().filter(|e| e.record.action == "breach.incident_deleted").collect();
+        assert_eq!(deleted.len(), 1, "{}", s.backend);
+        assert_eq!(
+            deleted[0].record.record_refs,
+            [
+                format!("breach_incident:{old}"),
+                "events:1".into(),
+                "affected_accounts:1".into(),
+                "notices:0".into(),
+                "lifted_legal_holds:1".into()
+            ]
+        );
+        assert_eq!(deleted[0].record.principal.kind, PrincipalKind::Staff);
     }
 }

@@ -57,8 +57,19 @@ async fn call_detail_by_phone_needs_the_password_and_the_refusal_says_what_is_al
         let entries = s.store.audit_entries(refused_seq, 10).await.unwrap();
         let decisions: Vec<(&str, &str)> =
             entries.iter().map(|e| (e.record.action.as_str(), e.record.decision.as_str())).collect();
-        assert_eq!(decisions, [("read_call_detail", "deny"), ("read_call_detail", "allow")], "{}", s.backend);
-        let allowed = &entries[1].record;
+        assert_eq!(
+            decisions,
+            [("read_call_detail", "deny"), ("customer_auth.staff_check", "allow"), ("read_call_detail", "allow")],
+            "the password check is an entry of its own: {}",
+            s.backend
+        );
+        let check = &entries[1].record;
+        assert_eq!(
+            (check.principal.kind.as_str(), check.account_id.map(|a| a.to_string())),
+            ("staff", Some(id.clone()))
+        );
+        assert_eq!(check.record_refs[..2], ["secret:password".to_owned(), "outcome:verified".to_owned()]);
+        let allowed = &entries[2].record;
         assert_eq!(allowed.account_id.map(|a| a.to_string()).as_deref(), Some(id.as_str()));
         assert_eq!(allowed.purpose.as_deref(), Some("service_and_support"));
         assert_eq!(allowed.channel.as_deref(), Some("phone"));

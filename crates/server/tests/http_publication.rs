@@ -151,6 +151,7 @@ async fn the_public_page_shows_the_current_version_in_the_chosen_language_with_e
             assert!(es.contains(&format!("Última revisión: <time datetime=\"{0}\">{0}</time>", today())), "{b}");
             assert!(es.contains("<h1>Política de CPNI 2</h1>"), "{b}: {es}");
             assert!(es.contains("href=\"/privacy/versions/1?lang=es\""), "{b}");
+            assert!(es.contains("Para que no usemos su CPNI en nuestro mercadeo"), "{b}: {es}");
         }
         let (_, en) = public_page(&s, "/privacy?lang=en", Some("es")).await;
         assert!(en.contains("<html lang=\"en\">"), "{b}: ?lang wins over the header");
@@ -168,6 +169,17 @@ async fn the_public_page_shows_the_current_version_in_the_chosen_language_with_e
         assert!(home.contains("Example Carrier"), "{b}: {home}");
         assert!(home.contains("href=\"/privacy?lang=en\""), "{b}");
         assert!(!home.contains("We changed our CPNI policy"), "{b}: {home}");
+
+        // The contact points the policy promises, from `[carrier]`, on every page.
+        for page in [&en, &old, &home] {
+            for contact in [
+                "<a href=\"mailto:marketing@carrier.example\">marketing@carrier.example</a>",
+                "<a href=\"mailto:privacy@carrier.example\">privacy@carrier.example</a>",
+                "The Privacy Office, 100 Main Street, Salt Lake City, UT 84101",
+            ] {
+                assert!(page.contains(contact), "{b}: {contact} missing: {page}");
+            }
+        }
     }
 }
 

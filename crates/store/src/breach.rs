@@ -6,6 +6,7 @@
 use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use cpniguard_core::breach::record::ProtectedFacts;
 use cpniguard_core::breach::{Agency, Harm, Regime};
 use cpniguard_core::ids::AccountId;
 use cpniguard_core::notice::{NewNotice, NoticeId, NoticeStatus};
@@ -162,6 +163,30 @@ pub struct BreachIncident {
     pub retain_until: NaiveDate,
 }
 
+impl BreachIncident {
+    /// What `core::breach::record` protects in this record.
+    pub fn protected_facts(&self) -> ProtectedFacts {
+        ProtectedFacts {
+            determined_at: self.determined_at,
+            agency_notices: self.agency_notices.iter().map(|n| (n.agency.as_str().to_owned(), n.at)).collect(),
+            customers_notified_at: self.customers_notified_at,
+            retain_until: self.retain_until,
+        }
+    }
+}
+
+/// What deleting an incident removed with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DeletedIncident {
+    pub events: u64,
+    pub affected_accounts: u64,
+    /// Links to the notices sent (the notices stay in the outbox's history).
+    pub notices: u64,
+    /// Lifted legal holds on the incident (their placing and lifting stay in the
+    /// audit chain).
+    pub lifted_holds: u64,
+}
+
 /// One entry of an incident's append-only log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BreachEvent {
@@ -216,7 +241,10 @@ pub trait BreachStore: Send + Sync {
 
     /// Replace the record (whose `version` is the new one) if the stored version is
     /// still `expected_version`, change its affected accounts, and log `event`, in
-    /// one transaction. `Conflict("breach incident version")` when someone else
+    /// one transaction. `Invalid` (naming the field) when the change breaks the
+    /// record's rules (`core::breach::record::check_change`: once notified, the
+    /// determination and notification times are fixed; the retention date never moves
+    /// earlier). `Conflict("breach incident version")` when someone else
     /// changed it first; `Conflict("breach affected accounts")` when the record's
     /// `affected_count` is not what the change leaves; `NotFound` when it does not
     /// exist.
@@ -263,9 +291,11 @@ pub trait BreachStore: Send + Sync {
     /// How many of the incident's notices are in each delivery status.
     async fn breach_notice_counts(&self, id: Uuid) -> StoreResult<Vec<(NoticeStatus, u64)>>;
 
-    /// Delete the incident, its log, its affected accounts and its notice links. `Invalid` (naming the date)
-    /// while `today` is not after its retention date; `NotFound` when absent.
-    async fn delete_breach_incident(&self, id: Uuid, today: NaiveDate) -> StoreResult<()>;
+    /// Delete the incident, its log, its affected accounts, its notice links and its
+    /// lifted legal holds, and say how many of each went. `Invalid` (naming the date) while `today` is not
+    /// after its retention date; `Conflict("legal hold")` while an active legal hold
+    /// is on the incident or on an account it lists; `NotFound` when absent.
+    async fn delete_breach_incident(&self, id: Uuid, today: NaiveDate) -> StoreResult<DeletedIncident>;
 
     /// Which of `refs` name an account, by account number or by account id (a list
     /// imported from elsewhere may use either): each ref found, with its account. At

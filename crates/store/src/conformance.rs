@@ -45,6 +45,7 @@ pub use billing::{invoices_with_lines, services_round_trip};
 pub use breach::{
     breach_account_refs_resolved_by_number_or_id, breach_affected_accounts_listed_and_counted,
     breach_incidents_versioned_with_their_log, breach_notices_linked_and_retention_enforced,
+    breach_record_kept_as_notified_and_held,
 };
 pub use call_import::{
     call_import_batch_is_all_or_nothing, call_import_batches_calls_and_quarantine, call_import_finds_number_holders,
@@ -154,6 +155,7 @@ macro_rules! conformance_suite {
             breach_notices_linked_and_retention_enforced,
             breach_affected_accounts_listed_and_counted,
             breach_account_refs_resolved_by_number_or_id,
+            breach_record_kept_as_notified_and_held,
             // campaigns below this line
             campaigns_versioned_with_their_trail,
             campaigns_audience_criteria_compile_to_sql,

@@ -1,13 +1,14 @@
-//! `cpniguard audit verify|export`: proof, for outsiders, that the audit chain is
-//! complete and unaltered. `verify` recomputes every hash and checks every
-//! checkpoint's signature, either in the database or in an export file (needing no
-//! database), and exits non-zero naming the first bad seq.
+//! `cpniguard audit verify|export|checkpoint|prune`: proof, for outsiders, that the
+//! audit chain is complete and unaltered. `verify` recomputes every hash and checks
+//! every checkpoint's signature, either in the database or in an export file (needing
+//! no database), exits non-zero naming the first bad seq, and says how old the newest
+//! checkpoint is.
 //!
 //! An export is JSON Lines (`cpniguard_core::audit::ExportLine`): the public key,
-//! then the checkpoints, then the entries. So that it verifies on its own, its
-//! entries are a contiguous run of seqs that starts right after the last checkpoint
-//! before `--from` and ends at the first checkpoint at or after the last entry
-//! before `--to` (when one exists): it may hold a few entries outside the range.
+//! the checkpoints, the entries, and last a statement signed with the carrier's key
+//! of what the file holds (`cpniguard_server::audit_writer::export` writes it, for the
+//! API too). Verifying a file checks it against that statement, so a file cut short,
+//! even back to an earlier checkpoint inside it, is refused.
 
 use crate::commands::restore::RESTORE_ACTION;
 use crate::context::{DbArgs, open_store};
@@ -15,24 +16,29 @@ use anyhow::{Context as _, anyhow, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use cpniguard_core::audit::{
-    AuditEntry, ChainVerifier, Checkpoint, ExportLine, VerifyReport, VerifyingKey, hex, retention_cut,
+    ChainVerifier, ExportCheck, ExportLine, ExportReport, SigningKey, VerifyReport, VerifyingKey, retention_cut,
 };
-use cpniguard_server::audit_writer::{anchor, keys};
+use cpniguard_server::audit_writer::export::ExportPager;
+use cpniguard_server::audit_writer::{OnDemand, anchor, checkpoint_now, keys};
 use cpniguard_store::Store;
-use cpniguard_store::audit::AuditQuery;
 use serde::Serialize;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Entries read per page.
-const PAGE: u32 = 1000;
+const PAGE: u32 = cpniguard_store::MAX_PAGE;
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
     /// Verify the chain in the database, or an export file with `--file`.
     Verify(VerifyArgs),
-    /// Write entries, checkpoints and the public key as JSON Lines.
+    /// Write entries, checkpoints and the public key as JSON Lines, sealed by a
+    /// signed statement of what the file holds.
     Export(ExportArgs),
+    /// Sign a checkpoint at the chain's head now (unless one is there already), in
+    /// the database and the external anchor.
+    Checkpoint(CheckpointArgs),
     /// Delete entries older than `audit.retention_years`, from the start of the chain
     /// and only up to a signed checkpoint, so what remains still verifies.
     Prune(DbArgs),
@@ -63,8 +69,19 @@ pub struct ExportArgs {
     /// Output file. Default: standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The carrier's signing key, which seals the export. Default:
+    /// `audit.signing_key_file` of the configuration.
     #[arg(long)]
-    pub public_key: Option<PathBuf>,
+    pub signing_key: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckpointArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The carrier's signing key. Default: `audit.signing_key_file` of the configuration.
+    #[arg(long)]
+    pub signing_key: Option<PathBuf>,
 }
 
 pub async fn run(cmd: AuditCommand) -> anyhow::Result<()> {
@@ -73,6 +90,8 @@ pub async fn run(cmd: AuditCommand) -> anyhow::Result<()> {
             match &args.file {
                 Some(file) => {
                     let report = verify_file(file, &public_key(args.public_key.as_deref(), &args.db)?)?;
+                    let age = age_seconds(report.newest_checkpoint.map(|c| c.at));
+                    let report = FileReport { export: report, newest_checkpoint_age_seconds: age };
                     println!("{}", serde_json::to_string_pretty(&report)?);
                 }
                 None => {
@@ -86,6 +105,7 @@ pub async fn run(cmd: AuditCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AuditCommand::Export(args) => export(args).await,
+        AuditCommand::Checkpoint(args) => checkpoint(args).await,
         AuditCommand::Prune(db) => prune(&db).await,
     }
 }
@@ -98,8 +118,18 @@ fn public_key(flag: Option<&Path>, db: &DbArgs) -> anyhow::Result<VerifyingKey> 
     Ok(keys::load_public_key(&path)?)
 }
 
+fn signing_key(flag: Option<&Path>, config: &cpniguard_server::Config) -> anyhow::Result<SigningKey> {
+    let path = flag.unwrap_or(&config.audit.signing_key_file);
+    keys::load_signing_key(path).with_context(|| format!("the audit signing key {}", path.display()))
+}
+
 fn failed(e: cpniguard_core::audit::VerifyError) -> anyhow::Error {
     anyhow!("audit chain verification failed at seq {}: {e}", e.seq())
+}
+
+/// Seconds since `at`, when there is one.
+fn age_seconds(at: Option<DateTime<Utc>>) -> Option<i64> {
+    at.map(|at| (Utc::now() - at).num_seconds().max(0))
 }
 
 /// The configured external anchor, unless none is kept.
@@ -118,6 +148,8 @@ pub async fn verify_database(
     anchor: Option<&Path>,
 ) -> anyhow::Result<DatabaseReport> {
     let mut checkpoints = store.audit_checkpoints(0, u64::MAX).await?;
+    let newest =
+        checkpoints.last().map(|c| NewestCheckpoint { seq: c.seq, at: c.at, age_seconds: age_seconds(Some(c.at)) });
     let head = store.audit_head().await?;
     let anchored = match anchor {
         Some(path) => anchor::read(path)?.map(|c| (path, c)),
@@ -165,7 +197,7 @@ pub async fn verify_database(
         }
     }
     let chain = verifier.finish(head).map_err(failed)?;
-    Ok(DatabaseReport { chain, anchor: anchor_status, restores })
+    Ok(DatabaseReport { chain, newest_checkpoint: newest, anchor: anchor_status, restores })
 }
 
 /// What `audit verify` prints for a database.
@@ -173,9 +205,29 @@ pub async fn verify_database(
 pub struct DatabaseReport {
     #[serde(flatten)]
     pub chain: VerifyReport,
+    /// The newest checkpoint in the database and how long ago it was signed: a
+    /// running server signs one at least every `audit.checkpoint_interval_secs` while
+    /// entries are added.
+    pub newest_checkpoint: Option<NewestCheckpoint>,
     pub anchor: AnchorStatus,
     /// Restores recorded in the chain, with what each rolled back.
     pub restores: Vec<RestoreSeen>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NewestCheckpoint {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub age_seconds: Option<i64>,
+}
+
+/// What `audit verify --file` prints.
+#[derive(Debug, Serialize)]
+pub struct FileReport {
+    #[serde(flatten)]
+    pub export: ExportReport,
+    /// Seconds since the newest checkpoint in the file was signed.
+    pub newest_checkpoint_age_seconds: Option<i64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -195,92 +247,59 @@ pub struct RestoreSeen {
     pub facts: Vec<String>,
 }
 
-fn verify_file(path: &Path, key: &VerifyingKey) -> anyhow::Result<VerifyReport> {
+fn verify_file(path: &Path, key: &VerifyingKey) -> anyhow::Result<ExportReport> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let (mut checkpoints, mut entries, mut keys_seen) = (Vec::new(), Vec::new(), Vec::new());
+    let export_failed = |e: cpniguard_core::audit::ExportError| match e.seq() {
+        0 => anyhow!("audit export verification failed: {e}"),
+        seq => anyhow!("audit chain verification failed at seq {seq}: {e}"),
+    };
+    let mut check = ExportCheck::new(*key);
     for (n, line) in BufReader::new(file).lines().enumerate() {
         let line = line.with_context(|| format!("reading {}", path.display()))?;
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str(&line).map_err(|e| anyhow!("line {}: not an export line: {e}", n + 1))? {
-            ExportLine::PublicKey { key } => keys_seen.push(key),
-            ExportLine::Checkpoint(c) => checkpoints.push(c),
-            ExportLine::Entry(e) => entries.push(*e),
-        }
+        let line: ExportLine =
+            serde_json::from_str(&line).map_err(|e| anyhow!("line {}: not an export line: {e}", n + 1))?;
+        check.push(line).map_err(export_failed)?;
     }
-    // The key that counts is the one given from outside; an export naming another
-    // was signed by someone else.
-    let expected = hex(key.as_bytes());
-    if keys_seen.iter().any(|k| !k.eq_ignore_ascii_case(&expected)) {
-        bail!("the export names a different public key than --public-key");
-    }
-    let mut verifier = ChainVerifier::new(&checkpoints, key, None).map_err(failed)?;
-    for entry in &entries {
-        verifier.push(entry).map_err(failed)?;
-    }
-    verifier.finish(None).map_err(failed)
+    check.finish().map_err(export_failed)
 }
 
 async fn export(args: ExportArgs) -> anyhow::Result<()> {
-    let key = public_key(args.public_key.as_deref(), &args.db)?;
-    let store = open_store(&args.db.load_config()?).await?;
-    let (checkpoints, entries) = export_range(&*store, args.from, args.to).await?;
+    let config = args.db.load_config()?;
+    let key = signing_key(args.signing_key.as_deref(), &config)?;
+    let store = open_store(&config).await?;
+    let mut pager = ExportPager::start(store, Arc::new(key), args.from, args.to, Utc::now()).await?;
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::new(&mut out);
-    let mut line = |l: ExportLine| -> anyhow::Result<()> {
-        serde_json::to_writer(&mut out, &l)?;
-        Ok(out.write_all(b"\n")?)
-    };
-    line(ExportLine::PublicKey { key: hex(key.as_bytes()) })?;
-    let counts = (checkpoints.len(), entries.len());
-    checkpoints.into_iter().try_for_each(|c| line(ExportLine::Checkpoint(c)))?;
-    entries.into_iter().try_for_each(|e| line(ExportLine::Entry(Box::new(e))))?;
+    let mut checkpoints = 0;
+    while let Some(lines) = pager.next_lines().await? {
+        for line in lines {
+            checkpoints += u64::from(matches!(line, ExportLine::Checkpoint(_)));
+            serde_json::to_writer(&mut out, &line)?;
+            out.write_all(b"\n")?;
+        }
+    }
     out.flush()?;
-    eprintln!("exported {} checkpoints and {} entries", counts.0, counts.1);
+    eprintln!("exported {checkpoints} checkpoints and {} entries, sealed", pager.entries());
     Ok(())
 }
 
-/// The checkpoints and the contiguous entries an export of `[from, to)` holds (see
-/// the module documentation).
-async fn export_range(
-    store: &dyn Store,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> anyhow::Result<(Vec<Checkpoint>, Vec<AuditEntry>)> {
-    let mut query = AuditQuery { from: Some(from), to: Some(to), limit: PAGE, ..AuditQuery::default() };
-    let (mut first, mut last) = (None, None);
-    loop {
-        let page = store.search_audit(&query).await?;
-        first = first.or(page.entries.first().map(|e| e.seq));
-        last = page.entries.last().map(|e| e.seq).or(last);
-        match page.next_after {
-            Some(after) => query.after_seq = Some(after),
-            None => break,
-        }
-    }
-    let (Some(first), Some(last)) = (first, last) else { return Ok((Vec::new(), Vec::new())) };
-    let before = store.audit_checkpoints(0, first - 1).await?.pop();
-    // Without a checkpoint before the range, the export starts where the chain does.
-    let start = before.as_ref().map_or(1, |c| c.seq + 1);
-    let end = match store.audit_checkpoints(last, u64::MAX).await?.first() {
-        Some(sealing) => sealing.seq,
-        None => last,
+async fn checkpoint(args: CheckpointArgs) -> anyhow::Result<()> {
+    let config = args.db.load_config()?;
+    let key = signing_key(args.signing_key.as_deref(), &config)?;
+    let store = open_store(&config).await?;
+    let (status, checkpoint) = match checkpoint_now(&*store, &key, Utc::now(), anchor_file(&config)).await? {
+        OnDemand::Signed(c) => ("signed", Some(c)),
+        OnDemand::AlreadySealed(c) => ("already_sealed", Some(c)),
+        OnDemand::Empty => ("empty", None),
     };
-    let mut checkpoints: Vec<Checkpoint> = before.into_iter().collect();
-    checkpoints.extend(store.audit_checkpoints(start, end).await?);
-    let mut entries: Vec<AuditEntry> = Vec::new();
-    let mut next = start;
-    while next <= end {
-        let page = store.audit_entries(next, PAGE).await?;
-        let Some(last_read) = page.last().map(|e| e.seq) else { break };
-        entries.extend(page.into_iter().filter(|e| e.seq <= end));
-        next = last_read + 1;
-    }
-    Ok((checkpoints, entries))
+    println!("{}", serde_json::json!({ "status": status, "checkpoint": checkpoint }));
+    Ok(())
 }
 
 async fn prune(db: &DbArgs) -> anyhow::Result<()> {

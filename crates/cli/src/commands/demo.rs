@@ -87,6 +87,15 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         c.audit.signing_key_file = dir.join("audit-signing.key");
         c.audit.public_key_file = dir.join("audit-signing.pub");
         c.audit.anchor_file = dir.join("audit-anchor.json");
+        // The contact points the policy pages promise, and the officer who signs the
+        // certification, so `report certification` runs on the demo without flags.
+        c.carrier.name = "Wasatch Demo Telephone".to_owned();
+        c.carrier.marketing_email = "optout@wasatch-demo.example".to_owned();
+        c.carrier.privacy_email = "privacy@wasatch-demo.example".to_owned();
+        c.carrier.privacy_postal_address =
+            "Privacy Office, Wasatch Demo Telephone, 200 S State St, Salt Lake City, UT 84111".to_owned();
+        c.certification.officer_name = "Jordan Reyes".to_owned();
+        c.certification.officer_title = "Chief Privacy Officer".to_owned();
         c
     };
     if let Some(url) = &args.database_url {

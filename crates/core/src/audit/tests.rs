@@ -1,7 +1,7 @@
 use super::*;
 use chrono::TimeZone;
 
-fn key() -> SigningKey {
+pub(super) fn key() -> SigningKey {
     SigningKey::from_bytes(&[7; 32])
 }
 
@@ -25,7 +25,7 @@ fn record(n: u32) -> AuditRecord {
 }
 
 /// `n` entries from seq 1, with a checkpoint at every seq in `checkpoint_at`.
-fn chain(n: u32, checkpoint_at: &[u64]) -> (Vec<AuditEntry>, Vec<Checkpoint>) {
+pub(super) fn chain(n: u32, checkpoint_at: &[u64]) -> (Vec<AuditEntry>, Vec<Checkpoint>) {
     let mut prev = ChainHash::GENESIS;
     let mut entries = Vec::new();
     for i in 1..=n {

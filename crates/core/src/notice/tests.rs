@@ -154,3 +154,151 @@ fn retry_delays_grow_and_are_capped_with_bounded_jitter() {
     assert_eq!(retry_delay(30, base, max, 0.5), Duration::from_secs(450));
     assert_eq!(retry_delay(u32::MAX, base, max, 1.0), max);
 }
+
+/// The contact points after `change` made at `at`, as the store applies a plan.
+fn apply(points: &[ContactPoint], change: ContactChange, at: DateTime<Utc>) -> Vec<ContactPoint> {
+    let plan = plan_contact_change(points, &change).unwrap();
+    let mut after: Vec<ContactPoint> = points
+        .iter()
+        .cloned()
+        .map(|mut c| {
+            if c.is_current() && plan.ended.contains(&c.value) {
+                c.dissociated_at = Some(at);
+            }
+            c
+        })
+        .collect();
+    after.extend(plan.started.into_iter().map(|value| ContactPoint { value, associated_at: at, dissociated_at: None }));
+    after
+}
+
+/// The notices a password change at `at` owes, as (channel, destination).
+fn password_change(points: &[ContactPoint], routing: &NoticeRouting, at: DateTime<Utc>) -> Vec<(Channel, Destination)> {
+    let effects = account_change_notices(
+        &before(points),
+        &[NoticeKind::PasswordChanged],
+        routing,
+        OfRecordRule::default(),
+        "p",
+        at,
+    );
+    assert!(effects.tasks.is_empty(), "{:?}", effects.tasks);
+    effects.notices.into_iter().map(|n| (n.channel, n.destination)).collect()
+}
+
+fn email_to(s: &str) -> (Channel, Destination) {
+    (Channel::Email, Destination::Email { address: EmailAddress::parse(s).unwrap() })
+}
+
+fn text_to(s: &str) -> (Channel, Destination) {
+    (Channel::Sms, Destination::Phone { number: PhoneNumber::parse(s).unwrap() })
+}
+
+fn letter_to(value: ContactValue) -> (Channel, Destination) {
+    let ContactValue::Postal(address) = value else { panic!("a postal address") };
+    (Channel::Postal, Destination::Postal { name: "Rosa Díaz".into(), address })
+}
+
+fn other_postal(line1: &str) -> PostalAddress {
+    PostalAddress {
+        line1: line1.into(),
+        line2: None,
+        city: "Orem".into(),
+        state: "UT".into(),
+        zip: "84057".into(),
+        country: "US".into(),
+    }
+}
+
+/// The pretexter's sequence: change the email, then the password. The second notice
+/// goes neither to the new email (minutes old, not of record) nor to the old one (no
+/// longer on the account), but by letter to the postal address of record and by text.
+#[test]
+fn after_an_email_change_the_next_notice_never_goes_to_the_new_email() {
+    let points = vec![point(postal(), 400), point(email("old@example.com"), 400), point(phone("+18015550100"), 400)];
+    let change = |to: &str| ContactChange { email: Some(Some(EmailAddress::parse(to).unwrap())), ..Default::default() };
+    let first = plan(&points, change("new@example.com"));
+    let sent: Vec<_> = first.notices.iter().map(|n| (n.channel, n.destination.clone())).collect();
+    assert_eq!(sent, [email_to("old@example.com"), text_to("+18015550100")]);
+
+    let changed = apply(&points, change("new@example.com"), now());
+    let later = now() + Days::minutes(5);
+    let routing = NoticeRouting::default();
+    assert_eq!(password_change(&changed, &routing, later), [letter_to(postal()), text_to("+18015550100")]);
+    // Another email change right after: the same, never the address just set.
+    let again = apply(&changed, change("newer@example.com"), later);
+    assert_eq!(password_change(&again, &routing, later), [letter_to(postal()), text_to("+18015550100")]);
+    // Thirty days on, the new address is of record.
+    assert_eq!(
+        password_change(&changed, &routing, now() + Days::days(30)),
+        [email_to("new@example.com"), text_to("+18015550100")]
+    );
+}
+
+#[test]
+fn after_a_postal_change_the_next_letter_never_goes_to_the_new_address() {
+    let routing = NoticeRouting { default_channels: vec![Channel::Postal, Channel::Sms], ..Default::default() };
+    let points = vec![point(postal(), 400), point(phone("+18015550100"), 400)];
+    let change = |line1: &str| ContactChange { postal_address: Some(other_postal(line1)), ..Default::default() };
+    let changed = apply(&points, change("2 Oak Ave"), now());
+    let later = now() + Days::hours(1);
+    assert_eq!(password_change(&points, &routing, now()), [letter_to(postal()), text_to("+18015550100")]);
+    assert_eq!(password_change(&changed, &routing, later), [text_to("+18015550100")], "no letter to 2 Oak Ave");
+    let again = apply(&changed, change("3 Pine Rd"), later);
+    assert_eq!(password_change(&again, &routing, later), [text_to("+18015550100")]);
+}
+
+/// A telephone number of service is the carrier's own: a new one is reached at once.
+#[test]
+fn after_a_number_change_the_text_goes_to_the_number_of_service() {
+    let points = vec![point(email("a@example.com"), 400), point(phone("+18015550100"), 400)];
+    let change = ContactChange {
+        add_telephone_numbers: vec![PhoneNumber::parse("+18015550199").unwrap()],
+        remove_telephone_numbers: vec![PhoneNumber::parse("+18015550100").unwrap()],
+        ..Default::default()
+    };
+    let changed = apply(&points, change, now());
+    let later = now() + Days::minutes(5);
+    assert_eq!(
+        password_change(&changed, &NoticeRouting::default(), later),
+        [email_to("a@example.com"), text_to("+18015550199")]
+    );
+}
+
+/// An account younger than 30 days has no address of record: the telephone number of
+/// record is the channel, even when the routing names only email.
+#[test]
+fn a_young_account_is_told_by_text_to_its_number() {
+    let points = vec![point(postal(), 10), point(email("a@example.com"), 10), point(phone("+18015550100"), 10)];
+    assert_eq!(password_change(&points, &NoticeRouting::default(), now()), [text_to("+18015550100")]);
+    let mut email_only = NoticeRouting { default_channels: vec![Channel::Email], ..Default::default() };
+    email_only.per_event.insert(NoticeKind::OptOutNotice, vec![Channel::Voice]);
+    assert_eq!(
+        password_change(&points, &email_only, now()),
+        [(Channel::Voice, Destination::Phone { number: PhoneNumber::parse("+18015550100").unwrap() })],
+        "the only phone channel the carrier routes"
+    );
+    assert_eq!(NoticeRouting::default().phone_channel(), Some(Channel::Sms));
+}
+
+/// An opt-out notice is not a change the customer must be warned of: a young account's
+/// own email receives it.
+#[test]
+fn notices_other_than_account_changes_reach_a_young_accounts_own_address() {
+    assert!(NoticeKind::PasswordChanged.is_account_change() && NoticeKind::EmailAddressChanged.is_account_change());
+    assert!(!NoticeKind::OptOutNotice.is_account_change() && !NoticeKind::ComplaintAcknowledged.is_account_change());
+    let points = vec![point(email("a@example.com"), 10), point(phone("+18015550100"), 10)];
+    let routing = NoticeRouting { default_channels: vec![Channel::Email], ..Default::default() };
+    let effects = account_change_notices(
+        &before(&points),
+        &[NoticeKind::OptOutNotice],
+        &routing,
+        OfRecordRule::default(),
+        "o",
+        now(),
+    );
+    assert_eq!(
+        effects.notices.iter().map(|n| n.destination.clone()).collect::<Vec<_>>(),
+        [email_to("a@example.com").1]
+    );
+}

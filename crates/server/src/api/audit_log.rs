@@ -1,6 +1,7 @@
 //! The audit log for privacy officers and auditors, and each customer's list of
 //! accesses to their own account (issue 5).
 
+mod export;
 mod portal;
 mod staff;
 pub(crate) mod wording;
@@ -17,7 +18,7 @@ pub use staff::{CheckpointList, EntryPage, HeadView};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(staff::entries, staff::checkpoints, staff::head, portal::access_log),
+    paths(staff::entries, staff::checkpoints, staff::head, export::export, portal::access_log),
     components(schemas(
         staff::EntryPage,
         staff::CheckpointList,
@@ -36,7 +37,8 @@ pub fn routes(_state: AppState) -> Router<AppState> {
         Router::new()
             .route("/audit/entries", get(staff::entries))
             .route("/audit/checkpoints", get(staff::checkpoints))
-            .route("/audit/head", get(staff::head)),
+            .route("/audit/head", get(staff::head))
+            .route("/audit/export", get(export::export)),
     )
 }
 

@@ -23,6 +23,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 use chrono::{DateTime, Utc};
 use cpniguard_core::account::Account;
+use cpniguard_core::authn::check_record::{CheckOutcome, check_record};
 use cpniguard_core::authn::{KnownFacts, LockState, Secret, SecretKind, validate_secret};
 use cpniguard_core::ids::{AccountId, StaffId};
 use cpniguard_core::notice::{AccountBefore, NoticeId, NoticeKind, SideEffects, account_change_notices};
@@ -194,12 +195,15 @@ pub(crate) enum CheckFailure {
     Locked(DateTime<Utc>),
     NoSuchSecret,
     Mismatch(LockState),
+    /// The check's audit entry could not be written: nothing is answered but 503.
+    Unrecorded,
 }
 
 impl CheckFailure {
     /// The problem shown to a CSR (the portal shows one generic answer instead).
     pub(crate) fn problem(self, kind: SecretKind, max: u32) -> Problem {
         match self {
+            CheckFailure::Unrecorded => unrecorded(),
             CheckFailure::Locked(until) => locked(until),
             CheckFailure::NoSuchSecret => Problem::new(
                 StatusCode::CONFLICT,
@@ -222,6 +226,10 @@ impl CheckFailure {
             ),
         }
     }
+}
+
+pub(crate) fn unrecorded() -> Problem {
+    Problem::unavailable("the check could not be recorded in the audit log; try again")
 }
 
 /// The password and the back-up answer have both failed in this interaction
@@ -252,8 +260,35 @@ fn locked(until: DateTime<Utc>) -> Problem {
 /// against the account. With no account (an unknown portal email), or no such secret,
 /// a dummy hash is verified so the work is the same. Delays and limits are the
 /// caller's: per staff member for staff (`staff_checks`), per source on the portal.
+/// A check on an account is an audit entry with its outcome
+/// (`core::authn::check_record`), committed before the answer: one that cannot be
+/// recorded is refused (`Unrecorded`), verified or not.
 #[tracing::instrument(skip_all)]
 pub(crate) async fn check_secret(
+    state: &AppState,
+    account: Option<AccountId>,
+    kind: SecretKind,
+    secret: Secret,
+    actor: &Actor,
+) -> Result<(), CheckFailure> {
+    let outcome = verify_secret(state, account, kind, secret, actor).await;
+    if let Some(account) = account {
+        let result = match &outcome {
+            Ok(()) => CheckOutcome::Verified,
+            Err(CheckFailure::Locked(_)) => CheckOutcome::Locked,
+            Err(CheckFailure::Mismatch(_)) => CheckOutcome::Mismatch,
+            Err(CheckFailure::NoSuchSecret | CheckFailure::Unrecorded) => CheckOutcome::NoSuchSecret,
+        };
+        let record = check_record(account, actor.staff, kind, result, &actor.ip.to_string(), state.now());
+        if let Err(e) = state.gate.record_event(record).await {
+            tracing::error!(error = %e, "a credential check could not be audited; refusing");
+            return Err(CheckFailure::Unrecorded);
+        }
+    }
+    outcome
+}
+
+async fn verify_secret(
     state: &AppState,
     account: Option<AccountId>,
     kind: SecretKind,

@@ -8,6 +8,7 @@ use crate::api::customer_auth::{Actor, CheckFailure, check_secret, load_account,
 use crate::auth::client::ClientIp;
 use crate::auth::customer::CurrentCustomer;
 use crate::auth::tokens;
+use crate::auth::unidentified::Unidentified;
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use chrono::Duration;
@@ -41,6 +42,13 @@ async fn failed_sign_in(
     failure: CheckFailure,
     arrived: tokio::time::Instant,
 ) -> Result<Problem, Problem> {
+    if matches!(failure, CheckFailure::Unrecorded) {
+        return Err(crate::api::customer_auth::unrecorded());
+    }
+    if account.is_none() {
+        // No account has this email: no identity to record the attempt under.
+        state.unidentified.count(state, Unidentified::PortalSignIn, key).await;
+    }
     let counted = state.portal_limit.record_failure(state, key).await?;
     let c = &state.config.customer_auth;
     let since = state.now() - Duration::minutes(c.signal_window_minutes.into());

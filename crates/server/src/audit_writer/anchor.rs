@@ -24,6 +24,8 @@ pub enum AnchorError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("the audit anchor {0} is not a signed checkpoint (JSON)")]
     Malformed(PathBuf),
+    #[error("the audit anchor update was interrupted: {0}")]
+    Interrupted(String),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> AnchorError + '_ {

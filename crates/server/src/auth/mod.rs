@@ -7,6 +7,7 @@ pub mod customer;
 pub mod limiter;
 pub mod roles;
 pub mod tokens;
+pub mod unidentified;
 
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -51,6 +52,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         return Ok(next.run(req).await);
     }
     let key = client::ClientIp::of(req.extensions(), req.headers(), &state).key();
+    state.unidentified.count(&state, unidentified::Unidentified::StaffToken, &key).await;
     if let Some(wait) = state.token_limit.blocked_secs(&state, &key).await? {
         return Err(Problem::rate_limited(wait));
     }

@@ -1,11 +1,15 @@
 //! Breach incidents: versioned records, the append-only log, notices linked per
-//! account, and deletion refused before the retention date.
+//! account, deletion refused before the retention date and under a legal hold, and
+//! a notified record whose determination and notification times cannot be rewritten.
 
 use super::fixtures::{DAY, at, create, date, email};
-use crate::breach::{AffectedChange, BreachEvent, BreachIncident, EncryptionFacts, IncidentState};
+use crate::breach::{
+    AffectedChange, AgencyNoticeMade, BreachEvent, BreachIncident, DeletedIncident, EncryptionFacts, IncidentState,
+};
+use crate::retention::{HoldTarget, LegalHold};
 use crate::{Store, StoreError};
 use cpniguard_core::account::Language;
-use cpniguard_core::breach::{Harm, Regime};
+use cpniguard_core::breach::{Agency, Harm, Regime};
 use cpniguard_core::ids::AccountId;
 use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind, NoticeStatus};
 use std::collections::BTreeMap;
@@ -152,13 +156,73 @@ pub async fn breach_notices_linked_and_retention_enforced(store: &dyn Store) {
     let err = store.delete_breach_incident(i.id, date("2028-01-02")).await.unwrap_err();
     assert!(matches!(&err, StoreError::Invalid(e) if e.reason.contains("2028-01-02")), "{err:?}");
     assert!(store.get_breach_incident(i.id).await.unwrap().is_some());
-    store.delete_breach_incident(i.id, date("2028-01-03")).await.unwrap();
+    let deleted = store.delete_breach_incident(i.id, date("2028-01-03")).await.unwrap();
+    assert_eq!(deleted, DeletedIncident { events: 2, affected_accounts: 2, notices: 2, lifted_holds: 0 });
     assert_eq!(store.get_breach_incident(i.id).await.unwrap(), None);
     assert!(store.breach_events(i.id).await.unwrap().is_empty());
     assert!(store.breach_affected_accounts(i.id, None, 10).await.unwrap().is_empty());
     assert!(matches!(store.delete_breach_incident(i.id, date("2030-01-01")).await, Err(StoreError::NotFound(_))));
     // The notices themselves stay in the outbox's own history.
     assert!(store.get_notice(notices[0].id).await.unwrap().is_some());
+}
+
+/// Once an agency was told, the store refuses a record whose determination or
+/// notification time differs, whatever the caller sends; the retention date never
+/// moves earlier; a legal hold on the incident, or on an account it lists, blocks
+/// its deletion after the retention date until lifted.
+pub async fn breach_record_kept_as_notified_and_held(store: &dyn Store) {
+    let a = create(store, "BR-4001", "Ana Hold", &["+18015550401"]).await;
+    let mut i = incident(1);
+    store.create_breach_incident(&i, &event(&i, "created", 0), &[a.id]).await.unwrap();
+
+    // Before any notice: the determination may be corrected, the retention date not shortened.
+    let shortened = BreachIncident { version: 2, retain_until: date("2022-01-01"), determined_at: at(0), ..i.clone() };
+    let err = store.update_breach_incident(&shortened, 1, &event(&i, "x", 1), AffectedChange::Keep).await;
+    assert!(matches!(&err, Err(StoreError::Invalid(e)) if e.field == "retain_until"), "{err:?}");
+    i.version = 2;
+    i.determined_at = at(DAY / 2);
+    store.update_breach_incident(&i, 1, &event(&i, "facts_replaced", 2), AffectedChange::Keep).await.unwrap();
+
+    i.version = 3;
+    i.agency_notices.push(AgencyNoticeMade {
+        agency: Agency::Usss,
+        reference: "U-1".into(),
+        at: at(DAY),
+        by: "p".into(),
+    });
+    store.update_breach_incident(&i, 2, &event(&i, "agency_notified", 3), AffectedChange::Keep).await.unwrap();
+    let moved = BreachIncident { version: 4, determined_at: at(0), ..i.clone() };
+    let err = store.update_breach_incident(&moved, 3, &event(&i, "x", 4), AffectedChange::Keep).await;
+    assert!(matches!(&err, Err(StoreError::Invalid(e)) if e.field == "determined_at"), "{err:?}");
+    let mut retimed = BreachIncident { version: 4, ..i.clone() };
+    retimed.agency_notices[0].at = at(DAY + 1);
+    let err = store.update_breach_incident(&retimed, 3, &event(&i, "x", 4), AffectedChange::Keep).await;
+    assert!(matches!(&err, Err(StoreError::Invalid(e)) if e.field == "notifications"), "{err:?}");
+    let amended = BreachIncident { version: 4, description: "amended".into(), ..i.clone() };
+    store.update_breach_incident(&amended, 3, &event(&i, "amended", 5), AffectedChange::Keep).await.unwrap();
+    assert_eq!(store.get_breach_incident(i.id).await.unwrap().unwrap().determined_at, at(DAY / 2));
+
+    // Held through the incident, then through the account it lists.
+    let hold = |target| LegalHold {
+        id: Uuid::now_v7(),
+        target,
+        reason: "litigation".into(),
+        reference: "CASE-7".into(),
+        placed_by: "privacy".into(),
+        placed_at: at(6),
+        lifted_by: None,
+        lifted_at: None,
+    };
+    let after_retention = date("2028-01-03");
+    for target in [HoldTarget::Incident(i.id), HoldTarget::Account(a.id)] {
+        let h = hold(target);
+        store.place_legal_hold(&h).await.unwrap();
+        let err = store.delete_breach_incident(i.id, after_retention).await;
+        assert!(matches!(err, Err(StoreError::Conflict("legal hold"))), "{target:?}: {err:?}");
+        store.lift_legal_hold(h.id, "privacy", at(7)).await.unwrap();
+    }
+    let deleted = store.delete_breach_incident(i.id, after_retention).await.unwrap();
+    assert_eq!(deleted, DeletedIncident { events: 4, affected_accounts: 1, notices: 0, lifted_holds: 1 });
 }
 
 pub async fn breach_account_refs_resolved_by_number_or_id(store: &dyn Store) {

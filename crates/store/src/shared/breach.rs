@@ -5,6 +5,9 @@
 use super::DbTime;
 use crate::breach::{BreachEvent, BreachIncident, BreachNoticeProgress};
 use crate::{StoreError, StoreResult};
+use cpniguard_core::breach::record::{
+    DeletionRefusal, HoldInForce, check_change as check_change_of_facts, check_deletion as check_deletion_of_record,
+};
 use cpniguard_core::ids::AccountId;
 use cpniguard_core::notice::{NoticeId, NoticeStatus};
 use sqlx::types::Json;
@@ -45,7 +48,13 @@ pub(crate) const RETAIN_UNTIL: &str = "SELECT retain_until FROM breach_incidents
 pub(crate) const DELETE_LINKS: &str = "DELETE FROM breach_notices WHERE incident_id = $1";
 pub(crate) const DELETE_AFFECTED: &str = CLEAR_AFFECTED;
 pub(crate) const DELETE_EVENTS: &str = "DELETE FROM breach_events WHERE incident_id = $1";
+/// Lifted holds on the incident go with it (the audit chain keeps their placing and
+/// lifting); an active one has refused the deletion before this runs.
+pub(crate) const DELETE_LIFTED_HOLDS: &str = "DELETE FROM legal_holds WHERE incident_id = $1 AND lifted_at IS NOT NULL";
 pub(crate) const DELETE: &str = "DELETE FROM breach_incidents WHERE id = $1";
+/// Active legal holds on the incident or on an account it lists.
+pub(crate) const HOLDS: &str = "SELECT reference, placed_at FROM legal_holds WHERE lifted_at IS NULL \
+     AND (incident_id = $1 OR account_id IN (SELECT account_id FROM breach_affected_accounts WHERE incident_id = $1))";
 
 pub(crate) const REFS_BY_NUMBER: &str = "SELECT account_number, id FROM accounts WHERE account_number IN (";
 pub(crate) const REFS_BY_ID: &str = "SELECT id FROM accounts WHERE id IN (";
@@ -119,22 +128,38 @@ impl ProgressRow {
     }
 }
 
-/// The refusal of a deletion before the retention date, naming it.
-pub(crate) fn check_retention(retain_until: &str, today: chrono::NaiveDate) -> StoreResult<()> {
+/// The refusal of a change the record's rules forbid (`core::breach::record`).
+pub(crate) fn check_change(before: &BreachIncident, after: &BreachIncident) -> StoreResult<()> {
+    check_change_of_facts(&before.protected_facts(), &after.protected_facts()).map_err(|refusal| {
+        StoreError::Invalid(cpniguard_core::ValidationError::new(refusal.field(), refusal.to_string()))
+    })
+}
+
+/// The refusal of a deletion before the retention date (`Invalid`, naming the date)
+/// or under a legal hold (`Conflict("legal hold")`).
+pub(crate) fn check_deletion(
+    retain_until: &str,
+    today: chrono::NaiveDate,
+    holds: Vec<(String, DbTime)>,
+) -> StoreResult<()> {
     let until = chrono::NaiveDate::parse_from_str(retain_until, "%Y-%m-%d")
         .map_err(|_| StoreError::corrupt(TABLE, "retain_until is not a date"))?;
-    if today <= until {
-        return Err(StoreError::Invalid(cpniguard_core::ValidationError::new(
-            "retain_until",
-            format!("the breach record must be kept through {until}"),
-        )));
+    let holds: Vec<HoldInForce> =
+        holds.into_iter().map(|(reference, at)| HoldInForce { reference, placed_at: at.time() }).collect();
+    match check_deletion_of_record(until, today, &holds) {
+        Ok(()) => Ok(()),
+        Err(refusal @ DeletionRefusal::Retained { .. }) => {
+            Err(StoreError::Invalid(cpniguard_core::ValidationError::new("retain_until", refusal.to_string())))
+        }
+        Err(DeletionRefusal::LegalHold { .. }) => Err(StoreError::Conflict("legal hold")),
     }
-    Ok(())
 }
 
 macro_rules! breach_backend {
     ($store:ty, $pool:ty, $db:ty, $conn:ty, $begin:path) => {
-        use crate::breach::{AffectedChange, BreachEvent, BreachIncident, BreachNoticeProgress, BreachStore};
+        use crate::breach::{
+            AffectedChange, BreachEvent, BreachIncident, BreachNoticeProgress, BreachStore, DeletedIncident,
+        };
         use crate::error::{reading, unique_is, writing};
         use crate::shared::breach::{self as sql, EventRow, IncidentRow, ProgressRow};
         use crate::shared::{DbTime, notices as nsql};
@@ -160,7 +185,20 @@ macro_rules! breach_backend {
             Ok(())
         }
 
+        /// Replace the record at `expected`, if the record's rules allow the change.
         async fn update(conn: &mut $conn, i: &BreachIncident, expected: u64) -> StoreResult<()> {
+            // No lock needed: the update below applies only at the version read here.
+            let stored = sqlx::query_as::<_, IncidentRow>(sql::GET)
+                .bind(i.id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(reading("breach_incidents"))?
+                .ok_or(StoreError::NotFound("breach incident"))?
+                .into_incident()?;
+            if stored.version != expected {
+                return Err(StoreError::Conflict("breach incident version"));
+            }
+            sql::check_change(&stored, i)?;
             let done = sqlx::query(sql::UPDATE)
                 .bind(i.id)
                 .bind(sql::db_version(i.version)?)
@@ -401,17 +439,23 @@ macro_rules! breach_backend {
                 Ok(found)
             }
 
-            async fn delete_breach_incident(&self, id: Uuid, today: NaiveDate) -> StoreResult<()> {
+            async fn delete_breach_incident(&self, id: Uuid, today: NaiveDate) -> StoreResult<DeletedIncident> {
                 let mut tx = $begin(&self.pool).await?;
                 let until: Option<String> =
                     sqlx::query_scalar(sql::RETAIN_UNTIL).bind(id).fetch_optional(&mut *tx).await?;
                 let until = until.ok_or(StoreError::NotFound("breach incident"))?;
-                sql::check_retention(&until, today)?;
-                for statement in [sql::DELETE_LINKS, sql::DELETE_AFFECTED, sql::DELETE_EVENTS, sql::DELETE] {
-                    sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+                let holds: Vec<(String, DbTime)> = sqlx::query_as(sql::HOLDS).bind(id).fetch_all(&mut *tx).await?;
+                sql::check_deletion(&until, today, holds)?;
+                let mut deleted = [0; 4];
+                let statements =
+                    [sql::DELETE_LINKS, sql::DELETE_AFFECTED, sql::DELETE_EVENTS, sql::DELETE_LIFTED_HOLDS];
+                for (n, statement) in statements.into_iter().enumerate() {
+                    deleted[n] = sqlx::query(statement).bind(id).execute(&mut *tx).await?.rows_affected();
                 }
+                sqlx::query(sql::DELETE).bind(id).execute(&mut *tx).await?;
                 tx.commit().await?;
-                Ok(())
+                let [notices, affected_accounts, events, lifted_holds] = deleted;
+                Ok(DeletedIncident { events, affected_accounts, notices, lifted_holds })
             }
         }
     };

@@ -4,6 +4,7 @@
 
 use cpniguard_core::account::Language;
 use cpniguard_core::audit::{Decision, Principal, PrincipalKind};
+use cpniguard_core::authn::check_record;
 use cpniguard_core::staff::Role;
 use cpniguard_policy::{Action, Purpose};
 
@@ -36,6 +37,21 @@ fn staff_role(role: Option<&str>) -> Option<Role> {
 /// What was done, in plain words. The match is exhaustive, so a new action cannot go
 /// unworded; a code no longer known (an entry older than a renaming) shows as itself.
 pub(crate) fn action(code: &str, lang: Language) -> String {
+    // Credential checks are entries too (issue 20): the customer sees attempts on
+    // their account, refused ones included.
+    let check = match code {
+        check_record::PORTAL_SIGN_IN_ACTION => {
+            Some(("signed in to your online account", "inició sesión en su cuenta en línea"))
+        }
+        check_record::STAFF_CHECK_ACTION => Some((
+            "checked a password, PIN or security answer you gave",
+            "verificó una contraseña, PIN o respuesta de seguridad que usted dio",
+        )),
+        _ => None,
+    };
+    if let Some((en, es)) = check {
+        return pick(lang, en, es).to_owned();
+    }
     let Some(action) = Action::parse(code) else { return code.to_owned() };
     let (en, es) = match action {
         Action::ReadCallDetail => ("viewed your call records", "consultó sus registros de llamadas"),

@@ -1,6 +1,9 @@
 //! Incidents: create, read, replace the facts, record what happened since (urgent
 //! need, delay orders, agency notices, decisions), and delete after retention. Every
-//! change is one versioned write plus one event in the incident's log.
+//! change is one versioned write plus one event in the incident's log. Once a
+//! notification was sent the record only grows (`core::breach::record`): a
+//! replacement is an amendment with its reason and the fields it changed, and the
+//! determination and notification times stay fixed.
 
 use super::clocks::{self, blocked_until, clocks_of};
 use super::lists::not_yet_listed;
@@ -14,7 +17,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use cpniguard_core::ValidationError;
 use cpniguard_core::audit::PrincipalKind;
-use cpniguard_core::breach::{Agency, Deadlines, Harm, Regime};
+use cpniguard_core::breach::{Agency, Deadlines, Harm, Regime, record};
 use cpniguard_core::classification::CpniCategory;
 use cpniguard_core::ids::AccountId;
 use cpniguard_store::audit::AuditQuery;
@@ -61,6 +64,9 @@ pub struct IncidentRequest {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub encryption: EncryptionFacts,
+    /// Why the facts change. Required once a notification was sent (the replacement is
+    /// then an amendment in the incident's history); kept with the change otherwise.
+    pub reason: Option<String>,
 }
 
 /// An incident with every clock, whether customer notice is blocked today, and the
@@ -110,10 +116,11 @@ pub(super) fn event(incident: &BreachIncident, staff: &CurrentStaff, at: DateTim
 }
 
 /// Bump the version and recompute the retention date, which every write stores so
-/// the store can refuse an early deletion by itself.
+/// the store can refuse an early deletion by itself. The date only moves later.
 pub(super) fn prepare(state: &AppState, incident: &mut BreachIncident) -> ApiResult<()> {
     incident.version += 1;
-    incident.retain_until = clocks_of(state, incident)?.deadlines.records_retain_until;
+    let computed = clocks_of(state, incident)?.deadlines.records_retain_until;
+    incident.retain_until = record::retain_until_after_change(incident.retain_until, computed);
     Ok(())
 }
 
@@ -123,15 +130,30 @@ pub(super) async fn change(
     state: &AppState,
     staff: &CurrentStaff,
     id: Uuid,
-    kind: &str,
+    kind: &'static str,
     affected: AffectedChange<'_>,
     f: impl FnOnce(&mut BreachIncident, DateTime<Utc>) -> ApiResult<serde_json::Value>,
 ) -> ApiResult<Json<IncidentView>> {
+    change_of_kind(state, staff, id, affected, |incident, now| Ok((kind, f(incident, now)?))).await
+}
+
+/// [`change`], with `f` naming the event's kind too. A change the record's rules
+/// forbid (`core::breach::record::check_change`) is refused with 409.
+async fn change_of_kind(
+    state: &AppState,
+    staff: &CurrentStaff,
+    id: Uuid,
+    affected: AffectedChange<'_>,
+    f: impl FnOnce(&mut BreachIncident, DateTime<Utc>) -> ApiResult<(&'static str, serde_json::Value)>,
+) -> ApiResult<Json<IncidentView>> {
     let mut incident = load(state, id).await?;
+    let before = incident.protected_facts();
     let expected = incident.version;
     let now = state.now();
-    let detail = f(&mut incident, now)?;
+    let (kind, detail) = f(&mut incident, now)?;
     prepare(state, &mut incident)?;
+    record::check_change(&before, &incident.protected_facts())
+        .map_err(|refusal| conflict("breach_record_fixed", refusal.to_string()).with_field(refusal.field()))?;
     let ev = BreachEvent { detail, ..event(&incident, staff, now, kind) };
     state.store.update_breach_incident(&incident, expected, &ev, affected).await.map_err(version_conflict)?;
     Ok(Json(view(state, incident).await?))
@@ -265,30 +287,71 @@ pub async fn replace(
 ) -> ApiResult<Json<IncidentView>> {
     check_facts(&req)?;
     let entered = req.affected_accounts.take().map(distinct);
+    let reason = req.reason.take().filter(|r| !r.trim().is_empty());
     let affected = entered.as_deref().map_or(AffectedChange::Keep, AffectedChange::Replace);
-    change(&state, &staff, id, "facts_replaced", affected, |incident, _| {
+    change_of_kind(&state, &staff, id, affected, |incident, _| {
+        let notified = incident.protected_facts().notified();
+        if notified && entered.is_some() {
+            return Err(conflict(
+                "breach_record_fixed",
+                "a notification was sent: affected accounts are only added now (the import or from-audit), never replaced",
+            )
+            .with_field("affected_accounts"));
+        }
+        if notified && reason.is_none() {
+            return Err(Problem::validation(ValidationError::new(
+                "reason",
+                "required: a notification was sent, so this change is an amendment that says why",
+            )));
+        }
+        let before = serde_json::to_value(&*incident).map_err(|_| Problem::internal())?;
         if let Some(accounts) = &entered {
             incident.affected_count = accounts.len() as u64;
         }
         apply_facts(incident, req);
-        Ok(serde_json::json!({ "affected": incident.affected_count }))
+        let after = serde_json::to_value(&*incident).map_err(|_| Problem::internal())?;
+        let changes = record::changed_fields(&before, &after, &["version", "retain_until"]);
+        let kind = if notified { "amended" } else { "facts_replaced" };
+        Ok((kind, serde_json::json!({ "affected": incident.affected_count, "reason": reason, "changes": changes })))
     })
     .await
 }
 
+/// The audit action of a breach record deleted after its retention date.
+pub const DELETED_ACTION: &str = "breach.incident_deleted";
+
 #[utoipa::path(
     delete, path = "/api/v1/breach/incidents/{id}", tag = "breach",
     params(("id" = Uuid, Path, description = "Incident id")),
-    responses((status = 204), (status = 409, description = "Kept until the retention date", body = Problem, content_type = "application/problem+json")),
+    responses(
+        (status = 204, description = "Deleted; the audit log records the incident id and what went with it"),
+        (status = 409, description = "Kept through the retention date (the detail names it), or under a legal hold", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
-pub async fn delete(State(state): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
     let today = clocks::calendar(&state)?.local_date(state.now());
-    match state.store.delete_breach_incident(id, today).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::Invalid(e)) => Err(conflict("retention", e.reason)),
-        Err(other) => Err(other.into()),
-    }
+    let deleted = state.store.delete_breach_incident(id, today).await.map_err(|e| match e {
+        StoreError::Invalid(e) => conflict("retention", e.reason).with_field("retain_until"),
+        StoreError::Conflict(_) => conflict(
+            "legal_hold",
+            "a legal hold covers the incident or an account it lists: it is kept until the hold is lifted",
+        ),
+        other => other.into(),
+    })?;
+    let refs = vec![
+        format!("breach_incident:{id}"),
+        format!("events:{}", deleted.events),
+        format!("affected_accounts:{}", deleted.affected_accounts),
+        format!("notices:{}", deleted.notices),
+        format!("lifted_legal_holds:{}", deleted.lifted_holds),
+    ];
+    state.gate.record_staff_change(&staff.0, DELETED_ACTION, None, refs, state.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(

@@ -24,6 +24,8 @@ async fn export_value(state: &AppState, id: Uuid) -> ApiResult<Value> {
         "exported_at": state.now(),
         "incident": incident,
         "deadlines": deadlines,
+        // The amendments made after a notification, also in order among the events.
+        "amendments": events.iter().filter(|e| e.kind == "amended").collect::<Vec<_>>(),
         "events": events,
         "affected_accounts": affected,
         "customer_notices": notices,

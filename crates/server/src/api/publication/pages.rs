@@ -1,10 +1,13 @@
 //! The public pages, no authentication: the carrier's home page (with the banner after
 //! a material change) and the CPNI policy in English or Spanish — the current version
 //! with "Last revised", links to every earlier version, and each earlier version.
-//! Server-rendered HTML that needs no script (the CSP allows none inline).
+//! Server-rendered HTML that needs no script (the CSP allows none inline). Every page
+//! ends with the contact points the policy promises, from `[carrier]`: where to opt
+//! out of marketing use, and how to reach the privacy office.
 
 use super::markdown::{escape, markdown_to_html};
 use super::versions::carrier_today;
+use crate::config::CarrierConfig;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
@@ -58,6 +61,10 @@ struct Words {
     read_it: &'static str,
     privacy_link: &'static str,
     home: &'static str,
+    contact: &'static str,
+    opt_out_at: &'static str,
+    privacy_office_at: &'static str,
+    by_mail: &'static str,
 }
 
 fn words(language: Language) -> &'static Words {
@@ -75,6 +82,10 @@ fn words(language: Language) -> &'static Words {
             read_it: "read it",
             privacy_link: "Our CPNI privacy policy",
             home: "Home",
+            contact: "Contact us",
+            opt_out_at: "To opt out of our marketing use of your CPNI, or to change your choice, write to",
+            privacy_office_at: "Questions or complaints about your privacy: our privacy office,",
+            by_mail: "or by mail:",
         },
         Language::Es => &Words {
             policy_title: "Política de privacidad de CPNI",
@@ -89,6 +100,10 @@ fn words(language: Language) -> &'static Words {
             read_it: "léala",
             privacy_link: "Nuestra política de privacidad de CPNI",
             home: "Inicio",
+            contact: "Contáctenos",
+            opt_out_at: "Para que no usemos su CPNI en nuestro mercadeo, o para cambiar su decisión, escriba a",
+            privacy_office_at: "Preguntas o quejas sobre su privacidad: nuestra oficina de privacidad,",
+            by_mail: "o por correo postal:",
         },
     }
 }
@@ -100,18 +115,42 @@ fn other(language: Language) -> Language {
     }
 }
 
+/// The contact points of `carrier` as a footer; a value left empty is left out.
+fn contacts(language: Language, carrier: &CarrierConfig) -> String {
+    let w = words(language);
+    let mail = |address: &str| format!("<a href=\"mailto:{a}\">{a}</a>", a = escape(address));
+    let mut lines = Vec::new();
+    if !carrier.marketing_email.is_empty() {
+        lines.push(format!("<p>{} {}.</p>", w.opt_out_at, mail(&carrier.marketing_email)));
+    }
+    let postal = (!carrier.privacy_postal_address.is_empty())
+        .then(|| format!("{} {}", w.by_mail, escape(&carrier.privacy_postal_address)));
+    let office = match (carrier.privacy_email.is_empty(), postal) {
+        (false, Some(postal)) => Some(format!("{} {} {postal}.", w.privacy_office_at, mail(&carrier.privacy_email))),
+        (false, None) => Some(format!("{} {}.", w.privacy_office_at, mail(&carrier.privacy_email))),
+        (true, Some(postal)) => Some(format!("{} {postal}.", w.privacy_office_at)),
+        (true, None) => None,
+    };
+    lines.extend(office.map(|o| format!("<p>{o}</p>")));
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!("<footer>\n<h2>{}</h2>\n{}\n</footer>", w.contact, lines.join("\n"))
+}
+
 /// A whole page: `<html lang>`, the language switch to `path` in the other language,
-/// and `main` (already escaped HTML).
-fn page(language: Language, title: &str, path: &str, main: &str) -> Response {
+/// `main` (already escaped HTML) and the carrier's contact points.
+fn page(language: Language, carrier: &CarrierConfig, title: &str, path: &str, main: &str) -> Response {
     let w = words(language);
     let alt = other(language);
+    let footer = contacts(language, carrier);
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n\
          <style>body{{font-family:sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}\
          .banner{{background:#fff3cd;border:1px solid #e0c36c;padding:.75rem 1rem}}</style>\n</head>\n<body>\n\
          <nav><a href=\"/?lang={lang}\">{home}</a> · \
-         <a href=\"{path}?lang={alt}\" hreflang=\"{alt}\" lang=\"{alt}\">{other}</a></nav>\n{main}\n</body>\n</html>\n",
+         <a href=\"{path}?lang={alt}\" hreflang=\"{alt}\" lang=\"{alt}\">{other}</a></nav>\n{main}\n{footer}\n</body>\n</html>\n",
         lang = language.as_str(),
         title = escape(title),
         home = w.home,
@@ -191,7 +230,7 @@ pub async fn current(
     let versions = in_effect(state.store.list_policy_versions().await?, carrier_today(&state)?);
     let (current, earlier) = versions.split_first().ok_or_else(no_policy)?;
     let main = policy_main(language, current, earlier, true);
-    Ok(page(language, words(language).policy_title, "/privacy", &main))
+    Ok(page(language, &state.config.carrier, words(language).policy_title, "/privacy", &main))
 }
 
 #[utoipa::path(
@@ -217,7 +256,7 @@ pub async fn version(
     let at = versions.iter().position(|v| v.version == number).ok_or_else(|| Problem::not_found("policy version"))?;
     let main = policy_main(language, &versions[at], &versions[at + 1..], at == 0);
     let title = format!("{} — {} {number}", words(language).policy_title, words(language).version);
-    Ok(page(language, &title, &format!("/privacy/versions/{number}"), &main))
+    Ok(page(language, &state.config.carrier, &title, &format!("/privacy/versions/{number}"), &main))
 }
 
 #[utoipa::path(
@@ -255,7 +294,7 @@ pub async fn home(
         language.as_str(),
         w.privacy_link
     );
-    Ok(page(language, &state.config.carrier.name, "/", &main))
+    Ok(page(language, &state.config.carrier, &state.config.carrier.name, "/", &main))
 }
 
 #[cfg(test)]
@@ -276,5 +315,25 @@ mod tests {
         assert_eq!(choose_language(None, &accept("fr-FR, en;q=0.5, es;q=0.8")), Language::Es);
         assert_eq!(choose_language(None, &accept("es;q=0, en;q=0.1")), Language::En);
         assert_eq!(choose_language(None, &HeaderMap::new()), Language::En);
+    }
+
+    #[test]
+    fn the_contact_footer_escapes_and_leaves_out_what_is_not_configured() {
+        let carrier = CarrierConfig {
+            marketing_email: "opt-out@carrier.example".into(),
+            privacy_email: String::new(),
+            privacy_postal_address: "Privacy <Office>, 1 Main St".into(),
+            ..CarrierConfig::default()
+        };
+        let es = contacts(Language::Es, &carrier);
+        assert!(es.contains("<a href=\"mailto:opt-out@carrier.example\">opt-out@carrier.example</a>"), "{es}");
+        assert!(es.contains("oficina de privacidad, o por correo postal: Privacy &lt;Office&gt;, 1 Main St."), "{es}");
+        let none = CarrierConfig {
+            marketing_email: String::new(),
+            privacy_email: String::new(),
+            privacy_postal_address: String::new(),
+            ..CarrierConfig::default()
+        };
+        assert_eq!(contacts(Language::En, &none), "");
     }
 }
