@@ -64,6 +64,9 @@ pub enum Target {
     /// approval is usable, and the permit then reads only the accounts whose approval
     /// status (from the consent store, in bulk) is usable.
     Audience(CampaignId),
+    /// The import quarantine as a whole: rows of no account yet (unmatched) or of none
+    /// that can be told (malformed). The policies see a stand-in account.
+    ImportQuarantine,
 }
 
 /// One question to the gate. Build with [`GateRequest::staff`] (or `customer`, `job`)
@@ -190,7 +193,7 @@ impl Gate {
         key: SigningKey,
     ) -> Result<(Self, JoinHandle<()>), GateError> {
         let engine = load_engine(config)?;
-        let records = Records { cpni: store.clone(), audiences: store.clone() };
+        let records = Records { cpni: store.clone(), audiences: store.clone(), quarantine: store.clone() };
         let (writer, task) = AuditWriter::spawn(store, key, AuditWriterConfig::from(&config.audit), clock);
         Ok((Self { engine, writer, records }, task))
     }
@@ -316,7 +319,7 @@ fn audit_record(
         action: request.action.as_str().to_owned(),
         account_id: match request.target {
             Target::Account(id) => Some(id),
-            Target::Audience(_) => None,
+            Target::Audience(_) | Target::ImportQuarantine => None,
         },
         purpose: Some(request.purpose.as_str().to_owned()),
         channel: Some(policy.channel.as_str().to_owned()),

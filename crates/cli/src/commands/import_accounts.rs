@@ -130,7 +130,7 @@ pub async fn run(args: AccountsArgs) -> anyhow::Result<()> {
         store.import_calls(&batch, Utc::now()).await.map_err(store_failure)?;
     }
     let plain: Arc<dyn Store> = store.clone();
-    let rematched = cpniguard_import::rematch(&plain, &import_config).await.map_err(import_failure)?;
+    let rematched = cpniguard_import::rematch(&plain, store.as_ref(), &import_config).await.map_err(import_failure)?;
     let summary = serde_json::json!({
         "read": tally.read,
         "inserted": tally.created,

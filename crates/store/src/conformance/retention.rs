@@ -2,7 +2,7 @@ use super::breach::{event, incident};
 use super::fixtures::{DAY, at, call, create, date};
 use crate::call_import::{CallImportBatch, NewQuarantineEntry, QuarantineKind, QuarantineQuery};
 use crate::retention::{HoldTarget, LegalHold};
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, StoreWithRecords};
 use cpniguard_core::ids::AccountId;
 use uuid::Uuid;
 
@@ -81,7 +81,7 @@ pub async fn retention_deletes_old_calls_except_held(store: &dyn Store) {
 }
 
 /// Quarantined rows older than the retention go too, a bounded batch at a time.
-pub async fn retention_deletes_old_quarantine(store: &dyn Store) {
+pub async fn retention_deletes_old_quarantine(store: &dyn StoreWithRecords) {
     let entry = |key: &str, started: Option<chrono::DateTime<chrono::Utc>>| NewQuarantineEntry {
         source: "pbx".into(),
         row_key: key.into(),

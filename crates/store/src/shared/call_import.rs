@@ -171,6 +171,7 @@ macro_rules! call_import_backend {
         use crate::StoreResult;
         use crate::call_import::{
             CallImportBatch, CallImportOutcome, CallImportStore, NumberHolder, QuarantineEntry, QuarantineQuery,
+            QuarantineRecords,
         };
         use crate::error::{reading, reference_is};
         use crate::shared::call_import::{self as sql, HolderRow, QuarantineRow};
@@ -254,7 +255,10 @@ macro_rules! call_import_backend {
                 tx.commit().await?;
                 Ok(CallImportOutcome { inserted: sql::inserted_flags(batch.calls, returned), quarantined, resolved })
             }
+        }
 
+        #[async_trait]
+        impl QuarantineRecords for $store {
             async fn list_import_quarantine(&self, query: &QuarantineQuery) -> StoreResult<Vec<QuarantineEntry>> {
                 let (kind, source, after, limit) = sql::list_binds(query);
                 let rows: Vec<QuarantineRow> = sqlx::query_as(sql::LIST_QUARANTINE)
