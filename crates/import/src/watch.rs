@@ -207,7 +207,7 @@ impl Watch {
                 break;
             }
         }
-        Ok((total.read > 0).then(|| WatchStep { file: file_name, counts: total, moved_to: None, failure: None }))
+        Ok((total.read > 0).then_some(WatchStep { file: file_name, counts: total, moved_to: None, failure: None }))
     }
 
     /// Whether a file of the directory (other than the followed one) has this inode.

@@ -15,6 +15,7 @@ mod complaints;
 mod consent;
 mod invoices;
 mod notices;
+mod partitions;
 mod publication;
 mod retention;
 mod services;

@@ -220,6 +220,7 @@ macro_rules! call_import_backend {
                 now: DateTime<Utc>,
             ) -> StoreResult<CallImportOutcome> {
                 call_sql::validate_all(batch.calls)?;
+                self.make_room_for_calls(batch.calls).await?;
                 let mut tx = $begin(&self.pool).await?;
                 let mut returned: Vec<(String, String)> = Vec::with_capacity(batch.calls.len());
                 for chunk in batch.calls.chunks(sql::CALLS_PER_STATEMENT) {

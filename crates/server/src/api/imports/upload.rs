@@ -88,7 +88,14 @@ pub async fn cdr(
     body: Body,
 ) -> ApiResult<Json<ImportSummary>> {
     let started = Instant::now();
-    require_csv(&headers)?;
+    if !is_csv(&headers) {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Unsupported media type",
+            "send the switch file as the body with Content-Type: text/csv",
+        ));
+    }
     let format = match q.format.as_deref() {
         Some(f) => Some(Format::parse(f).ok_or_else(|| invalid("format", "asterisk-csv, freeswitch-csv or csv"))?),
         None => None,
@@ -144,20 +151,10 @@ async fn record(
     Ok(())
 }
 
-/// 415 unless the body is declared `text/csv` (parameters such as a charset allowed).
-fn require_csv(headers: &HeaderMap) -> ApiResult<()> {
+/// Whether the body is declared `text/csv` (parameters such as a charset allowed).
+fn is_csv(headers: &HeaderMap) -> bool {
     let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let essence = declared.split(';').next().unwrap_or("").trim();
-    if essence.eq_ignore_ascii_case("text/csv") {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Unsupported media type",
-            "send the switch file as the body with Content-Type: text/csv",
-        ))
-    }
+    declared.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("text/csv")
 }
 
 fn invalid(field: &str, message: &str) -> Problem {
