@@ -227,6 +227,16 @@ impl Gate {
         })
     }
 
+    /// Match the quarantined unmatched call detail again, after numbers were assigned
+    /// (the billing sync): the import's own matching, with the quarantine the gate
+    /// holds. It shows no row to anyone; only counts come back.
+    pub async fn rematch_imports(
+        &self,
+        state: &AppState,
+    ) -> Result<cpniguard_import::RematchCounts, cpniguard_import::ImportError> {
+        cpniguard_import::rematch(&state.store, self.records.quarantine.as_ref(), &state.config.import).await
+    }
+
     /// Decide, record, then answer. A request whose facts cannot be gathered (an
     /// unknown account, a legal process that does not exist) is refused before any
     /// decision; a decision that cannot be recorded is a 503 and reveals nothing.

@@ -201,3 +201,61 @@ async fn the_billing_role_uploads_call_detail_as_a_stream_and_reads_no_cpni() {
         }
     }
 }
+
+/// A billing export (docs/import.md): two accounts and a row of an unknown kind.
+const EXPORT: &str = "account_number,name,kind,status,email,email_since,postal_line1,postal_city,postal_state,postal_zip,postal_since,telephone_numbers,business_exemption
+BIL-0001,\"Lee, Ann\",residential,active,ann@example.com,2023-02-01,100 Main St,Denver,CO,80202,2021-06-15,2125550143@2021-06-15,
+BIL-0002,Chan Hardware,business,active,,,\"200 Elm St, Suite 4\",Chicago,IL,60601,2019-03-01,3125550199@2019-03-01,MSA-2019-17
+BIL-0003,Bad Kind,corporate,active,,,1 Oak St,Boise,ID,83702,2020-01-01,2085550100@2020-01-01,
+";
+
+#[tokio::test]
+async fn the_billing_role_uploads_the_account_export_through_the_sync() {
+    for s in servers().await {
+        let billing = s.staff("billing.accounts", Role::Billing, None).await;
+        // A call from a number nobody holds yet: quarantined until the sync assigns it.
+        let call = asterisk_line("2125550143", "3035550100", "2024-06-01 14:00:00", 60, "1717250400.9");
+        let (_, cdr) = send(upload(&s, &billing, "?format=asterisk-csv&source=pbx1", call)).await;
+        assert_eq!(cdr["unmatched"].as_u64(), Some(1), "{cdr}");
+
+        let accounts = |body: &'static str| {
+            s.post("/api/v1/imports/accounts?format=csv&file_name=export.csv", &billing)
+                .header("content-type", "text/csv")
+                .body(body)
+        };
+        let (st, summary) = send(accounts(EXPORT)).await;
+        assert_eq!(st, StatusCode::OK, "{} {summary}", s.backend);
+        let n = |k: &str| summary[k].as_u64().unwrap();
+        assert_eq!([n("read"), n("inserted"), n("updated"), n("malformed")], [3, 2, 0, 1], "{summary}");
+        assert_eq!(summary["calls_rematched"]["inserted"].as_u64(), Some(1), "the new number's call: {summary}");
+        let ann = s
+            .store
+            .get_account_by_number(&cpniguard_core::account::AccountNumber::parse("BIL-0001").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(ann.profile.name, "Lee, Ann");
+
+        let (_, again) = send(accounts(EXPORT)).await;
+        assert_eq!((again["inserted"].as_u64(), again["duplicates"].as_u64()), (Some(0), Some(2)), "{again}");
+        let mut entries =
+            s.store.search_audit(&AuditQuery { limit: 1000, ..Default::default() }).await.unwrap().entries;
+        entries.retain(|e| e.record.action == "import.accounts");
+        assert_eq!(entries.len(), 2);
+        assert!(entries[0].record.record_refs.contains(&"import_source:billing".to_owned()));
+
+        let (st, bad) = send(accounts("not,an,export\n")).await;
+        assert_eq!((st, bad["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("not_the_format")), "{bad}");
+        let (st, bad) = send(
+            s.post("/api/v1/imports/accounts?format=xlsx", &billing).header("content-type", "text/csv").body(EXPORT),
+        )
+        .await;
+        assert_eq!((st, bad["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("format")), "{bad}");
+        let (st, _) = send(s.post("/api/v1/imports/accounts?format=csv", &billing).body(EXPORT)).await;
+        assert_eq!(st, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let (st, _) =
+            send(s.post("/api/v1/imports/accounts?format=csv", &s.csr).header("content-type", "text/csv").body(EXPORT))
+                .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+    }
+}

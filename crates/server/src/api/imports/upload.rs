@@ -1,10 +1,12 @@
-//! Call detail uploaded by the billing system's import account (role `billing`):
-//! `POST /api/v1/imports/cdr?format=…&source=…` with the switch file as the body
-//! (`text/csv`). The body is read as a stream, a line at a time, into the same
+//! Files uploaded by the billing system's import account (role `billing`):
+//! `POST /api/v1/imports/cdr?format=…&source=…` with a switch file as the body
+//! (`text/csv`), and `POST /api/v1/imports/accounts?format=csv` with the billing
+//! export (the same sync as `cpniguard import accounts`). The body is read as a stream, a line at a time, into the same
 //! [`import_stream`] as `cpniguard import cdr`, so memory stays flat whatever the
 //! file's size; the answer is the same JSON summary. The import is recorded in the
 //! audit log with its counts (never the rows).
 
+use super::billing_sync::{BillingSyncError, BillingSyncSummary, sync_accounts};
 use crate::auth::CurrentStaff;
 use crate::extract::ApiQuery;
 use crate::gate::RequestId;
@@ -14,6 +16,7 @@ use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
+use cpniguard_core::account::one_line_text;
 use cpniguard_import::{Counts, Format, ImportError, Source, import_stream};
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -89,12 +92,7 @@ pub async fn cdr(
 ) -> ApiResult<Json<ImportSummary>> {
     let started = Instant::now();
     if !is_csv(&headers) {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Unsupported media type",
-            "send the switch file as the body with Content-Type: text/csv",
-        ));
+        return Err(unsupported_media_type());
     }
     let format = match q.format.as_deref() {
         Some(f) => Some(Format::parse(f).ok_or_else(|| invalid("format", "asterisk-csv, freeswitch-csv or csv"))?),
@@ -102,8 +100,7 @@ pub async fn cdr(
     };
     let name =
         q.source.as_deref().or(format.map(Format::as_str)).ok_or_else(|| invalid("source", "give format or source"))?;
-    let file_name =
-        cpniguard_core::account::one_line_text("file_name", q.file_name.as_deref().unwrap_or("upload"), MAX_FILE_NAME)?;
+    let file_name = one_line_text("file_name", q.file_name.as_deref().unwrap_or("upload"), MAX_FILE_NAME)?;
     let source = Source::resolve(state.store.as_ref(), &state.config.import, name, format, q.timezone.as_deref())
         .await
         .map_err(|e| import_problem(e, "source"))?;
@@ -133,22 +130,120 @@ async fn record(
     counts: Option<&Counts>,
     request_id: Option<String>,
 ) -> ApiResult<()> {
+    let counts = counts.map(|c| {
+        [
+            ("read", c.read),
+            ("inserted", c.inserted),
+            ("duplicates", c.duplicates),
+            ("unmatched", c.unmatched),
+            ("malformed", c.malformed),
+        ]
+    });
+    record_upload(state, staff, "import.cdr", source, counts.as_ref().map(|c| &c[..]), request_id).await
+}
+
+/// An upload of `action` in the audit log with its source and counts (never rows);
+/// `counts` none: it broke off part way.
+async fn record_upload(
+    state: &AppState,
+    staff: &cpniguard_core::staff::Staff,
+    action: &str,
+    source: &str,
+    counts: Option<&[(&str, u64)]>,
+    request_id: Option<String>,
+) -> ApiResult<()> {
     let mut refs = vec![format!("import_source:{source}")];
     match counts {
-        Some(c) => refs.extend([
-            format!("read={}", c.read),
-            format!("inserted={}", c.inserted),
-            format!("duplicates={}", c.duplicates),
-            format!("unmatched={}", c.unmatched),
-            format!("malformed={}", c.malformed),
-        ]),
+        Some(counts) => refs.extend(counts.iter().map(|(name, n)| format!("{name}={n}"))),
         None => refs.push("incomplete".to_owned()),
     }
     if let Some(id) = request_id {
         refs.push(format!("request:{id}"));
     }
-    state.gate.record_staff_change(staff, "import.cdr", None, refs, state.now()).await?;
+    state.gate.record_staff_change(staff, action, None, refs, state.now()).await?;
     Ok(())
+}
+
+/// 415: the body is not declared `text/csv`.
+fn unsupported_media_type() -> Problem {
+    Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "Unsupported media type",
+        "send the file as the body with Content-Type: text/csv",
+    )
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AccountsUpload {
+    /// The export's format: only `csv` (one row per account, see docs/import.md).
+    pub format: String,
+    /// The name kept with quarantined rows (default `billing`).
+    pub source: Option<String>,
+    /// The file's name, kept with every quarantined row (default `upload`).
+    pub file_name: Option<String>,
+}
+
+/// The billing system's account export, streamed in the body: the same sync as
+/// `cpniguard import accounts`, change notices and all.
+#[utoipa::path(post, path = "/api/v1/imports/accounts", tag = "imports", params(AccountsUpload),
+    request_body(content = String, content_type = "text/csv", description = "the billing export, streamed"),
+    responses((status = 200, body = BillingSyncSummary, description = "every row read, and how it ended"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "not the billing role"),
+        (status = 400, body = Problem, content_type = "application/problem+json", description = "the upload broke off or stalled; the accounts before it are synced, send the file again"),
+        (status = 415, body = Problem, content_type = "application/problem+json", description = "the body is not text/csv"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "an unknown format, or a body that is not a billing export (nothing changed)"),
+        (status = 503, body = Problem, content_type = "application/problem+json", description = "the database is unavailable; send the file again")),
+    security(("bearer" = [])))]
+pub async fn accounts(
+    State(state): State<AppState>,
+    CurrentStaff(staff): CurrentStaff,
+    RequestId(request_id): RequestId,
+    ApiQuery(q): ApiQuery<AccountsUpload>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<BillingSyncSummary>> {
+    if !is_csv(&headers) {
+        return Err(unsupported_media_type());
+    }
+    if q.format != "csv" {
+        return Err(invalid("format", "csv (one row per account)"));
+    }
+    let source = q.source.as_deref().unwrap_or("billing");
+    cpniguard_import::rules::check_source_name(source).map_err(|reason| invalid("source", &reason))?;
+    let file_name = one_line_text("file_name", q.file_name.as_deref().unwrap_or("upload"), MAX_FILE_NAME)?;
+    let idle = Duration::from_secs(state.config.server.request_timeout_secs);
+    let reader = tokio::io::BufReader::with_capacity(1 << 16, StreamReader::new(idle_bounded(body, idle)));
+    let summary = match sync_accounts(&state, reader, &file_name, source).await {
+        Ok(summary) => summary,
+        Err(BillingSyncError::NotAnExport { reason, .. }) => {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_the_format",
+                "Not of the format",
+                format!("the body is not a billing export: {reason}; nothing was changed"),
+            )
+            .with_field("body"));
+        }
+        Err(BillingSyncError::Import(e)) => {
+            if matches!(e, ImportError::Read { .. }) {
+                record_upload(&state, &staff, "import.accounts", source, None, request_id).await?;
+            }
+            return Err(import_problem(e, "body"));
+        }
+    };
+    let counts = [
+        ("read", summary.read),
+        ("inserted", summary.inserted),
+        ("updated", summary.updated),
+        ("duplicates", summary.duplicates),
+        ("malformed", summary.malformed),
+        ("notices_queued", summary.notices_queued),
+    ];
+    record_upload(&state, &staff, "import.accounts", source, Some(&counts), request_id).await?;
+    Ok(Json(summary))
 }
 
 /// Whether the body is declared `text/csv` (parameters such as a charset allowed).
