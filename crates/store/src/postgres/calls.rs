@@ -180,5 +180,5 @@ pub(crate) async fn insert_stored_keys(
 ) -> StoreResult<Vec<(String, String)>> {
     let mut qb = sql::insert::<Postgres>(calls);
     qb.push(" RETURNING source_record_id, direction");
-    Ok(qb.build_query_as().fetch_all(&mut *conn).await.map_err(reference_is("account"))?)
+    qb.build_query_as().fetch_all(&mut *conn).await.map_err(reference_is("account"))
 }
