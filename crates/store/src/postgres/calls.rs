@@ -160,6 +160,17 @@ pub(super) async fn list(pool: &PgPool, query: &CallQuery) -> StoreResult<CallPa
     sql::page(rows, limit)
 }
 
+/// Insert one chunk of an import and say which of its calls were stored, as (record id,
+/// direction): `RETURNING` them.
+pub(crate) async fn insert_stored_keys(
+    conn: &mut PgConnection,
+    calls: &[CallDetailRecord],
+) -> StoreResult<Vec<(String, String)>> {
+    let mut qb = sql::insert::<Postgres>(calls);
+    qb.push(" RETURNING source_record_id, direction");
+    qb.build_query_as().fetch_all(&mut *conn).await.map_err(reference_is("account"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,15 +181,4 @@ mod tests {
         assert_eq!(CopyText("a\\b\tc\nd\re\\N").to_string(), "a\\\\b\\tc\\nd\\re\\\\N");
         assert_eq!(CopyText("").to_string(), "");
     }
-}
-
-/// Insert one chunk of an import and say which of its calls were stored, as (record id,
-/// direction): `RETURNING` them.
-pub(crate) async fn insert_stored_keys(
-    conn: &mut PgConnection,
-    calls: &[CallDetailRecord],
-) -> StoreResult<Vec<(String, String)>> {
-    let mut qb = sql::insert::<Postgres>(calls);
-    qb.push(" RETURNING source_record_id, direction");
-    qb.build_query_as().fetch_all(&mut *conn).await.map_err(reference_is("account"))
 }
