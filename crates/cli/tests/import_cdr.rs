@@ -2,16 +2,18 @@
 //! backends: every row accounted for, calls on both customers' accounts, DST, quoted
 //! commas, short rows, a file cut mid-line, re-runs that insert nothing twice, a file
 //! of another format refused (65), an unreachable database (75), an unknown number
-//! matched once it is assigned, and the quarantine listed, shown and discarded.
+//! matched once it is assigned, and the quarantine listed, shown and discarded by the
+//! privacy office through the disclosure gate (each a recorded decision; a CSR refused).
 
 mod mail_env;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use cpniguard_core::account::Language;
 use cpniguard_core::cpni::{Direction, Service, TimeRange};
-use cpniguard_core::ids::{AccountId, ServiceId};
+use cpniguard_core::ids::{AccountId, ServiceId, StaffId};
 use cpniguard_core::money::Cents;
 use cpniguard_core::phone::PhoneNumber;
+use cpniguard_core::staff::{NewStaff, Role, Username};
 use cpniguard_store::{CallQuery, Store, StoreOptions, StoreWithRecords};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -139,20 +141,34 @@ async fn scenario(url: &str) {
     assert!(err.contains("not a asterisk-csv file"), "{err}");
 
     // Quarantine: the unknown number, two malformed Asterisk rows, the DST-gap row.
-    let listed = quarantine_list(url, &[]);
+    let cfg = Reviewing::set_up(store.as_ref()).await;
+    let listed = quarantine_list(url, &cfg, &[]);
     assert_eq!(listed.len(), 4, "{listed:?}");
     let cut = listed.iter().find(|e| e["line_number"] == 8).unwrap();
     assert!(cut["reason"].as_str().unwrap().contains("cut mid-line"), "{cut}");
     let gap = listed.iter().find(|e| e["source"] == "fs1").unwrap();
     assert!(gap["reason"].as_str().unwrap().contains("never happened"), "{gap}");
-    let unmatched = quarantine_list(url, &["--kind", "unmatched"]);
+    assert!(listed.iter().all(|e| e.get("row").is_none()), "a list shows no rows: {listed:?}");
+    let unmatched = quarantine_list(url, &cfg, &["--kind", "unmatched"]);
     assert_eq!(unmatched.len(), 1);
     let id = unmatched[0]["id"].as_i64().unwrap().to_string();
-    let shown = Command::new(env!("CARGO_BIN_EXE_cpniguard"))
-        .args(["import", "quarantine", "show", &id, "--database-url", url])
-        .output()
-        .unwrap();
+    let before = decisions(store.as_ref()).await.len();
+    let shown = reviewer_run(url, &cfg, "privacy.office", &["show", &id]);
+    assert!(shown.status.success(), "{}", String::from_utf8_lossy(&shown.stderr));
     let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let recorded = decisions(store.as_ref()).await;
+    assert_eq!(recorded.len(), before + 1, "the read is a recorded decision");
+    let entry = recorded.last().unwrap();
+    assert_eq!(entry.decision, cpniguard_core::audit::Decision::Allow);
+    assert!(entry.record_refs.contains(&format!("import_quarantine:entry:{id}")), "{:?}", entry.record_refs);
+    // A CSR is refused by the gate (77), and the refusal is recorded too.
+    let refused = reviewer_run(url, &cfg, "csr.quarantine", &["show", &id]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(77), "{err}");
+    assert!(refused.stdout.is_empty() && err.contains("default-deny"), "{err}");
+    let recorded = decisions(store.as_ref()).await;
+    assert_eq!(recorded.last().unwrap().decision, cpniguard_core::audit::Decision::Deny);
+    assert_eq!(recorded.len(), before + 2);
     assert!(shown["row"].as_str().unwrap().contains("4155550100"), "{shown}");
     assert_eq!((shown["file_name"].as_str(), shown["line_number"].as_u64()), (Some(master.to_str().unwrap()), Some(4)));
 
@@ -167,27 +183,77 @@ async fn scenario(url: &str) {
     assert_eq!(code, 0, "{err}");
     assert_eq!(rematched, json!({"examined": 1, "inserted": 1, "duplicates": 0, "still_unmatched": 0}));
     assert_eq!(calls_of(store.as_ref(), cy).await.len(), 1);
-    assert!(quarantine_list(url, &["--kind", "unmatched"]).is_empty());
+    assert!(quarantine_list(url, &cfg, &["--kind", "unmatched"]).is_empty());
 
     // Discard one malformed entry; a second discard of it fails.
-    let malformed_id = quarantine_list(url, &["--kind", "malformed"])[0]["id"].as_i64().unwrap().to_string();
-    let (code, discarded, _) = run(url, &["import", "quarantine", "discard", &malformed_id], &[], None);
-    assert_eq!((code, discarded), (0, json!({"discarded": malformed_id.parse::<i64>().unwrap()})));
-    let (code, _, err) = run(url, &["import", "quarantine", "discard", &malformed_id], &[], None);
-    assert_eq!(code, 1, "{err}");
-    assert_eq!(quarantine_list(url, &[]).len(), 2);
+    let malformed_id = quarantine_list(url, &cfg, &["--kind", "malformed"])[0]["id"].as_i64().unwrap();
+    let out = reviewer_run(url, &cfg, "privacy.office", &["discard", &malformed_id.to_string()]);
+    let discarded: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(discarded["discarded"], malformed_id, "{discarded}");
+    let out = reviewer_run(url, &cfg, "privacy.office", &["discard", &malformed_id.to_string()]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(quarantine_list(url, &cfg, &[]).len(), 2);
 }
 
-fn quarantine_list(url: &str, filters: &[&str]) -> Vec<Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_cpniguard"))
-        .args(["import", "quarantine", "list"])
-        .args(filters)
-        .args(["--database-url", url])
+/// `[audit]` with the key `cpniguard init --dir DIR` made, and the external anchor in
+/// `dir` too (not in the working directory).
+fn audit_config(dir: &Path) -> String {
+    let key = dir.join("audit-signing.key").display().to_string();
+    let anchor = dir.join("audit-anchor.json").display().to_string();
+    format!("[audit]\nsigning_key_file = {key:?}\nanchor_file = {anchor:?}\n")
+}
+
+/// What the quarantine commands need: the carrier's signing key (they write audit
+/// entries) and the staff acting, a trained privacy officer and a trained CSR.
+struct Reviewing {
+    _dir: tempfile::TempDir,
+    config: PathBuf,
+}
+
+impl Reviewing {
+    async fn set_up(store: &dyn Store) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let init = Command::new(env!("CARGO_BIN_EXE_cpniguard")).args(["init", "--dir"]).arg(dir.path()).output();
+        assert!(init.unwrap().status.success());
+        let config = dir.path().join("cpniguard.toml");
+        std::fs::write(&config, audit_config(dir.path())).unwrap();
+        for (username, role) in [("privacy.office", Role::PrivacyOfficer), ("csr.quarantine", Role::Csr)] {
+            let new = NewStaff {
+                username: Username::parse(username).unwrap(),
+                display_name: username.to_owned(),
+                roles: [role].into(),
+                training_completed_on: Utc::now().date_naive().checked_sub_days(chrono::Days::new(10)),
+            };
+            store.create_staff(StaffId::new(), &new, Utc::now()).await.unwrap();
+        }
+        Self { _dir: dir, config }
+    }
+}
+
+/// `cpniguard import quarantine ARGS --as USERNAME`.
+fn reviewer_run(url: &str, cfg: &Reviewing, username: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_cpniguard"))
+        .args(["import", "quarantine"])
+        .args(args)
+        .args(["--as", username, "--database-url", url, "--config"])
+        .arg(&cfg.config)
         .env_remove("CPNIGUARD_CONFIG")
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn quarantine_list(url: &str, cfg: &Reviewing, filters: &[&str]) -> Vec<Value> {
+    let out = reviewer_run(url, cfg, "privacy.office", &[&["list"], filters].concat());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// The gate's decisions about the import quarantine, oldest first.
+async fn decisions(store: &dyn Store) -> Vec<cpniguard_core::audit::AuditRecord> {
+    let query = cpniguard_store::audit::AuditQuery { limit: 1000, ..Default::default() };
+    let mut entries = store.search_audit(&query).await.unwrap().entries;
+    entries.sort_by_key(|e| e.seq);
+    entries.into_iter().map(|e| e.record).filter(|r| r.action == "review_import_quarantine").collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -254,8 +320,7 @@ async fn retention(url: &str) {
     store.place_legal_hold(&hold).await.unwrap();
 
     let config = dir.path().join("cpniguard.toml");
-    let key = dir.path().join("audit-signing.key");
-    std::fs::write(&config, format!("[audit]\nsigning_key_file = {:?}\n", key.display().to_string())).unwrap();
+    std::fs::write(&config, audit_config(dir.path())).unwrap();
     let run_retention = || {
         let out = Command::new(env!("CARGO_BIN_EXE_cpniguard"))
             .args(["retention", "run", "--database-url", url, "--config"])

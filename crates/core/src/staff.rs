@@ -21,6 +21,9 @@ str_enum!(
         Admin => "admin",
         /// Another carrier's credentials: the PIC-freeze inquiry and nothing else.
         Carrier => "carrier",
+        /// The billing system's import account: uploads call detail and billing
+        /// exports; reads no CPNI.
+        Billing => "billing",
     }
 );
 

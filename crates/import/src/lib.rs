@@ -14,7 +14,9 @@ pub mod matching;
 pub mod rematch;
 pub mod rules;
 pub mod run;
+pub mod watch;
 
 pub use config::{Format, ImportConfig, SourceConfig};
 pub use rematch::{RematchCounts, rematch};
-pub use run::{Counts, ImportError, Source, import_stream, match_rules};
+pub use run::{Counts, ImportError, Source, StreamStart, import_stream, import_stream_from, match_rules};
+pub use watch::{Watch, WatchStep};

@@ -8,7 +8,9 @@ use crate::matching::MatchRules;
 use crate::run::{ImportError, holders_of, match_rules};
 use chrono::Utc;
 use cpniguard_store::Store;
-use cpniguard_store::call_import::{CallImportBatch, QuarantineEntry, QuarantineKind, QuarantineQuery};
+use cpniguard_store::call_import::{
+    CallImportBatch, QuarantineEntry, QuarantineKind, QuarantineQuery, QuarantineRecords,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,13 +25,20 @@ pub struct RematchCounts {
 
 const PAGE: u32 = 500;
 
-pub async fn rematch(store: &Arc<dyn Store>, config: &ImportConfig) -> Result<RematchCounts, ImportError> {
+/// Match every unmatched entry again. The quarantine's rows are read through
+/// `quarantine`, which whoever opened the store hands over (the CLI; in the server, the
+/// gate after a recorded decision).
+pub async fn rematch(
+    store: &Arc<dyn Store>,
+    quarantine: &dyn QuarantineRecords,
+    config: &ImportConfig,
+) -> Result<RematchCounts, ImportError> {
     let mut counts = RematchCounts::default();
     let mut rules: BTreeMap<String, MatchRules> = BTreeMap::new();
     let mut after = None;
     loop {
         let query = QuarantineQuery { kind: Some(QuarantineKind::Unmatched), source: None, after, limit: PAGE };
-        let page = store.list_import_quarantine(&query).await?;
+        let page = quarantine.list_import_quarantine(&query).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
         let mut by_source: BTreeMap<String, Vec<QuarantineEntry>> = BTreeMap::new();

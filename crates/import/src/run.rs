@@ -121,6 +121,17 @@ struct Pending {
     read: Result<SwitchCall, String>,
 }
 
+/// Where a stream starts in its file: at the beginning (the default), or part way
+/// through a file that is being followed, whose first line was read before.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamStart {
+    /// The file's first line, which says the layout (a header row, or the column count),
+    /// when the stream starts after it. It is not imported again.
+    pub first_line: Option<String>,
+    /// Lines of the file before the stream (quarantined rows keep their line in the file).
+    pub lines_before: u64,
+}
+
 /// Import one file (or stream) named `file_name` in the quarantine. `progress` is told
 /// the bytes consumed. A file whose first line is not of the format is refused before
 /// anything of it is written.
@@ -128,14 +139,31 @@ pub async fn import_stream<R: AsyncBufRead + Unpin>(
     store: &Arc<dyn Store>,
     source: &Source,
     file_name: &str,
-    mut reader: R,
+    reader: R,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Counts, ImportError> {
+    import_stream_from(store, source, file_name, reader, &StreamStart::default(), progress).await
+}
+
+/// [`import_stream`] of a stream that starts at `start` in its file.
+pub async fn import_stream_from<R: AsyncBufRead + Unpin>(
+    store: &Arc<dyn Store>,
+    source: &Source,
+    file_name: &str,
+    mut reader: R,
+    start: &StreamStart,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<Counts, ImportError> {
+    let not_the_format =
+        |reason| ImportError::NotTheFormat { file: file_name.to_owned(), format: source.format.as_str(), reason };
     let mut counts = Counts::default();
-    let mut layout: Option<Layout> = None;
+    let mut layout: Option<Layout> = match &start.first_line {
+        Some(line) => Some(source.detect(line).map_err(not_the_format)?.0),
+        None => None,
+    };
     let mut batch: Vec<Pending> = Vec::with_capacity(source.batch_rows);
     let mut bytes = Vec::with_capacity(1024);
-    let mut line_number = 0u64;
+    let mut line_number = start.lines_before;
     loop {
         bytes.clear();
         let n = reader
@@ -155,11 +183,7 @@ pub async fn import_stream<R: AsyncBufRead + Unpin>(
         let layout = match &layout {
             Some(layout) => layout,
             None => {
-                let (found, header) = source.detect(&text).map_err(|reason| ImportError::NotTheFormat {
-                    file: file_name.to_owned(),
-                    format: source.format.as_str(),
-                    reason,
-                })?;
+                let (found, header) = source.detect(&text).map_err(not_the_format)?;
                 let found = layout.insert(found);
                 if header {
                     continue;

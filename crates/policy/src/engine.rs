@@ -30,6 +30,7 @@ pub const DEFAULT_POLICIES: &[(&str, &str)] = &[
     ("directory_listing.cedar", include_str!("../policies/directory_listing.cedar")),
     ("campaign_review.cedar", include_str!("../policies/campaign_review.cedar")),
     ("audience_oversight.cedar", include_str!("../policies/audience_oversight.cedar")),
+    ("import_quarantine.cedar", include_str!("../policies/import_quarantine.cedar")),
 ];
 
 /// Why a policy set was refused.

@@ -51,6 +51,10 @@ names!(
         /// Seeing every candidate of a campaign's audience with the approval that kept
         /// it out: the privacy office's and auditors' oversight of marketing.
         ReviewAudience => "review_audience",
+        /// Seeing the rows an import could not store as calls (the switch records as
+        /// read) and discarding them: the privacy office's upkeep of the import
+        /// quarantine.
+        ReviewImportQuarantine => "review_import_quarantine",
     }
 );
 

@@ -20,7 +20,6 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -63,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(breach::routes(state.clone()))
         .merge(special_purposes::routes(state.clone()))
         .merge(crate::api::legal_holds::routes())
+        .merge(crate::api::imports::routes())
         .merge(audit_log::routes(state.clone()))
         .merge(publication::routes(state.clone()))
         .merge(complaints::routes(state.clone()))
@@ -100,10 +100,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(CatchPanicLayer::custom(|_| Problem::internal().into_response()))
                 .layer(from_fn(crate::metrics::track))
                 .layer(from_fn(problem_for_bare_errors))
-                .layer(TimeoutLayer::with_status_code(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Duration::from_secs(config.request_timeout_secs),
-                ))
+                .layer(from_fn_with_state(Duration::from_secs(config.request_timeout_secs), request_timeout))
                 .layer(DefaultBodyLimit::max(config.max_body_bytes))
                 .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                 .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
@@ -116,6 +113,25 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .with_state(state)
+}
+
+/// A request taking longer than the timeout is answered 503 (made problem+json by the
+/// layer outside), except a streamed upload, whose handler bounds the wait for each
+/// chunk instead: a large file may take longer than any fixed limit.
+async fn request_timeout(
+    axum::extract::State(limit): axum::extract::State<Duration>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let streamed =
+        req.method() == axum::http::Method::POST && crate::api::imports::STREAMED_UPLOADS.contains(&req.uri().path());
+    if streamed {
+        return next.run(req).await;
+    }
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -64,6 +64,9 @@ pub enum Target {
     /// approval is usable, and the permit then reads only the accounts whose approval
     /// status (from the consent store, in bulk) is usable.
     Audience(CampaignId),
+    /// The import quarantine as a whole: rows of no account yet (unmatched) or of none
+    /// that can be told (malformed). The policies see a stand-in account.
+    ImportQuarantine,
 }
 
 /// One question to the gate. Build with [`GateRequest::staff`] (or `customer`, `job`)
@@ -190,7 +193,7 @@ impl Gate {
         key: SigningKey,
     ) -> Result<(Self, JoinHandle<()>), GateError> {
         let engine = load_engine(config)?;
-        let records = Records { cpni: store.clone(), audiences: store.clone() };
+        let records = Records { cpni: store.clone(), audiences: store.clone(), quarantine: store.clone() };
         let (writer, task) = AuditWriter::spawn(store, key, AuditWriterConfig::from(&config.audit), clock);
         Ok((Self { engine, writer, records }, task))
     }
@@ -239,6 +242,16 @@ impl Gate {
             tracing::error!(error = %e, action, "a staff change could not be audited");
             Problem::unavailable("the change was made but could not be recorded in the audit log; try again")
         })
+    }
+
+    /// Match the quarantined unmatched call detail again, after numbers were assigned
+    /// (the billing sync): the import's own matching, with the quarantine the gate
+    /// holds. It shows no row to anyone; only counts come back.
+    pub async fn rematch_imports(
+        &self,
+        state: &AppState,
+    ) -> Result<cpniguard_import::RematchCounts, cpniguard_import::ImportError> {
+        cpniguard_import::rematch(&state.store, self.records.quarantine.as_ref(), &state.config.import).await
     }
 
     /// Decide, record, then answer. A request whose facts cannot be gathered (an
@@ -333,7 +346,7 @@ fn audit_record(
         action: request.action.as_str().to_owned(),
         account_id: match request.target {
             Target::Account(id) => Some(id),
-            Target::Audience(_) => None,
+            Target::Audience(_) | Target::ImportQuarantine => None,
         },
         purpose: Some(request.purpose.as_str().to_owned()),
         channel: Some(policy.channel.as_str().to_owned()),

@@ -18,10 +18,11 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// The schemas whose values are CPNI (see `cpniguard_core::classification`).
-const CPNI_SCHEMAS: &[&str] = &["CallDetailRecord", "Invoice", "InvoiceLine", "Service", "Document", "AudienceMember"];
+const CPNI_SCHEMAS: &[&str] =
+    &["CallDetailRecord", "Invoice", "InvoiceLine", "Service", "Document", "AudienceMember", "QuarantinedRow"];
 
-/// Every CPNI operation, as (method, path). Staff ones are called by a trained CSR
-/// with no interaction (refused: a decision is recorded); portal ones by a logged-in
+/// Every CPNI operation, as (method, path). Staff ones (and the import quarantine) are
+/// called by a trained CSR with no interaction (refused: a decision is recorded); portal ones by a logged-in
 /// customer, campaign audiences by marketing (allowed: a decision is recorded).
 const GATED: &[(&str, &str)] = &[
     ("get", "/api/v1/accounts/{id}/services"),
@@ -35,6 +36,9 @@ const GATED: &[(&str, &str)] = &[
     ("post", "/api/v1/portal/deliveries"),
     ("post", "/api/v1/campaigns/{id}/audiences"),
     ("get", "/api/v1/campaigns/{id}/audiences/{audience}"),
+    ("get", "/api/v1/imports/quarantine"),
+    ("get", "/api/v1/imports/quarantine/{id}"),
+    ("post", "/api/v1/imports/quarantine/{id}/discard"),
 ];
 
 /// The schema names `value` refers to, followed through `components.schemas`.
@@ -140,7 +144,9 @@ async fn every_cpni_route_is_listed_and_records_a_decision() {
                 .replace("/interactions/{id}", &format!("/interactions/{call}"))
                 .replace("/campaigns/{id}", &format!("/campaigns/{campaign}"))
                 .replace("{audience}", &audience)
-                .replace("{invoice_id}", &invoice_id.to_string());
+                .replace("{invoice_id}", &invoice_id.to_string())
+                .replace("/quarantine/{id}", "/quarantine/1");
+            let quarantine = path.starts_with("/api/v1/imports/quarantine");
             let portal = path.starts_with("/api/v1/portal/");
             let marketing = path.starts_with("/api/v1/campaigns/");
             let mut request =
@@ -152,9 +158,9 @@ async fn every_cpni_route_is_listed_and_records_a_decision() {
             };
             if marketing {
                 // An approved campaign's audience: marketing's use is allowed.
-            } else if *method == "post" {
+            } else if *method == "post" && !quarantine {
                 request = request.json(&delivery);
-            } else if !portal {
+            } else if !portal && !quarantine {
                 request = request.query(&[("purpose", "service_and_support")]);
             }
             let before = head(&s).await;
@@ -164,7 +170,7 @@ async fn every_cpni_route_is_listed_and_records_a_decision() {
             assert_eq!(head(&s).await, before + 1, "{}: {method} {path} recorded one decision", s.backend);
             if portal || marketing {
                 assert!(status.is_success(), "{method} {path}: {status} {body}");
-            } else if *method == "post" {
+            } else if *method == "post" && !quarantine {
                 // The CSR's phone call with no password: delivery to the address of
                 // record needs no authentication and is allowed.
                 assert_eq!(status, StatusCode::ACCEPTED, "{method} {path}: {body}");

@@ -128,7 +128,15 @@ pub trait CallImportStore: Send + Sync {
     /// quarantine entries, and the removal of the resolved ones. Nothing is written when
     /// a call is invalid (`Invalid`) or names an unknown account (`NotFound`).
     async fn import_calls(&self, batch: &CallImportBatch<'_>, now: DateTime<Utc>) -> StoreResult<CallImportOutcome>;
+}
 
+/// The import quarantine's reads and its discard. The rows as read are CPNI (who called
+/// whom, when), so, like [`CpniRecords`](crate::CpniRecords), this is not part of
+/// [`Store`](crate::Store): the server's gate alone holds it and lends it out in a permit
+/// after a recorded decision; the import's own rematch gets it from whoever opened the
+/// store.
+#[async_trait]
+pub trait QuarantineRecords: Send + Sync {
     /// Quarantine entries in id order, at most `limit` (clamped to the page maximum).
     async fn list_import_quarantine(&self, query: &QuarantineQuery) -> StoreResult<Vec<QuarantineEntry>>;
 

@@ -74,7 +74,7 @@ pub use notices::{
 };
 pub use publication::*;
 pub use retention::{
-    retention_deletes_old_calls_except_held, retention_deletes_old_quarantine,
+    retention_deletes_old_calls_except_held, retention_deletes_old_quarantine, retention_deletes_whole_months,
     retention_legal_holds_placed_listed_and_lifted,
 };
 pub use search::{search_by_name, search_by_number_prefix, search_by_telephone_number};
@@ -182,6 +182,7 @@ macro_rules! conformance_suite {
             call_import_batch_is_all_or_nothing,
             retention_legal_holds_placed_listed_and_lifted,
             retention_deletes_old_calls_except_held,
+            retention_deletes_whole_months,
             retention_deletes_old_quarantine,
         );
         $crate::conformance_suite!(@shared_tests $fresh;

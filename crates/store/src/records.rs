@@ -6,6 +6,7 @@
 //! which are CPNI-derived, have their own trait beside the campaigns
 //! ([`AudienceRecords`](crate::campaigns::AudienceRecords)).
 
+use crate::call_import::QuarantineRecords;
 use crate::campaigns::AudienceRecords;
 use crate::{CallPage, CallQuery, Store, StoreResult};
 use async_trait::async_trait;
@@ -30,6 +31,6 @@ pub trait CpniRecords: Send + Sync {
 /// A backend with everything: the ordinary store and the CPNI reads. [`open`](crate::open)
 /// returns one; whoever opens the store decides who gets the CPNI half (in the server,
 /// only the gate). `Arc<dyn StoreWithRecords>` coerces to `Arc<dyn Store>`.
-pub trait StoreWithRecords: Store + CpniRecords + AudienceRecords {}
+pub trait StoreWithRecords: Store + CpniRecords + AudienceRecords + QuarantineRecords {}
 
-impl<T: Store + CpniRecords + AudienceRecords + ?Sized> StoreWithRecords for T {}
+impl<T: Store + CpniRecords + AudienceRecords + QuarantineRecords + ?Sized> StoreWithRecords for T {}

@@ -5,11 +5,17 @@
 //! (nothing of it imported), 75 when the database is unavailable — a second run then
 //! imports the rest exactly once (every call has its de-duplication key).
 
+use crate::commands::serve::signing_state;
 use crate::context::{DbArgs, Exit, open_store};
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
+use cpniguard_core::staff::{Staff, Username};
 use cpniguard_import::{Counts, Format, ImportError, Source, import_stream};
-use cpniguard_store::call_import::{QuarantineEntry, QuarantineKind, QuarantineQuery};
+use cpniguard_server::AppState;
+use cpniguard_server::api::imports::ImportSummary;
+use cpniguard_server::api::imports::quarantine::{self, QuarantinedRow};
+use cpniguard_server::problem::Problem;
+use cpniguard_store::call_import::{QuarantineKind, QuarantineQuery};
 use cpniguard_store::{Store, StoreError, StoreWithRecords};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -20,7 +26,9 @@ use std::time::Instant;
 /// sysexits.h: the input was not of the expected format.
 pub(crate) const EX_DATAERR: u8 = 65;
 /// sysexits.h: a temporary failure (the database); running again may work.
-const EX_TEMPFAIL: u8 = 75;
+pub(crate) const EX_TEMPFAIL: u8 = 75;
+/// sysexits.h: not permitted (the disclosure gate refused).
+const EX_NOPERM: u8 = 77;
 
 #[derive(Subcommand)]
 pub enum ImportCommand {
@@ -29,6 +37,9 @@ pub enum ImportCommand {
     /// Billing sync: create and update accounts, contact points and numbers from the
     /// billing system's export, with the change notices an API change would send.
     Accounts(crate::commands::import_accounts::AccountsArgs),
+    /// Follow the directory a switch writes into: the file it appends to as it grows,
+    /// rotated and dropped-in files whole (then moved to done/ or failed/).
+    Watch(crate::commands::import_watch::WatchArgs),
     /// Match the quarantined unmatched rows again (after numbers were assigned).
     Rematch(DbArgs),
     /// The rows an import could not store: list, show one, discard one.
@@ -54,8 +65,20 @@ pub struct CdrArgs {
     files: Vec<PathBuf>,
 }
 
-fn parse_format(s: &str) -> Result<Format, String> {
+pub(crate) fn parse_format(s: &str) -> Result<Format, String> {
     Format::parse(s).ok_or_else(|| "asterisk-csv, freeswitch-csv or csv".to_owned())
+}
+
+/// Who reads the quarantine: the staff member the operator acts as. The gate decides
+/// on their roles and training (the privacy office, for a compliance review) and
+/// records the decision under their name before anything is read.
+#[derive(Args)]
+pub struct Reviewer {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Username of the staff member acting (a trained privacy officer).
+    #[arg(long = "as", value_name = "USERNAME")]
+    acting_as: String,
 }
 
 #[derive(Subcommand)]
@@ -63,7 +86,7 @@ pub enum QuarantineCommand {
     /// Entries without the rows themselves, oldest first, one JSON object a line.
     List {
         #[command(flatten)]
-        db: DbArgs,
+        reviewer: Reviewer,
         /// unmatched or malformed
         #[arg(long, value_parser = parse_kind)]
         kind: Option<QuarantineKind>,
@@ -78,13 +101,13 @@ pub enum QuarantineCommand {
     /// One entry with the row as read.
     Show {
         #[command(flatten)]
-        db: DbArgs,
+        reviewer: Reviewer,
         id: i64,
     },
     /// Remove one entry for good (the row will not be imported).
     Discard {
         #[command(flatten)]
-        db: DbArgs,
+        reviewer: Reviewer,
         id: i64,
     },
 }
@@ -97,10 +120,13 @@ pub async fn run(cmd: ImportCommand) -> anyhow::Result<()> {
     match cmd {
         ImportCommand::Cdr(args) => cdr(args).await,
         ImportCommand::Accounts(args) => crate::commands::import_accounts::run(args).await,
+        ImportCommand::Watch(args) => crate::commands::import_watch::run(args).await,
         ImportCommand::Rematch(db) => {
             let config = db.load_config()?;
-            let store: Arc<dyn Store> = open(&config).await?;
-            let counts = cpniguard_import::rematch(&store, &config.import).await.map_err(import_failure)?;
+            let store = open(&config).await?;
+            let plain: Arc<dyn Store> = store.clone();
+            let counts =
+                cpniguard_import::rematch(&plain, store.as_ref(), &config.import).await.map_err(import_failure)?;
             println!("{}", serde_json::to_string(&counts)?);
             Ok(())
         }
@@ -172,17 +198,7 @@ async fn cdr(args: CdrArgs) -> anyhow::Result<()> {
 }
 
 fn print_summary(counts: &Counts, source: &str, started: Instant, refused: &[String]) -> anyhow::Result<()> {
-    let summary = serde_json::json!({
-        "read": counts.read,
-        "inserted": counts.inserted,
-        "duplicates": counts.duplicates,
-        "unmatched": counts.unmatched,
-        "malformed": counts.malformed,
-        "source": source,
-        "seconds": (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
-        "not_the_format": refused,
-    });
-    println!("{summary}");
+    println!("{}", serde_json::to_string(&ImportSummary::new(counts, source, started, refused.to_vec()))?);
     Ok(())
 }
 
@@ -200,45 +216,58 @@ fn progress_bar(files: &[PathBuf]) -> ProgressBar {
 }
 
 async fn quarantine(cmd: QuarantineCommand) -> anyhow::Result<()> {
-    match cmd {
-        QuarantineCommand::List { db, kind, source, after, limit } => {
-            let store = open(&db.load_config()?).await?;
-            let entries = store.list_import_quarantine(&QuarantineQuery { kind, source, after, limit }).await?;
-            for e in entries {
-                println!("{}", view(&e, false));
-            }
-            Ok(())
-        }
-        QuarantineCommand::Show { db, id } => {
-            let store = open(&db.load_config()?).await?;
-            let entry = store.get_import_quarantine(id).await?.with_context(|| format!("no quarantine entry {id}"))?;
-            println!("{}", serde_json::to_string_pretty(&view(&entry, true))?);
-            Ok(())
-        }
-        QuarantineCommand::Discard { db, id } => {
-            let store = open(&db.load_config()?).await?;
-            if !store.discard_import_quarantine(id).await? {
-                anyhow::bail!("no quarantine entry {id}");
-            }
-            println!("{}", serde_json::json!({ "discarded": id }));
-            Ok(())
-        }
-    }
+    let (reviewer, what) = match &cmd {
+        QuarantineCommand::List { reviewer, .. } => (reviewer, "list".to_owned()),
+        QuarantineCommand::Show { reviewer, id } => (reviewer, format!("entry:{id}")),
+        QuarantineCommand::Discard { reviewer, id } => (reviewer, format!("discard:{id}")),
+    };
+    let config = reviewer.db.load_config()?;
+    let store = open(&config).await?;
+    let username = Username::parse(&reviewer.acting_as).map_err(|e| anyhow::anyhow!("--as: {e}"))?;
+    let staff =
+        store.get_staff_by_username(&username).await?.with_context(|| format!("--as: no staff member {username}"))?;
+    let (state, audit_writer) = signing_state(config, store)?;
+    let outcome = review(&state, &staff, what, cmd).await;
+    drop(state);
+    audit_writer.await.context("the audit writer panicked")?;
+    outcome
 }
 
-fn view(e: &QuarantineEntry, with_row: bool) -> serde_json::Value {
-    let mut v = serde_json::json!({
-        "id": e.id,
-        "source": e.entry.source,
-        "kind": e.entry.kind,
-        "file_name": e.entry.file_name,
-        "line_number": e.entry.line_number,
-        "reason": e.entry.reason,
-        "quarantined_at": e.quarantined_at,
-    });
-    if with_row {
-        v["row"] = e.entry.row_text.clone().into();
-        v["started_at"] = serde_json::json!(e.entry.started_at);
+/// The gate's decision first (recorded either way), then the read through its permit.
+async fn review(state: &AppState, staff: &Staff, what: String, cmd: QuarantineCommand) -> anyhow::Result<()> {
+    let permit = quarantine::authorize(state, staff, what, None).await.map_err(refused)?;
+    match cmd {
+        QuarantineCommand::List { kind, source, after, limit, .. } => {
+            let query = QuarantineQuery { kind, source, after, limit };
+            for e in permit.quarantine_entries(&query).await.map_err(refused)? {
+                println!("{}", serde_json::to_string(&QuarantinedRow::new(e, false))?);
+            }
+        }
+        QuarantineCommand::Show { id, .. } => {
+            let entry = permit.quarantine_entry(id).await.map_err(refused)?;
+            println!("{}", serde_json::to_string_pretty(&QuarantinedRow::new(entry, true))?);
+        }
+        QuarantineCommand::Discard { id, .. } => {
+            permit.discard_quarantine_entry(id).await.map_err(refused)?;
+            println!("{}", serde_json::json!({ "discarded": id, "audit_seq": permit.audit_seq() }));
+        }
     }
-    v
+    Ok(())
+}
+
+/// A refusal or failure as the API words it: the gate's deciding policies and advice,
+/// exit 77 (EX_NOPERM) for a refusal.
+fn refused(p: Problem) -> anyhow::Error {
+    let mut message = format!("{}: {}", p.title, p.detail);
+    if !p.deciding_policies.is_empty() {
+        message.push_str(&format!(" (deciding: {})", p.deciding_policies.join(", ")));
+    }
+    if let Some(seq) = p.audit_seq {
+        message.push_str(&format!("; recorded as audit entry {seq}"));
+    }
+    match p.status {
+        403 => Exit::new(EX_NOPERM, message).into(),
+        503 => Exit::new(EX_TEMPFAIL, message).into(),
+        _ => anyhow::anyhow!(message),
+    }
 }

@@ -18,6 +18,7 @@ pub mod config;
 pub mod demo;
 pub mod import;
 pub mod import_accounts;
+pub mod import_watch;
 pub mod init;
 pub mod mail;
 pub mod policy;

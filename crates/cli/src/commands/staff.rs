@@ -20,7 +20,7 @@ pub enum StaffCommand {
         /// Display name.
         #[arg(long)]
         name: String,
-        /// A role: csr, marketing, supervisor, privacy_officer, auditor, admin. Repeat for several.
+        /// A role: csr, marketing, supervisor, privacy_officer, auditor, admin, billing. Repeat for several.
         #[arg(long = "role", required = true, value_parser = parse_role)]
         roles: Vec<Role>,
         /// Date CPNI training was completed (YYYY-MM-DD).

@@ -62,6 +62,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(super::audit_log::Doc::openapi());
     doc.merge(super::special_purposes::Doc::openapi());
     doc.merge(super::legal_holds::Doc::openapi());
+    doc.merge(super::imports::Doc::openapi());
     doc
 }
 

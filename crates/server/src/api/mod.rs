@@ -10,6 +10,7 @@ pub mod cpni;
 pub mod customer_auth;
 pub mod docs;
 pub mod health;
+pub mod imports;
 pub mod legal_holds;
 pub mod notices;
 pub mod privacy_office;

@@ -52,9 +52,12 @@ pub enum Capability {
     ReadCampaigns,
     /// Set, change or remove a business account's contract exemption (64.2010(g)).
     /// Kept apart from account writing (issue 18): a CSR who could grant an exemption
-    /// could then authenticate callers under it. The billing import's role belongs in
-    /// this list too once it exists.
+    /// could then authenticate callers under it. The billing system's sync sets them
+    /// from its export, so the billing role has it too.
     SetBusinessExemption,
+    /// Upload call detail from the switches and the billing system's account export
+    /// (issue 19). Writes CPNI, reads none.
+    ImportRecords,
 }
 
 impl Capability {
@@ -82,7 +85,8 @@ impl Capability {
             Capability::DraftCampaigns => &[Marketing],
             Capability::ReviewCampaigns => &[Supervisor],
             Capability::ReadCampaigns => &[Marketing, Supervisor, PrivacyOfficer, Auditor, Admin],
-            Capability::SetBusinessExemption => &[PrivacyOfficer, Admin],
+            Capability::SetBusinessExemption => &[PrivacyOfficer, Admin, Billing],
+            Capability::ImportRecords => &[Billing],
         }
     }
 
@@ -114,6 +118,7 @@ impl Capability {
             Capability::ReviewCampaigns => "reviewing campaigns",
             Capability::ReadCampaigns => "reading campaigns",
             Capability::SetBusinessExemption => "setting a business account's contract exemption",
+            Capability::ImportRecords => "importing call detail and billing exports",
         }
     }
 }

@@ -25,7 +25,7 @@ pub(super) struct Gathered {
 pub(super) async fn gather(state: &AppState, request: &GateRequest, now: DateTime<Utc>) -> Result<Gathered, Problem> {
     let account = match request.target {
         Target::Account(id) => Some(state.store.get_account(id).await?.ok_or_else(|| Problem::not_found("account"))?),
-        Target::Audience(_) => None,
+        Target::Audience(_) | Target::ImportQuarantine => None,
     };
     let principal = principal(state, &request.caller, now);
     // The consent history and the interaction are read side by side: a CSR on a live
@@ -33,7 +33,7 @@ pub(super) async fn gather(state: &AppState, request: &GateRequest, now: DateTim
     let resource = async {
         match &account {
             Some(a) => account_facts(state, a, request, now).await,
-            None => Ok(audience_facts()),
+            None => Ok(stand_in_facts(request.target)),
         }
     };
     let (resource, (channel, evidence, attested)) =
@@ -112,11 +112,17 @@ async fn account_facts(
     })
 }
 
-/// The stand-in account of a campaign-level decision: approval usable in every scope,
-/// because only accounts whose approval is usable are kept afterwards.
-fn audience_facts() -> AccountFacts {
+/// The stand-in account of a decision about no single account. A campaign's audience:
+/// approval usable in every scope, because only accounts whose approval is usable are
+/// kept afterwards. The import quarantine: the same neutral facts (its rows belong to
+/// no account yet); the policies decide it on the principal and purpose alone.
+fn stand_in_facts(target: Target) -> AccountFacts {
+    let id = match target {
+        Target::ImportQuarantine => "import_quarantine",
+        Target::Account(_) | Target::Audience(_) => "audience",
+    };
     AccountFacts {
-        id: "audience".to_owned(),
+        id: id.to_owned(),
         kind: AccountKind::Residential,
         business_exempt: false,
         consent: ConsentSummary {

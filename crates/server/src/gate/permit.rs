@@ -34,6 +34,7 @@ use cpniguard_core::consent::ConsentPolicy;
 use cpniguard_core::cpni::{Invoice, Service, TimeRange};
 use cpniguard_core::ids::{AccountId, CampaignId, InvoiceId};
 use cpniguard_policy::{Action, Decision};
+use cpniguard_store::call_import::{QuarantineEntry, QuarantineQuery, QuarantineRecords};
 use cpniguard_store::campaigns::{
     AudienceContact, AudienceMember, AudienceRecords, AudienceSnapshot, ComputedAudience, ResolvedCriteria, Sponsor,
     compute_audience,
@@ -46,6 +47,7 @@ use std::sync::Arc;
 pub(super) struct Records {
     pub cpni: Arc<dyn CpniRecords>,
     pub audiences: Arc<dyn AudienceRecords>,
+    pub quarantine: Arc<dyn QuarantineRecords>,
 }
 
 /// Proof that a request was allowed and its audit entry is durable, and the key to
@@ -113,6 +115,14 @@ impl Permit {
         match self.target {
             Target::Audience(id) if allowed.contains(&self.action) => Some(id),
             _ => self.misused(allowed),
+        }
+    }
+
+    /// Whether the permit covers the import quarantine (logged when it does not).
+    fn quarantine_for(&self) -> Option<()> {
+        match self.target {
+            Target::ImportQuarantine if self.action == Action::ReviewImportQuarantine => Some(()),
+            _ => self.misused(&[Action::ReviewImportQuarantine]),
         }
     }
 
@@ -192,5 +202,29 @@ impl Permit {
         let campaign = self.campaign_for(&[Action::UseForMarketing, Action::DiscloseToThirdParty]);
         self.same_campaign(campaign, snapshot).ok_or_else(Problem::internal)?;
         Ok(self.records.audiences.audience_contacts(snapshot.id).await?)
+    }
+
+    /// A page of the import quarantine (`review_import_quarantine`).
+    pub async fn quarantine_entries(&self, query: &QuarantineQuery) -> ApiResult<Vec<QuarantineEntry>> {
+        self.quarantine_for().ok_or_else(Problem::internal)?;
+        Ok(self.records.quarantine.list_import_quarantine(query).await?)
+    }
+
+    /// One quarantined row with the row as read (`review_import_quarantine`); 404 when
+    /// there is none.
+    pub async fn quarantine_entry(&self, id: i64) -> ApiResult<QuarantineEntry> {
+        self.quarantine_for().ok_or_else(Problem::internal)?;
+        self.records.quarantine.get_import_quarantine(id).await?.ok_or_else(|| Problem::not_found("quarantine entry"))
+    }
+
+    /// Discard one quarantined row for good (`review_import_quarantine`); 404 when there
+    /// is none.
+    pub async fn discard_quarantine_entry(&self, id: i64) -> ApiResult<()> {
+        self.quarantine_for().ok_or_else(Problem::internal)?;
+        if self.records.quarantine.discard_import_quarantine(id).await? {
+            Ok(())
+        } else {
+            Err(Problem::not_found("quarantine entry"))
+        }
     }
 }

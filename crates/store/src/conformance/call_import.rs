@@ -102,7 +102,7 @@ pub async fn call_import_batches_calls_and_quarantine(store: &dyn StoreWithRecor
 }
 
 /// One invalid call or unknown account refuses the whole batch, quarantine included.
-pub async fn call_import_batch_is_all_or_nothing(store: &dyn Store) {
+pub async fn call_import_batch_is_all_or_nothing(store: &dyn StoreWithRecords) {
     let a = create(store, "ACC-8301", "Caller", &["+18015558301"]).await.id;
     let good = call(a, at(0), 1, "pbx1");
     let mut bad = call(a, at(0), 2, "pbx1");

@@ -2,7 +2,7 @@ use super::breach::{event, incident};
 use super::fixtures::{DAY, at, call, create, date};
 use crate::call_import::{CallImportBatch, NewQuarantineEntry, QuarantineKind, QuarantineQuery};
 use crate::retention::{HoldTarget, LegalHold};
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, StoreWithRecords};
 use cpniguard_core::ids::AccountId;
 use uuid::Uuid;
 
@@ -80,8 +80,48 @@ pub async fn retention_deletes_old_calls_except_held(store: &dyn Store) {
     assert_eq!(store.counts().await.unwrap().calls, 2, "the recent call and the breached account's call stay");
 }
 
+/// Months past retention go whole where nothing in them is kept (PostgreSQL drops their
+/// partition, SQLite deletes their rows), and row by row around a held account's calls;
+/// either way every call is counted once under the month it started.
+pub async fn retention_deletes_whole_months(store: &dyn Store) {
+    let free = create(store, "ACC-9201", "Free", &["+18015559201"]).await.id;
+    let held = create(store, "ACC-9202", "Held", &["+18015559202"]).await.id;
+    let march = at(-680 * DAY); // 2023-03-06
+    let april = at(-650 * DAY); // 2023-04-05
+    let calls = vec![
+        call(free, march, 1, "pbx"),
+        call(free, march + chrono::Duration::days(3), 2, "pbx"),
+        call(free, march + chrono::Duration::days(9), 3, "pbx"),
+        call(free, april, 4, "pbx"),
+        call(free, april + chrono::Duration::days(2), 5, "pbx"),
+        call(held, april, 6, "pbx"),
+        call(free, at(-10 * DAY), 7, "pbx"),
+    ];
+    store.insert_calls(&calls).await.unwrap();
+    store.place_legal_hold(&hold(HoldTarget::Account(held))).await.unwrap();
+
+    let (before, today) = (at(-540 * DAY), date("2025-01-15"));
+    let mut total = crate::retention::MonthCounts::new();
+    loop {
+        let batch = store.delete_expired_calls(before, today, 1).await.unwrap();
+        let deleted: u64 = batch.values().sum();
+        for (month, n) in batch {
+            *total.entry(month).or_default() += n;
+        }
+        if deleted < 1 {
+            break;
+        }
+    }
+    let expected: crate::retention::MonthCounts = [("2023-03".to_owned(), 3), ("2023-04".to_owned(), 2)].into();
+    assert_eq!(total, expected);
+    assert_eq!(store.counts().await.unwrap().calls, 2, "the held account's call and the recent one stay");
+    // A month emptied can be filled again (on PostgreSQL its partition is made anew).
+    let again = store.insert_calls(&[call(free, march, 1, "pbx")]).await.unwrap();
+    assert_eq!(again.inserted, 1);
+}
+
 /// Quarantined rows older than the retention go too, a bounded batch at a time.
-pub async fn retention_deletes_old_quarantine(store: &dyn Store) {
+pub async fn retention_deletes_old_quarantine(store: &dyn StoreWithRecords) {
     let entry = |key: &str, started: Option<chrono::DateTime<chrono::Utc>>| NewQuarantineEntry {
         source: "pbx".into(),
         row_key: key.into(),

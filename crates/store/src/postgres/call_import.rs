@@ -2,4 +2,10 @@
 
 use super::{PgStore, begin_write};
 
-crate::shared::call_import::call_import_backend!(PgStore, sqlx::PgPool, sqlx::Postgres, begin_write);
+crate::shared::call_import::call_import_backend!(
+    PgStore,
+    sqlx::PgPool,
+    sqlx::Postgres,
+    begin_write,
+    super::calls::insert_stored_keys
+);

@@ -30,7 +30,7 @@ const MOVE_STAGED: &str = "INSERT INTO calls (account_id, service_number, starte
         duration_secs, direction, other_party, destination, call_type, charge_cents, \
         source_system, source_record_id \
     FROM call_staging ORDER BY seq \
-    ON CONFLICT (source_system, source_record_id, direction) DO NOTHING";
+    ON CONFLICT DO NOTHING";
 
 /// How much `COPY` data to buffer before sending it.
 const COPY_CHUNK_BYTES: usize = 1 << 20;
@@ -41,6 +41,7 @@ pub(super) async fn insert(pool: &PgPool, calls: &[CallDetailRecord]) -> StoreRe
     if calls.is_empty() {
         return Ok(BulkInsertOutcome::default());
     }
+    super::partitions::make_room(pool, calls).await?;
     let mut tx = pool.begin().await?;
     sqlx::query(CREATE_STAGING).execute(&mut *tx).await?;
     copy_to_staging(&mut tx, calls).await?;
@@ -138,6 +139,7 @@ impl std::fmt::Display for CopyText<'_> {
 
 pub(super) async fn insert_row_by_row(pool: &PgPool, calls: &[CallDetailRecord]) -> StoreResult<u64> {
     sql::validate_all(calls)?;
+    super::partitions::make_room(pool, calls).await?;
     let mut tx = pool.begin().await?;
     let mut inserted = 0;
     for call in calls {
@@ -156,6 +158,17 @@ pub(super) async fn list(pool: &PgPool, query: &CallQuery) -> StoreResult<CallPa
     let limit = page_limit(query.limit);
     let rows = sql::list::<Postgres>(query, limit).fetch_all(pool).await.map_err(reading("calls"))?;
     sql::page(rows, limit)
+}
+
+/// Insert one chunk of an import and say which of its calls were stored, as (record id,
+/// direction): `RETURNING` them.
+pub(crate) async fn insert_stored_keys(
+    conn: &mut PgConnection,
+    calls: &[CallDetailRecord],
+) -> StoreResult<Vec<(String, String)>> {
+    let mut qb = sql::insert::<Postgres>(calls);
+    qb.push(" RETURNING source_record_id, direction");
+    qb.build_query_as().fetch_all(&mut *conn).await.map_err(reference_is("account"))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod consent;
 mod console;
 mod invoices;
 mod notices;
+mod partitions;
 mod publication;
 mod retention;
 mod services;

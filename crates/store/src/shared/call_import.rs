@@ -167,12 +167,13 @@ impl QuarantineRow {
 }
 
 macro_rules! call_import_backend {
-    ($store:ty, $pool:ty, $db:ty, $begin:path) => {
+    ($store:ty, $pool:ty, $db:ty, $begin:path, $insert_stored_keys:path) => {
         use crate::StoreResult;
         use crate::call_import::{
             CallImportBatch, CallImportOutcome, CallImportStore, NumberHolder, QuarantineEntry, QuarantineQuery,
+            QuarantineRecords,
         };
-        use crate::error::{reading, reference_is};
+        use crate::error::reading;
         use crate::shared::call_import::{self as sql, HolderRow, QuarantineRow};
         use crate::shared::{DbTime, calls as call_sql};
         use async_trait::async_trait;
@@ -219,14 +220,11 @@ macro_rules! call_import_backend {
                 now: DateTime<Utc>,
             ) -> StoreResult<CallImportOutcome> {
                 call_sql::validate_all(batch.calls)?;
+                self.make_room_for_calls(batch.calls).await?;
                 let mut tx = $begin(&self.pool).await?;
                 let mut returned: Vec<(String, String)> = Vec::with_capacity(batch.calls.len());
                 for chunk in batch.calls.chunks(sql::CALLS_PER_STATEMENT) {
-                    let mut qb = call_sql::insert::<$db>(chunk);
-                    qb.push(" RETURNING source_record_id, direction");
-                    let keys: Vec<(String, String)> =
-                        qb.build_query_as().fetch_all(&mut *tx).await.map_err(reference_is("account"))?;
-                    returned.extend(keys);
+                    returned.extend($insert_stored_keys(&mut *tx, chunk).await?);
                 }
                 let mut quarantined = 0;
                 for e in batch.quarantine {
@@ -254,7 +252,10 @@ macro_rules! call_import_backend {
                 tx.commit().await?;
                 Ok(CallImportOutcome { inserted: sql::inserted_flags(batch.calls, returned), quarantined, resolved })
             }
+        }
 
+        #[async_trait]
+        impl QuarantineRecords for $store {
             async fn list_import_quarantine(&self, query: &QuarantineQuery) -> StoreResult<Vec<QuarantineEntry>> {
                 let (kind, source, after, limit) = sql::list_binds(query);
                 let rows: Vec<QuarantineRow> = sqlx::query_as(sql::LIST_QUARANTINE)

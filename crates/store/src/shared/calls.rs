@@ -62,7 +62,9 @@ where
             .push_bind(text(c.source_system.as_str()))
             .push_bind(text(c.source_record_id.as_str()));
     });
-    qb.push(" ON CONFLICT (source_system, source_record_id, direction) DO NOTHING");
+    // The de-duplication key is the only unique constraint a new row can meet (its
+    // columns differ by backend: PostgreSQL's includes the start time, see migration 0018).
+    qb.push(" ON CONFLICT DO NOTHING");
     qb
 }
 

@@ -22,7 +22,9 @@ pub(crate) const GET_HOLD: &str = concat!(hold_select!(), " WHERE id = $1");
 pub(crate) const LIST_HOLDS: &str =
     concat!(hold_select!(), " WHERE (NOT $1 OR lifted_at IS NULL) ORDER BY placed_at DESC, id DESC");
 
-/// Binds: before, today, limit. Returns the deleted calls' start times.
+/// Binds: before, today, limit. Returns the deleted calls' start times. Which accounts
+/// retention keeps is repeated in PostgreSQL's `cpniguard_drop_expired_call_months`
+/// (migration 0018): change both together.
 pub(crate) const DELETE_EXPIRED_CALLS: &str = "DELETE FROM calls WHERE id IN ( \
     SELECT c.id FROM calls c WHERE c.started_at < $1 \
     AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.lifted_at IS NULL AND h.account_id = c.account_id) \
@@ -157,6 +159,9 @@ macro_rules! retention_backend {
                 today: NaiveDate,
                 limit: u32,
             ) -> StoreResult<MonthCounts> {
+                // Whole months first, where the backend keeps them apart (PostgreSQL);
+                // then one bounded batch of the rest.
+                let mut months = self.drop_expired_call_months(before, today).await?;
                 let mut tx = $begin(&self.pool).await?;
                 let started: Vec<DbTime> = sqlx::query_scalar(sql::DELETE_EXPIRED_CALLS)
                     .bind(DbTime::from(before))
@@ -166,7 +171,10 @@ macro_rules! retention_backend {
                     .fetch_all(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                Ok(sql::by_month(started))
+                for (month, n) in sql::by_month(started) {
+                    *months.entry(month).or_default() += n;
+                }
+                Ok(months)
             }
 
             async fn delete_expired_quarantine(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64> {

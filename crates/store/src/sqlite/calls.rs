@@ -51,3 +51,24 @@ pub(super) async fn list(pool: &SqlitePool, query: &CallQuery) -> StoreResult<Ca
     let rows = sql::list::<Sqlite>(query, limit).fetch_all(pool).await.map_err(reading("calls"))?;
     sql::page(rows, limit)
 }
+
+/// Insert one chunk of an import and say which of its calls were stored, as (record id,
+/// direction). Not with `RETURNING`: the SQLite driver hands each returned row over from
+/// its worker thread on its own, and on `cpniguard bench import` that hand-over cost the
+/// import more than the insert (profiled with perf). The import's write transaction
+/// holds SQLite's one write lock, so the rows above the largest id before the insert are
+/// this insert's: one statement reads their keys back as one JSON value.
+pub(crate) async fn insert_stored_keys(
+    conn: &mut sqlx::SqliteConnection,
+    calls: &[CallDetailRecord],
+) -> StoreResult<Vec<(String, String)>> {
+    let before: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM calls").fetch_one(&mut *conn).await?;
+    sql::insert::<Sqlite>(calls).build().execute(&mut *conn).await.map_err(reference_is("account"))?;
+    let keys: String =
+        sqlx::query_scalar("SELECT json_group_array(json_array(source_record_id, direction)) FROM calls WHERE id > ?1")
+            .bind(before.unwrap_or(0))
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(reading("calls"))?;
+    serde_json::from_str(&keys).map_err(|_| crate::StoreError::corrupt("calls", "stored keys"))
+}

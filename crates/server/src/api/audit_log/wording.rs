@@ -22,6 +22,7 @@ pub(crate) fn who(principal: &Principal, lang: Language) -> (&'static str, &'sta
             Some(Role::Admin) => ("administrator", "a system administrator", "un administrador del sistema"),
             Some(Role::Marketing) => ("marketing", "our marketing team", "nuestro equipo de mercadeo"),
             Some(Role::Carrier) => ("carrier", "another telephone company", "otra compañía telefónica"),
+            Some(Role::Billing) => ("billing", "our billing system", "nuestro sistema de facturación"),
             None => ("staff", "a member of our staff", "un empleado nuestro"),
         },
     };
@@ -83,6 +84,10 @@ pub(crate) fn action(code: &str, lang: Language) -> String {
         Action::ReviewAudience => (
             "checked whether a marketing campaign respected your choice",
             "verificó si una campaña de mercadeo respetó su decisión",
+        ),
+        Action::ReviewImportQuarantine => (
+            "reviewed a call record from our switches that could not be filed",
+            "revisó un registro de llamada de nuestras centrales que no se pudo archivar",
         ),
     };
     pick(lang, en, es).to_owned()
