@@ -35,9 +35,10 @@ pub trait ConsoleStore: Send + Sync {
     ) -> StoreResult<()>;
 
     /// The session with this hash, if it has not ended, has not expired at `now`, was
-    /// last used at or after `idle_since`, and its staff member is active; using it
-    /// moves its last use to `now` (one statement, so two requests cannot both revive
-    /// an idle session).
+    /// last used at or after `idle_since`, and its staff member is active. Using it
+    /// records the use when the last recorded one is a minute old or more (a page read
+    /// stays a read; the idle limit holds to within that minute). An idle session is
+    /// refused before any use is recorded, so nothing revives it.
     async fn touch_console_session(
         &self,
         token_hash: &TokenHash,

@@ -120,10 +120,13 @@ pub async fn console_passwords_and_sessions(store: &dyn Store) {
     store.create_console_session(&hash(7), ana.id, at(10), expires).await.unwrap();
     let live = store.touch_console_session(&hash(7), at(20), at(0)).await.unwrap().unwrap();
     assert_eq!((live.staff.id, live.created_at, live.expires_at), (ana.id, at(10), expires));
-    // Idle: last used at 20, and the caller accepts nothing before 21.
-    assert_eq!(store.touch_console_session(&hash(7), at(30), at(21)).await.unwrap(), None);
-    // Still usable within the idle limit; past the absolute expiry, not.
-    assert!(store.touch_console_session(&hash(7), at(30), at(20)).await.unwrap().is_some());
+    // A use within the minute is not written back: the last use is still 10.
+    assert_eq!(store.touch_console_session(&hash(7), at(30), at(11)).await.unwrap(), None);
+    // A use a minute or more later is: last use 100, so idle only from after 100.
+    assert!(store.touch_console_session(&hash(7), at(100), at(10)).await.unwrap().is_some());
+    assert_eq!(store.touch_console_session(&hash(7), at(110), at(101)).await.unwrap(), None);
+    assert!(store.touch_console_session(&hash(7), at(110), at(100)).await.unwrap().is_some());
+    // Past the absolute expiry, never; an unknown session, never.
     assert_eq!(store.touch_console_session(&hash(7), expires, at(0)).await.unwrap(), None);
     assert_eq!(store.touch_console_session(&hash(8), at(30), at(0)).await.unwrap(), None);
 
