@@ -139,6 +139,13 @@ async fn the_auditor_exports_the_search_as_csv_and_the_role_table_holds_on_every
         let csv = r.text().await.unwrap();
         assert!(csv.starts_with("seq,at,principal_kind"), "{csv}");
         assert!(csv.contains("console.sign_in"), "the auditor's own sign-in is in the log: {csv}");
+        // The chain itself, sealed: its last line is the signed statement.
+        let r = http.get(s.url("/console/audit/sealed-export")).header("cookie", &auditor).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", s.backend);
+        assert_eq!(r.headers()["content-type"], "application/jsonl");
+        let file = r.text().await.unwrap();
+        let last = file.lines().last().unwrap_or_default();
+        assert!(last.contains("\"type\":\"statement\""), "{} {last}", s.backend);
         let (csr, _) = sign_in(&s, "fay.floor", STAFF_PASSWORD).await;
         let r = http.get(s.url("/console/audit/export")).header("cookie", &csr).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{}", s.backend);

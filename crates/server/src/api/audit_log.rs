@@ -1,7 +1,7 @@
 //! The audit log for privacy officers and auditors, and each customer's list of
 //! accesses to their own account (issue 5).
 
-mod export;
+pub(crate) mod export;
 mod portal;
 mod staff;
 pub(crate) mod wording;

@@ -26,7 +26,27 @@ const SCREEN_ROWS: u32 = 200;
 const EXPORT_ROWS: u32 = 1000;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/console/audit", get(page)).route("/console/audit/export", get(export))
+    Router::new()
+        .route("/console/audit", get(page))
+        .route("/console/audit/export", get(export))
+        .route("/console/audit/sealed-export", get(sealed_export))
+}
+
+/// The audit chain itself for the search's dates (all of it when none are given), as
+/// the signed, sealed JSON Lines file `cpniguard audit verify --file` checks.
+pub async fn sealed_export(State(state): State<AppState>, Query(filter): Query<Filter>) -> Response {
+    let range = async {
+        let q = filter.resolve(&state, 1).await?;
+        let from = q.from.unwrap_or(chrono::DateTime::UNIX_EPOCH);
+        let to = q.to.unwrap_or_else(|| state.now() + chrono::Duration::seconds(1));
+        crate::api::audit_log::export::sealed(&state, from, to).await
+    };
+    match range.await {
+        Ok(response) => response,
+        Err(p) => {
+            message_page(StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST), "Audit log", &p.detail)
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -39,6 +39,13 @@ pub struct ExportRange {
     security(("bearer" = []))
 )]
 pub async fn export(State(state): State<AppState>, ApiQuery(range): ApiQuery<ExportRange>) -> ApiResult<Response> {
+    sealed(&state, range.from, range.to).await
+}
+
+/// The sealed export of `from`..`to` as a streamed download (the API's and the
+/// console's auditor screen's).
+pub(crate) async fn sealed(state: &AppState, from: DateTime<Utc>, to: DateTime<Utc>) -> ApiResult<Response> {
+    let range = ExportRange { from, to };
     if range.from >= range.to {
         return Err(ValidationError::new("to", "must be after from").into());
     }
