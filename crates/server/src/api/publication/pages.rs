@@ -5,12 +5,13 @@
 //! ends with the contact points the policy promises, from `[carrier]`: where to opt
 //! out of marketing use, and how to reach the privacy office.
 
-use super::markdown::{escape, markdown_to_html};
+use super::markdown::markdown_to_html;
 use super::versions::carrier_today;
 use crate::config::CarrierConfig;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
+use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -115,53 +116,63 @@ fn other(language: Language) -> Language {
     }
 }
 
-/// The contact points of `carrier` as a footer; a value left empty is left out.
-fn contacts(language: Language, carrier: &CarrierConfig) -> String {
-    let w = words(language);
-    let mail = |address: &str| format!("<a href=\"mailto:{a}\">{a}</a>", a = escape(address));
-    let mut lines = Vec::new();
-    if !carrier.marketing_email.is_empty() {
-        lines.push(format!("<p>{} {}.</p>", w.opt_out_at, mail(&carrier.marketing_email)));
-    }
-    let postal = (!carrier.privacy_postal_address.is_empty())
-        .then(|| format!("{} {}", w.by_mail, escape(&carrier.privacy_postal_address)));
-    let office = match (carrier.privacy_email.is_empty(), postal) {
-        (false, Some(postal)) => Some(format!("{} {} {postal}.", w.privacy_office_at, mail(&carrier.privacy_email))),
-        (false, None) => Some(format!("{} {}.", w.privacy_office_at, mail(&carrier.privacy_email))),
-        (true, Some(postal)) => Some(format!("{} {postal}.", w.privacy_office_at)),
-        (true, None) => None,
-    };
-    lines.extend(office.map(|o| format!("<p>{o}</p>")));
-    if lines.is_empty() {
-        return String::new();
-    }
-    format!("<footer>\n<h2>{}</h2>\n{}\n</footer>", w.contact, lines.join("\n"))
+/// The frame every public page shares: the language, the switch to `path` in the other
+/// language, and the carrier's contact points (a value left empty is left out).
+struct Frame<'a> {
+    lang: &'static str,
+    alt: &'static str,
+    title: String,
+    path: String,
+    w: &'static Words,
+    carrier: &'a CarrierConfig,
 }
 
-/// A whole page: `<html lang>`, the language switch to `path` in the other language,
-/// `main` (already escaped HTML) and the carrier's contact points.
-fn page(language: Language, carrier: &CarrierConfig, title: &str, path: &str, main: &str) -> Response {
-    let w = words(language);
-    let alt = other(language);
-    let footer = contacts(language, carrier);
-    let html = format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n\
-         <style>body{{font-family:sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}\
-         .banner{{background:#fff3cd;border:1px solid #e0c36c;padding:.75rem 1rem}}</style>\n</head>\n<body>\n\
-         <nav><a href=\"/?lang={lang}\">{home}</a> · \
-         <a href=\"{path}?lang={alt}\" hreflang=\"{alt}\" lang=\"{alt}\">{other}</a></nav>\n{main}\n{footer}\n</body>\n</html>\n",
-        lang = language.as_str(),
-        title = escape(title),
-        home = w.home,
-        alt = alt.as_str(),
-        other = w.other_language,
-    );
+impl<'a> Frame<'a> {
+    fn new(language: Language, carrier: &'a CarrierConfig, title: impl Into<String>, path: impl Into<String>) -> Self {
+        Self {
+            lang: language.as_str(),
+            alt: other(language).as_str(),
+            title: title.into(),
+            path: path.into(),
+            w: words(language),
+            carrier,
+        }
+    }
+}
+
+/// The current policy, or an earlier version, with the earlier versions listed.
+#[derive(Template)]
+#[template(path = "public/policy.html")]
+struct PolicyPage<'a> {
+    frame: Frame<'a>,
+    is_current: bool,
+    version: u32,
+    effective_on: String,
+    /// Already HTML: the policy's Markdown rendered with raw HTML escaped.
+    body: String,
+    /// Number and effective date of each earlier version, newest first.
+    earlier: Vec<(u32, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "public/home.html")]
+struct HomePage<'a> {
+    frame: Frame<'a>,
+    /// The effective date of a material change still within the banner's days.
+    banner: Option<String>,
+}
+
+/// Render a public page with its language headers.
+fn page<T: Template>(lang: &'static str, page: &T) -> ApiResult<Response> {
+    let html = page.render().map_err(|e| {
+        tracing::error!(error = %e, "public page template failed to render");
+        Problem::internal()
+    })?;
     let mut response = Html(html).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(language.as_str()));
+    headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang));
     headers.insert(header::VARY, HeaderValue::from_static("accept-language"));
-    response
+    Ok(response)
 }
 
 /// Published versions in effect by `today` (a version published ahead of its date is
@@ -176,41 +187,21 @@ fn no_policy() -> Problem {
     Problem::not_found("published policy")
 }
 
-fn policy_main(language: Language, v: &PolicyVersion, earlier: &[PolicyVersion], is_current: bool) -> String {
-    let w = words(language);
-    let body = v.text(language).map(|t| markdown_to_html(&t.body)).unwrap_or_default();
-    let mut out = String::new();
-    if !is_current {
-        out.push_str(&format!(
-            "<p class=\"banner\">{} <a href=\"/privacy?lang={}\">{}</a></p>\n",
-            w.earlier_notice,
-            language.as_str(),
-            w.read_current
-        ));
+fn policy_page<'a>(
+    frame: Frame<'a>,
+    language: Language,
+    v: &PolicyVersion,
+    earlier: &[PolicyVersion],
+    is_current: bool,
+) -> PolicyPage<'a> {
+    PolicyPage {
+        frame,
+        is_current,
+        version: v.version,
+        effective_on: v.effective_on.format("%Y-%m-%d").to_string(),
+        body: v.text(language).map(|t| markdown_to_html(&t.body)).unwrap_or_default(),
+        earlier: earlier.iter().map(|e| (e.version, e.effective_on.format("%Y-%m-%d").to_string())).collect(),
     }
-    out.push_str(&format!(
-        "<p class=\"revised\">{}: <time datetime=\"{d}\">{d}</time></p>\n<p>{} {} · {} {d}</p>\n<main>\n{body}</main>\n",
-        w.last_revised,
-        w.version,
-        v.version,
-        w.in_effect_from,
-        d = v.effective_on.format("%Y-%m-%d"),
-    ));
-    if !earlier.is_empty() {
-        out.push_str(&format!("<section>\n<h2>{}</h2>\n<ul>\n", w.earlier));
-        for e in earlier {
-            out.push_str(&format!(
-                "<li><a href=\"/privacy/versions/{n}?lang={l}\">{} {n}</a> ({} {})</li>\n",
-                w.version,
-                w.in_effect_from,
-                e.effective_on.format("%Y-%m-%d"),
-                n = e.version,
-                l = language.as_str(),
-            ));
-        }
-        out.push_str("</ul>\n</section>");
-    }
-    out
 }
 
 #[utoipa::path(
@@ -229,8 +220,8 @@ pub async fn current(
     let language = choose_language(q.lang.as_deref(), &headers);
     let versions = in_effect(state.store.list_policy_versions().await?, carrier_today(&state)?);
     let (current, earlier) = versions.split_first().ok_or_else(no_policy)?;
-    let main = policy_main(language, current, earlier, true);
-    Ok(page(language, &state.config.carrier, words(language).policy_title, "/privacy", &main))
+    let frame = Frame::new(language, &state.config.carrier, words(language).policy_title, "/privacy");
+    page(language.as_str(), &policy_page(frame, language, current, earlier, true))
 }
 
 #[utoipa::path(
@@ -254,9 +245,9 @@ pub async fn version(
     let language = choose_language(q.lang.as_deref(), &headers);
     let versions = in_effect(state.store.list_policy_versions().await?, carrier_today(&state)?);
     let at = versions.iter().position(|v| v.version == number).ok_or_else(|| Problem::not_found("policy version"))?;
-    let main = policy_main(language, &versions[at], &versions[at + 1..], at == 0);
     let title = format!("{} — {} {number}", words(language).policy_title, words(language).version);
-    Ok(page(language, &state.config.carrier, &title, &format!("/privacy/versions/{number}"), &main))
+    let frame = Frame::new(language, &state.config.carrier, title, format!("/privacy/versions/{number}"));
+    page(language.as_str(), &policy_page(frame, language, &versions[at], &versions[at + 1..], at == 0))
 }
 
 #[utoipa::path(
@@ -270,7 +261,6 @@ pub async fn home(
     ApiQuery(q): ApiQuery<LanguageQuery>,
 ) -> ApiResult<Response> {
     let language = choose_language(q.lang.as_deref(), &headers);
-    let w = words(language);
     let today = carrier_today(&state)?;
     let versions = in_effect(state.store.list_policy_versions().await?, today);
     let days = Duration::days(state.config.publication.banner_days.into());
@@ -278,23 +268,9 @@ pub async fn home(
         .iter()
         .find(|v| v.material)
         .filter(|v| today < v.effective_on + days)
-        .map(|v| {
-            let d = v.effective_on.format("%Y-%m-%d");
-            format!(
-                "<p class=\"banner\" role=\"status\">{} {d} — <a href=\"/privacy?lang={}\">{}</a></p>\n",
-                w.banner,
-                language.as_str(),
-                w.read_it
-            )
-        })
-        .unwrap_or_default();
-    let name = escape(&state.config.carrier.name);
-    let main = format!(
-        "{banner}<main>\n<h1>{name}</h1>\n<p><a href=\"/privacy?lang={}\">{}</a></p>\n</main>",
-        language.as_str(),
-        w.privacy_link
-    );
-    Ok(page(language, &state.config.carrier, &state.config.carrier.name, "/", &main))
+        .map(|v| v.effective_on.format("%Y-%m-%d").to_string());
+    let frame = Frame::new(language, &state.config.carrier, state.config.carrier.name.clone(), "/");
+    page(language.as_str(), &HomePage { frame, banner })
 }
 
 #[cfg(test)]
@@ -325,15 +301,23 @@ mod tests {
             privacy_postal_address: "Privacy <Office>, 1 Main St".into(),
             ..CarrierConfig::default()
         };
-        let es = contacts(Language::Es, &carrier);
+        let footer = |language, carrier: &CarrierConfig| {
+            let page = HomePage { frame: Frame::new(language, carrier, "Carrier", "/"), banner: None };
+            let html = page.render().unwrap();
+            html.split_once("<footer>").map(|(_, f)| f.to_owned()).unwrap_or_default()
+        };
+        let es = footer(Language::Es, &carrier);
         assert!(es.contains("<a href=\"mailto:opt-out@carrier.example\">opt-out@carrier.example</a>"), "{es}");
-        assert!(es.contains("oficina de privacidad, o por correo postal: Privacy &lt;Office&gt;, 1 Main St."), "{es}");
+        assert!(
+            es.contains("oficina de privacidad, o por correo postal: Privacy &#60;Office&#62;, 1 Main St."),
+            "{es}"
+        );
         let none = CarrierConfig {
             marketing_email: String::new(),
             privacy_email: String::new(),
             privacy_postal_address: String::new(),
             ..CarrierConfig::default()
         };
-        assert_eq!(contacts(Language::En, &none), "");
+        assert_eq!(footer(Language::En, &none), "");
     }
 }
