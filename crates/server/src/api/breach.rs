@@ -8,7 +8,7 @@
 #[allow(clippy::result_large_err)]
 mod annual_summary;
 #[allow(clippy::result_large_err)]
-pub(crate) mod clocks;
+mod clocks;
 #[allow(clippy::result_large_err)]
 mod handlers;
 #[allow(clippy::result_large_err)]

@@ -97,7 +97,7 @@ pub(crate) fn actor(caller: StaffCaller<'_>) -> Actor {
 
 /// The interaction, if it is this staff member's (or they are an admin or supervisor)
 /// and still open.
-pub(crate) async fn owned(state: &AppState, staff: &Staff, id: Uuid) -> ApiResult<(Interaction, Account)> {
+pub(crate) async fn open_of(state: &AppState, staff: &Staff, id: Uuid) -> ApiResult<Interaction> {
     let i = state.store.get_interaction(id).await?.ok_or_else(|| Problem::not_found("interaction"))?;
     let privileged = staff.has_role(Role::Admin) || staff.has_role(Role::Supervisor);
     if i.staff_id != Some(staff.id) && !privileged {
@@ -111,6 +111,12 @@ pub(crate) async fn owned(state: &AppState, staff: &Staff, id: Uuid) -> ApiResul
             "the interaction has expired; open a new one and authenticate the customer again",
         ));
     }
+    Ok(i)
+}
+
+/// [`open_of`], with the interaction's account.
+pub(crate) async fn owned(state: &AppState, staff: &Staff, id: Uuid) -> ApiResult<(Interaction, Account)> {
+    let i = open_of(state, staff, id).await?;
     let account = load_account(state, i.account_id).await?;
     Ok((i, account))
 }
@@ -305,12 +311,12 @@ pub async fn volunteered(state: &AppState, staff: &Staff, id: Uuid) -> ApiResult
 }
 
 /// End the interaction now: from then on its evidence opens nothing, whatever a screen
-/// still shows.
-pub async fn end(state: &AppState, staff: &Staff, id: Uuid) -> ApiResult<()> {
-    let (i, _account) = owned(state, staff, id).await?;
+/// still shows. The account it was about.
+pub async fn end(state: &AppState, staff: &Staff, id: Uuid) -> ApiResult<AccountId> {
+    let i = open_of(state, staff, id).await?;
     state.store.end_interaction(i.id, state.now()).await?;
     tracing::info!(interaction = %i.id, "interaction ended");
-    Ok(())
+    Ok(i.account_id)
 }
 
 /// Send a document (call detail of a period, an invoice) to the account's address of

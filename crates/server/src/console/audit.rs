@@ -10,7 +10,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -43,9 +43,7 @@ pub async fn sealed_export(State(state): State<AppState>, Query(filter): Query<F
     };
     match range.await {
         Ok(response) => response,
-        Err(p) => {
-            message_page(StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST), "Audit log", &p.detail)
-        }
+        Err(p) => message_page(p.status_code(), "Audit log", &p.detail),
     }
 }
 
@@ -181,8 +179,6 @@ pub async fn export(State(state): State<AppState>, Query(filter): Query<Filter>)
             )
                 .into_response()
         }
-        Err(p) => {
-            message_page(StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST), "Audit log", &p.detail)
-        }
+        Err(p) => message_page(p.status_code(), "Audit log", &p.detail),
     }
 }

@@ -56,10 +56,6 @@ impl Outcome {
     }
 }
 
-fn status_of(p: &Problem) -> StatusCode {
-    StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-}
-
 // --- finding an account ---------------------------------------------------------------
 
 #[derive(Deserialize)]
@@ -128,7 +124,7 @@ pub async fn account(State(state): State<AppState>, who: ConsoleStaff, Path(id):
             head,
             channels: InteractionChannel::ALL,
         }),
-        Err(p) => super::pages::message_page(status_of(&p), "Account", &p.detail),
+        Err(p) => super::pages::message_page(p.status_code(), "Account", &p.detail),
     }
 }
 
@@ -149,7 +145,7 @@ pub async fn open_interaction(
     };
     match ops::open(&state, &who.staff, id, channel).await {
         Ok(view) => Redirect::to(&format!("/console/interactions/{}", view.id)).into_response(),
-        Err(p) => super::pages::message_page(status_of(&p), "Open an interaction", &p.detail),
+        Err(p) => super::pages::message_page(p.status_code(), "Open an interaction", &p.detail),
     }
 }
 
@@ -226,7 +222,7 @@ async fn interaction_screen(
             "Interaction ended",
             "This interaction has ended: nothing more can be shown on it. Open a new interaction from the account and authenticate the caller again.",
         ),
-        Err(p) => super::pages::message_page(status_of(&p), "Interaction", &p.detail),
+        Err(p) => super::pages::message_page(p.status_code(), "Interaction", &p.detail),
     }
 }
 
@@ -246,7 +242,7 @@ async fn after(
         Ok(done) => {
             interaction_screen(state, who, id, Some(Outcome::done(done)), call_back_number, StatusCode::OK).await
         }
-        Err(p) => interaction_screen(state, who, id, Some(Outcome::refusal(&p)), None, status_of(&p)).await,
+        Err(p) => interaction_screen(state, who, id, Some(Outcome::refusal(&p)), None, p.status_code()).await,
     }
 }
 
@@ -334,10 +330,7 @@ pub async fn photo_id(
 /// End the interaction and go back to the account: nothing more shows on it.
 pub async fn end(State(state): State<AppState>, who: ConsoleStaff, Path(id): Path<Uuid>) -> Response {
     match ops::end(&state, &who.staff, id).await {
-        Ok(()) => match state.store.get_interaction(id).await {
-            Ok(Some(i)) => Redirect::to(&format!("/console/accounts/{}", i.account_id)).into_response(),
-            _ => Redirect::to("/console").into_response(),
-        },
+        Ok(account) => Redirect::to(&format!("/console/accounts/{account}")).into_response(),
         Err(p) => after(&state, &who, id, Err(p), None).await,
     }
 }
@@ -385,20 +378,21 @@ async fn grounds(
     action: Action,
     request_id: RequestId,
 ) -> Result<(GateRequest, i64), Problem> {
-    let view = ops::view(state, &who.staff, id).await?;
+    // The ownership and expiry check only: the gate reads the evidence itself.
+    let interaction = ops::open_of(state, &who.staff, id).await?;
     let purpose = Purpose::parse(purpose)
         .filter(|p| CALL_PURPOSES.contains(p))
         .ok_or_else(|| Problem::forbidden("pick a purpose from the list"))?;
-    let channel = Channel::parse(view.channel.as_str()).unwrap_or(Channel::None);
-    let request = GateRequest::staff(&who.staff, action, purpose, Target::Account(view.account_id))
+    let channel = Channel::parse(interaction.channel.as_str()).unwrap_or(Channel::None);
+    let request = GateRequest::staff(&who.staff, action, purpose, Target::Account(interaction.account_id))
         .channel(channel)
-        .interaction(Some(InteractionId(view.id)))
+        .interaction(Some(InteractionId(interaction.id)))
         .request_id(request_id.0);
-    Ok((request, (view.expires_at - state.now()).num_seconds().max(1)))
+    Ok((request, (interaction.expires_at - state.now()).num_seconds().max(1)))
 }
 
 fn refused(p: &Problem) -> Response {
-    render(status_of(p), &RefusalFragment { outcome: Outcome::refusal(p) })
+    render(p.status_code(), &RefusalFragment { outcome: Outcome::refusal(p) })
 }
 
 /// The last 31 days of call detail, if the gate allows it on this interaction.
@@ -471,8 +465,7 @@ pub async fn change_contact(
 /// caller gives); the customer sets the new password themselves with it.
 pub async fn password_reset(State(state): State<AppState>, who: ConsoleStaff, Path(id): Path<Uuid>) -> Response {
     let result = async {
-        let view = ops::view(&state, &who.staff, id).await?;
-        let account = state.store.get_account(view.account_id).await?.ok_or_else(|| Problem::not_found("account"))?;
+        let (_, account) = ops::owned(&state, &who.staff, id).await?;
         match customer_session::send_recovery_code(&state, &account).await? {
             true => Ok("A reset code was sent to the email address of record.".to_owned()),
             false => Err(Problem::forbidden(

@@ -7,7 +7,6 @@ use super::csr::Outcome;
 use super::pages::{Chrome, message_page, render};
 use super::session::ConsoleStaff;
 use crate::api::breach::ClocksView;
-use crate::api::breach::clocks;
 use crate::api::privacy_office::certification::{self, Format};
 use crate::api::privacy_office::dashboard::{self, DashboardView};
 use crate::application::opt_out_mail;
@@ -55,10 +54,11 @@ struct PrivacyPage {
 async fn screen(state: &AppState, who: &ConsoleStaff, outcome: Option<Outcome>, status: StatusCode) -> Response {
     let loaded = async {
         let open = ComplaintQuery { status: Some(ComplaintStatus::Open), limit: 20, ..ComplaintQuery::default() };
+        let (dashboard, clocks) = dashboard::compute_with_clocks(state).await?;
         Ok::<_, Problem>(PrivacyPage {
             chrome: Chrome::new(who, "Privacy office"),
-            dashboard: dashboard::compute(state).await?,
-            clocks: clocks::compute(state).await?,
+            dashboard,
+            clocks,
             complaints: state.store.list_complaints(&open).await?.complaints,
             chain_head: state.store.audit_head().await?,
             checkpoint: state.store.last_audit_checkpoint().await?,
@@ -68,11 +68,7 @@ async fn screen(state: &AppState, who: &ConsoleStaff, outcome: Option<Outcome>, 
     };
     match loaded.await {
         Ok(page) => render(status, &page),
-        Err(p) => message_page(
-            StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            "Privacy office",
-            &p.detail,
-        ),
+        Err(p) => message_page(p.status_code(), "Privacy office", &p.detail),
     }
 }
 
@@ -94,9 +90,7 @@ pub async fn certification(
             ([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)], body)
                 .into_response()
         }
-        Err(p) => {
-            message_page(StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST), "Certification", &p.detail)
-        }
+        Err(p) => message_page(p.status_code(), "Certification", &p.detail),
     }
 }
 
@@ -113,7 +107,7 @@ async fn after(state: &AppState, who: &ConsoleStaff, result: Result<String, Prob
     match result {
         Ok(done) => screen(state, who, Some(Outcome::done(done)), StatusCode::OK).await,
         Err(p) => {
-            let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status = p.status_code();
             screen(state, who, Some(Outcome::refusal(&p)), status).await
         }
     }

@@ -42,11 +42,7 @@ impl QueuePage {
 async fn screen(state: &AppState, who: &ConsoleStaff, outcome: Option<Outcome>, status: StatusCode) -> Response {
     match campaign_review::queue(state).await {
         Ok(queue) => render(status, &QueuePage { chrome: Chrome::new(who, "Campaign review"), queue, outcome }),
-        Err(p) => message_page(
-            StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            "Campaign review",
-            &p.detail,
-        ),
+        Err(p) => message_page(p.status_code(), "Campaign review", &p.detail),
     }
 }
 
@@ -83,6 +79,6 @@ pub async fn review(
 }
 
 async fn refused(state: &AppState, who: &ConsoleStaff, p: &Problem) -> Response {
-    let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = p.status_code();
     screen(state, who, Some(Outcome::refusal(p)), status).await
 }

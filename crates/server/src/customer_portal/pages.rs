@@ -230,7 +230,7 @@ pub async fn consent(
     let scope = Some(form.scope.trim().to_owned()).filter(|s| !s.is_empty());
     let (done, error, status) = match customer_consent::change_own(&state, &customer, scope, action).await {
         Ok(_) => (Some(done), None, StatusCode::OK),
-        Err(p) => (None, Some(p.detail.clone()), StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST)),
+        Err(p) => (None, Some(p.detail.clone()), p.status_code()),
     };
     match home_page(&state, &customer, csrf, lang.lang, done, error).await {
         Ok(page) => render(status, &page),
@@ -256,7 +256,7 @@ pub async fn contact(
     };
     let (done, error, status) = match result {
         Ok(_) => (Some(t.contact_changed), None, StatusCode::OK),
-        Err(p) => (None, Some(p.detail.clone()), StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST)),
+        Err(p) => (None, Some(p.detail.clone()), p.status_code()),
     };
     match home_page(&state, &customer, csrf, lang.lang, done, error).await {
         Ok(page) => render(status, &page),
@@ -296,7 +296,7 @@ pub async fn recovery(
     let (status, message) = match customer_session::request_recovery(&state, client, form.email.trim()).await {
         Ok(()) => (StatusCode::OK, t.recovery_sent.to_owned()),
         Err(p) if p.status == 429 => (StatusCode::TOO_MANY_REQUESTS, t.too_many.to_owned()),
-        Err(p) => (StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST), p.detail),
+        Err(p) => (p.status_code(), p.detail),
     };
     form_page(status, |csrf| RecoveryPage { t, csrf, message: Some(message), complete: true }, secure)
 }
@@ -332,7 +332,7 @@ pub async fn complete(
     let (status, message) = match outcome {
         Ok(_) => (StatusCode::OK, t.password_set.to_owned()),
         Err(p) if p.status == 429 => (StatusCode::TOO_MANY_REQUESTS, t.too_many.to_owned()),
-        Err(p) => (StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST), p.detail),
+        Err(p) => (p.status_code(), p.detail),
     };
     form_page(status, |csrf| RecoveryPage { t, csrf, message: Some(message), complete: true }, secure)
 }

@@ -116,7 +116,7 @@ fn running(incident: &BreachIncident, clocks: &Clocks) -> Vec<(&'static str, Nai
 
 /// Every running clock that is overdue or due within `[breach].due_soon_days`; also
 /// sets the `cpniguard_breach_overdue_clocks` gauge.
-pub(crate) async fn compute(state: &AppState) -> ApiResult<ClocksView> {
+pub(super) async fn compute(state: &AppState) -> ApiResult<ClocksView> {
     compute_at(state, state.now()).await
 }
 

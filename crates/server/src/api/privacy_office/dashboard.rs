@@ -4,6 +4,7 @@
 
 use super::certification::figures::due_on;
 use super::training::{LapsingView, lapsing, today};
+use crate::api::breach::ClocksView;
 use crate::problem::ApiResult;
 use crate::state::AppState;
 use axum::Json;
@@ -66,11 +67,17 @@ pub(crate) async fn next_certification(state: &AppState, today: NaiveDate) -> Ap
 }
 
 pub(crate) async fn compute(state: &AppState) -> ApiResult<DashboardView> {
+    Ok(compute_with_clocks(state).await?.0)
+}
+
+/// The dashboard and the breach clocks its counts come from (the privacy office's
+/// screen lists them), computed once.
+pub(crate) async fn compute_with_clocks(state: &AppState) -> ApiResult<(DashboardView, ClocksView)> {
     let today = today(state)?;
     let clocks = crate::api::breach::clocks_at(state, state.now()).await?;
     let incidents = state.store.list_breach_incidents().await?;
     let abandoned = state.store.notice_status_counts().await?;
-    Ok(DashboardView {
+    let view = DashboardView {
         today,
         breach_clocks: BreachClockCounts {
             open_incidents: incidents.iter().filter(|i| i.state != IncidentState::Closed).count() as u64,
@@ -84,7 +91,8 @@ pub(crate) async fn compute(state: &AppState) -> ApiResult<DashboardView> {
         lapsing_training: lapsing(state, today).await?,
         campaigns_awaiting_review: state.store.campaigns_awaiting_review_count().await?,
         next_certification: next_certification(state, today).await?,
-    })
+    };
+    Ok((view, clocks))
 }
 
 #[utoipa::path(
