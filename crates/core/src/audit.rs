@@ -54,6 +54,7 @@ str_enum!(
 );
 
 /// A SHA-256 value: an entry's hash or its predecessor's. Hex text in JSON.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ChainHash(pub [u8; 32]);
@@ -94,6 +95,7 @@ impl From<ChainHash> for String {
 
 /// Who made the request. `id` is the principal's own identifier (a staff id, an
 /// account id, a carrier's name, a job's name); `role` the role it acted in, if any.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
     pub kind: PrincipalKind,
@@ -103,6 +105,7 @@ pub struct Principal {
 
 /// What the gate hands to the chain: everything about a decision but its place in
 /// the chain (seq and hashes), which only the store can assign.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {
     pub at: DateTime<Utc>,
@@ -123,6 +126,7 @@ pub struct AuditRecord {
 }
 
 /// One link of the chain.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub seq: u64,
@@ -179,6 +183,7 @@ pub fn canonical_entry(seq: u64, r: &AuditRecord) -> Vec<u8> {
 }
 
 /// A signed statement "entry `seq` has hash `hash`", made at `at`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub seq: u64,
@@ -186,6 +191,7 @@ pub struct Checkpoint {
     pub at: DateTime<Utc>,
     /// Ed25519 over [`canonical_checkpoint`], 128 hex digits in JSON.
     #[serde(with = "hex_signature")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub signature: [u8; 64],
 }
 

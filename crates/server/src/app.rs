@@ -68,17 +68,10 @@ pub fn router(state: AppState) -> Router {
         .merge(complaints::routes(state.clone()))
         .merge(privacy_office::routes(state.clone()))
         .merge(campaigns::routes(state.clone()))
+        // Inside authentication (the staff member is known), outside the role table.
+        .route_layer(from_fn_with_state(state.clone(), auth::refusals::staff))
         .route_layer(from_fn_with_state(state.clone(), auth::authenticate))
-        // Routes merged after the staff-token layer do their own authentication
-        // (customers on the portal, telephony webhooks).
-        .merge(customer_auth::portal_routes(state.clone()))
-        .merge(consent::portal_routes(state.clone()))
-        .route("/portal/calls", get(cpni::own_calls))
-        .route("/portal/services", get(cpni::own_services))
-        .route("/portal/invoices", get(cpni::own_invoices))
-        .merge(audit_log::portal_routes(state.clone()))
-        .merge(publication::portal_routes(state.clone()))
-        .merge(complaints::portal_routes(state.clone()));
+        .merge(portal_routes(&state));
 
     let config = &state.config.server;
     Router::new()
@@ -118,6 +111,21 @@ pub fn router(state: AppState) -> Router {
 /// A request taking longer than the timeout is answered 503 (made problem+json by the
 /// layer outside), except a streamed upload, whose handler bounds the wait for each
 /// chunk instead: a large file may take longer than any fixed limit.
+/// Routes merged after the staff-token layer do their own authentication (customers
+/// on the portal, telephony webhooks); their refused CPNI requests are audited too.
+fn portal_routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .merge(customer_auth::portal_routes(state.clone()))
+        .merge(consent::portal_routes(state.clone()))
+        .route("/portal/calls", get(cpni::own_calls))
+        .route("/portal/services", get(cpni::own_services))
+        .route("/portal/invoices", get(cpni::own_invoices))
+        .merge(audit_log::portal_routes(state.clone()))
+        .merge(publication::portal_routes(state.clone()))
+        .merge(complaints::portal_routes(state.clone()))
+        .route_layer(from_fn_with_state(state.clone(), auth::refusals::portal))
+}
+
 async fn request_timeout(
     axum::extract::State(limit): axum::extract::State<Duration>,
     req: axum::extract::Request,

@@ -16,6 +16,7 @@
 pub mod anchor;
 pub mod export;
 pub mod keys;
+pub mod verify;
 
 use crate::config::AuditConfig;
 use crate::state::Clock;

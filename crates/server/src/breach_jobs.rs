@@ -6,8 +6,7 @@
 //! `breach-reminder:{incident}:{clock}:{date}` makes a second run on the same day queue
 //! nothing. A reminder names the incident, the clock and its due date — never CPNI.
 
-use crate::api::breach::ClockView;
-use crate::api::breach::clocks_at;
+use crate::application::breach_clocks::{ClockView, compute_at as clocks_at};
 use crate::state::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
 use cpniguard_core::account::Language;

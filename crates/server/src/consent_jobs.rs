@@ -183,7 +183,7 @@ pub async fn run_due_notices(state: AppState, shutdown: impl Future<Output = ()>
         return;
     }
     let serve = || async {
-        crate::api::consent::campaigns::consent_notices_due(&state, state.now()).await.map_err(|p| p.detail)
+        crate::application::consent_notices::consent_notices_due(&state, state.now()).await.map_err(|p| p.detail)
     };
     crate::jobs::every(crate::jobs::DAY, "opt-out notices due", shutdown, serve).await;
 }

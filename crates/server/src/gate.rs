@@ -222,7 +222,9 @@ impl Gate {
     /// Record an event that is not a disclosure decision (a legal hold placed, a
     /// retention run) in the same chain, waiting until it is durable.
     pub async fn record_event(&self, record: AuditRecord) -> Result<u64, crate::audit_writer::AuditWriteError> {
-        Ok(self.writer.append(record).await?.seq)
+        let seq = self.writer.append(record).await?.seq;
+        crate::auth::refusals::mark_audited();
+        Ok(seq)
     }
 
     /// Record what a staff member changed (a legal hold, a contract exemption, a lifted
@@ -266,6 +268,7 @@ impl Gate {
             tracing::error!(error = %e, "the gate could not record a decision; refusing");
             Problem::unavailable("the decision could not be recorded in the audit log; nothing was disclosed")
         })?;
+        crate::auth::refusals::mark_audited();
         metrics::counter!("cpniguard_gate_decisions_total",
             "action" => request.action.as_str(), "decision" => if decision.allowed { "allow" } else { "deny" })
         .increment(1);

@@ -12,8 +12,8 @@
 //!
 //! A reminder names the staff member or the year and dates — never CPNI.
 
-use crate::api::privacy_office::dashboard;
-use crate::api::privacy_office::training::{LapsingView, lapsing, today};
+use crate::application::privacy_dashboard as dashboard;
+use crate::application::training::{LapsingView, lapsing, today};
 use crate::state::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
 use cpniguard_core::account::Language;

@@ -82,6 +82,12 @@ impl Problem {
             .with_field(e.field)
     }
 
+    /// The request clashes with the record's state (a version, a workflow step, a
+    /// rule that fixes a field).
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, "Conflict", detail)
+    }
+
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail)
     }
@@ -120,10 +126,16 @@ impl Problem {
     }
 }
 
+/// The problem's `code`, kept on the response for layers that record it (the refusal
+/// audit) without reading the body.
+#[derive(Debug, Clone, Copy)]
+pub struct ProblemCode(pub &'static str);
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = self.status_code();
         let mut response = (status, axum::Json(&self)).into_response();
+        response.extensions_mut().insert(ProblemCode(self.code));
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if let Some(secs) = self.retry_after_secs {

@@ -52,7 +52,7 @@ impl AppState {
         let console_user_limit = SourceLimit::new("console_user", config.console.user_rule());
         // Make the dummy hash now, so the first sign-in with an unknown email takes no
         // longer than any other failed sign-in.
-        if let Ok(hasher) = crate::api::customer_auth::secrets::SecretHasher::for_config(&config.customer_auth) {
+        if let Ok(hasher) = crate::application::secret_checks::hasher::SecretHasher::for_config(&config.customer_auth) {
             hasher.dummy_verify(&cpniguard_core::authn::Secret::new("warm-up"));
         }
         Self {

@@ -160,8 +160,16 @@ async fn the_auditor_exports_the_search_as_csv_and_the_role_table_holds_on_every
             .unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{}", s.backend);
         assert!(r.text().await.unwrap().contains("authenticating customers needs one of the roles"));
+        let before = s.store.audit_head().await.unwrap().map_or(0, |h| h.seq);
         let r = http.get(s.url("/console/campaigns")).header("cookie", &csr).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{}", s.backend);
+        // Each refusal is in the chain, like the API's: who, which screen, deny.
+        let query = AuditQuery { after_seq: Some(before), limit: 10, ..AuditQuery::default() };
+        let new = s.store.search_audit(&query).await.unwrap().entries;
+        assert_eq!(new.len(), 1, "{}: {new:?}", s.backend);
+        assert_eq!(new[0].record.action, cpniguard_server::auth::refusals::REFUSED_ACTION);
+        assert_eq!(new[0].record.decision, cpniguard_core::audit::Decision::Deny);
+        assert!(new[0].record.record_refs.contains(&"route:GET /console/campaigns".to_owned()), "{new:?}");
     }
 }
 
@@ -175,14 +183,32 @@ async fn the_privacy_office_reads_clocks_and_the_chain_and_downloads_the_certifi
     };
     for s in common::servers_with(config).await {
         console_staff(&s, "ola.privacy", Role::PrivacyOfficer, Some(30)).await;
-        let (cookie, _) = sign_in(&s, "ola.privacy", STAFF_PASSWORD).await;
+        let (cookie, csrf) = sign_in(&s, "ola.privacy", STAFF_PASSWORD).await;
         let http = reqwest::Client::new();
+        // The chain verified from the screen: the result shown, and recorded.
+        let verified = http
+            .post(s.url("/console/privacy/verify-chain"))
+            .header("cookie", &cookie)
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(verified.status(), StatusCode::OK, "{}", s.backend);
+        let verified = verified.text().await.unwrap();
+        assert!(verified.contains("The audit chain verifies"), "{} {verified}", s.backend);
+        let last = s.store.audit_head().await.unwrap().unwrap().seq;
+        assert!(verified.contains(&format!("(entry {last})")), "the last verification is shown: {verified}");
         let page = http.get(s.url("/console/privacy")).header("cookie", &cookie).send().await.unwrap();
         assert_eq!(page.status(), StatusCode::OK, "{}", s.backend);
         let page = page.text().await.unwrap();
-        for heading in
-            ["Breach clocks", "Open complaints", "Audit chain", "Last signed checkpoint", "Certification for"]
-        {
+        for heading in [
+            "Breach clocks",
+            "Open complaints",
+            "Audit chain",
+            "Last signed checkpoint",
+            "Last verification: <strong>verified",
+            "Certification for",
+        ] {
             assert!(page.contains(heading), "{} {heading}", s.backend);
         }
         let year = chrono::Utc::now().date_naive().format("%Y").to_string().parse::<i32>().unwrap() - 1;

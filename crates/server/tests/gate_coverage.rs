@@ -1,9 +1,9 @@
 //! No CPNI leaves except through the gate. Every operation of the OpenAPI document
 //! (which `openapi_coverage` keeps equal to the router) whose request or response
 //! carries a CPNI schema — call detail, invoices, services, documents made of them —
-//! or that is tagged `cpni` must be listed below; each listed one is called and must
-//! leave a decision in the audit chain. A new CPNI route fails this test until it is
-//! gated and listed.
+//! or that is tagged `cpni` (`api::cpni_routes`, which the refusal audit reads too)
+//! must be listed below; each listed one is called and must leave a decision in the
+//! audit chain. A new CPNI route fails this test until it is gated and listed.
 
 mod common;
 
@@ -17,13 +17,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
-/// The schemas whose values are CPNI (see `cpniguard_core::classification`).
-const CPNI_SCHEMAS: &[&str] =
-    &["CallDetailRecord", "Invoice", "InvoiceLine", "Service", "Document", "AudienceMember", "QuarantinedRow"];
-
 /// Every CPNI operation, as (method, path). Staff ones (and the import quarantine) are
 /// called by a trained CSR with no interaction (refused: a decision is recorded); portal ones by a logged-in
-/// customer, campaign audiences by marketing (allowed: a decision is recorded).
+/// customer, campaign audiences by marketing (allowed: a decision is recorded), the billing
+/// system's uploads by billing (recorded with their counts).
 const GATED: &[(&str, &str)] = &[
     ("get", "/api/v1/accounts/{id}/services"),
     ("get", "/api/v1/accounts/{id}/calls"),
@@ -39,44 +36,9 @@ const GATED: &[(&str, &str)] = &[
     ("get", "/api/v1/imports/quarantine"),
     ("get", "/api/v1/imports/quarantine/{id}"),
     ("post", "/api/v1/imports/quarantine/{id}/discard"),
+    ("post", "/api/v1/imports/cdr"),
+    ("post", "/api/v1/imports/accounts"),
 ];
-
-/// The schema names `value` refers to, followed through `components.schemas`.
-fn referenced(doc: &Value, value: &Value, seen: &mut BTreeSet<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("$ref") {
-                let name = r.trim_start_matches("#/components/schemas/").to_owned();
-                if seen.insert(name.clone()) {
-                    referenced(doc, &doc["components"]["schemas"][&name], seen);
-                }
-            }
-            map.values().for_each(|v| referenced(doc, v, seen));
-        }
-        Value::Array(items) => items.iter().for_each(|v| referenced(doc, v, seen)),
-        _ => {}
-    }
-}
-
-fn cpni_operations(doc: &Value) -> BTreeSet<(String, String)> {
-    let mut out = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for (method, op) in item.as_object().unwrap() {
-            let mut seen = BTreeSet::new();
-            referenced(doc, &op["requestBody"], &mut seen);
-            for (status, response) in op["responses"].as_object().unwrap() {
-                if status.starts_with('2') {
-                    referenced(doc, response, &mut seen);
-                }
-            }
-            let tagged = op["tags"].as_array().is_some_and(|t| t.iter().any(|t| t == "cpni"));
-            if tagged || CPNI_SCHEMAS.iter().any(|s| seen.contains(*s)) {
-                out.insert((method.clone(), path.clone()));
-            }
-        }
-    }
-    out
-}
 
 /// An approved campaign (a marketer drafts it, a supervisor approves it) and one
 /// computed audience of it: their ids.
@@ -108,7 +70,7 @@ async fn head(s: &TestServer) -> u64 {
 async fn every_cpni_route_is_listed_and_records_a_decision() {
     for s in servers().await {
         let doc: Value = s.http.get(s.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
-        let found = cpni_operations(&doc);
+        let found = cpniguard_server::api::cpni_routes::operations(&doc);
         let listed: BTreeSet<(String, String)> =
             GATED.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
         assert_eq!(found, listed, "CPNI operations in the OpenAPI document vs. the gated list");
@@ -137,6 +99,7 @@ async fn every_cpni_route_is_listed_and_records_a_decision() {
         let cookie = s.portal_login("maria@example.com", "a long online secret").await;
         let delivery = json!({"document": {"type": "invoice", "invoice_id": invoice_id}, "via": "postal"});
         let (campaign, audience) = campaign_with_audience(&s).await;
+        let billing = s.staff_token("billing.coverage", Role::Billing).await;
 
         for (method, path) in GATED {
             let url = path
@@ -147,6 +110,7 @@ async fn every_cpni_route_is_listed_and_records_a_decision() {
                 .replace("{invoice_id}", &invoice_id.to_string())
                 .replace("/quarantine/{id}", "/quarantine/1");
             let quarantine = path.starts_with("/api/v1/imports/quarantine");
+            let upload = matches!(*path, "/api/v1/imports/cdr" | "/api/v1/imports/accounts");
             let portal = path.starts_with("/api/v1/portal/");
             let marketing = path.starts_with("/api/v1/campaigns/");
             let mut request =
@@ -154,9 +118,14 @@ async fn every_cpni_route_is_listed_and_records_a_decision() {
             request = match (portal, marketing) {
                 (true, _) => request.header("cookie", &cookie),
                 (_, true) => request.bearer_auth(&s.marketing),
+                _ if upload => request.bearer_auth(&billing),
                 _ => request.bearer_auth(&s.csr),
             };
-            if marketing {
+            if upload {
+                // The billing system's upload, recorded with its counts (none here).
+                let format = if path.ends_with("/cdr") { "asterisk-csv" } else { "csv" };
+                request = request.query(&[("format", format)]).header("content-type", "text/csv").body("");
+            } else if marketing {
                 // An approved campaign's audience: marketing's use is allowed.
             } else if *method == "post" && !quarantine {
                 request = request.json(&delivery);
@@ -168,7 +137,11 @@ async fn every_cpni_route_is_listed_and_records_a_decision() {
             let status = r.status();
             let body: Value = r.json().await.unwrap_or(Value::Null);
             assert_eq!(head(&s).await, before + 1, "{}: {method} {path} recorded one decision", s.backend);
-            if portal || marketing {
+            if upload {
+                // Recorded either way: the upload's counts, or the refusal of a file
+                // that is not a billing export.
+                assert!(status.is_success() || status == StatusCode::UNPROCESSABLE_ENTITY, "{path}: {status} {body}");
+            } else if portal || marketing {
                 assert!(status.is_success(), "{method} {path}: {status} {body}");
             } else if *method == "post" && !quarantine {
                 // The CSR's phone call with no password: delivery to the address of

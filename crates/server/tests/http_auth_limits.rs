@@ -13,7 +13,7 @@ use cpniguard_core::ids::{AccountId, StaffId};
 use cpniguard_core::notice::NoticeKind;
 use cpniguard_core::staff::Role;
 use cpniguard_server::Config;
-use cpniguard_server::api::customer_auth::secrets::SecretHasher;
+use cpniguard_server::application::secret_checks::hasher::SecretHasher;
 use cpniguard_server::auth::tokens;
 use cpniguard_store::NoticeQuery;
 use cpniguard_store::auth::StoredCredential;

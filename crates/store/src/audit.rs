@@ -17,6 +17,8 @@ pub struct AuditQuery {
     /// Exclusive.
     pub to: Option<DateTime<Utc>>,
     pub decision: Option<Decision>,
+    /// Only entries of this action (`read_call_detail`, `audit.verified`, …).
+    pub action: Option<String>,
     /// The cursor: only entries with a greater seq.
     pub after_seq: Option<u64>,
     pub limit: u32,

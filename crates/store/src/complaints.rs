@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// What a complaint is about.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintCategory {
@@ -52,6 +53,7 @@ impl ComplaintCategory {
 }
 
 /// How the complaint reached the carrier.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintChannel {
@@ -66,6 +68,7 @@ pub enum ComplaintChannel {
 }
 
 /// open → investigating → resolved.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintStatus {
@@ -94,6 +97,7 @@ impl ComplaintStatus {
 }
 
 /// A complaint or question as recorded.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Complaint {
     pub id: Uuid,
@@ -129,6 +133,7 @@ pub struct Complaint {
 }
 
 /// One entry of a complaint's append-only log: its receipt and each status change.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComplaintEvent {
     pub id: Uuid,
@@ -171,6 +176,7 @@ pub struct ComplaintPage {
 }
 
 /// Complaints received in a period, for the annual certification.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ComplaintSummary {
     pub total: u64,
@@ -179,6 +185,7 @@ pub struct ComplaintSummary {
 }
 
 /// What was done against a data broker or pretexter.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BrokerActionKind {
@@ -204,6 +211,7 @@ impl BrokerActionKind {
 
 /// An action taken against a data broker or pretexter. Appended; only its outcome
 /// is recorded later.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrokerAction {
     pub id: Uuid,

@@ -9,7 +9,7 @@ use clap::Args;
 use cpniguard_core::authn::{Secret, SecretKind};
 use cpniguard_core::ids::AccountId;
 use cpniguard_server::Config;
-use cpniguard_server::api::customer_auth::secrets::SecretHasher;
+use cpniguard_server::application::secret_checks::hasher::SecretHasher;
 use cpniguard_store::auth::{FailedAttempt, StoredCredential};
 use std::time::Instant;
 

@@ -18,7 +18,7 @@ use cpniguard_core::ids::StaffId;
 use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind};
 use cpniguard_core::staff::{NewStaff, Role, Username};
 use cpniguard_demo::DemoSpec;
-use cpniguard_server::api::privacy_office::certification::{Format, produce, render};
+use cpniguard_server::application::certification::{Format, produce, render};
 use cpniguard_server::{AppState, Config, SystemClock};
 use cpniguard_store::Store;
 use cpniguard_store::training::{DisciplinaryRecord, TrainingRecord};
@@ -146,7 +146,7 @@ pub async fn run(args: CertificationBenchArgs) -> anyhow::Result<serde_json::Val
     config.certification.officer_name = "Bench Officer".to_owned();
     config.certification.officer_title = "Chief Privacy Officer".to_owned();
     let state = AppState::with_throwaway_key(store.clone(), config, Arc::new(SystemClock));
-    let period = cpniguard_server::api::privacy_office::certification::figures::period(&state, year)
+    let period = cpniguard_server::application::certification::figures::period(&state, year)
         .map_err(|p| anyhow::anyhow!("{}", p.detail))?;
     let first_day = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
     let next_year = NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap_or_default();

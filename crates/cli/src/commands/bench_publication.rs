@@ -12,7 +12,7 @@ use clap::Args;
 use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind};
 use cpniguard_demo::{DemoSpec, seed};
 use cpniguard_server::Config;
-use cpniguard_server::api::publication::run_policy_mailing;
+use cpniguard_server::application::policy_mailing::run_policy_mailing;
 use cpniguard_store::publication::{PolicyDraft, PolicyText};
 use std::collections::BTreeMap;
 use std::time::Instant;

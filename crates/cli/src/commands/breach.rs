@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use cpniguard_core::ValidationError;
 use cpniguard_core::breach::{Deadlines, Harm, IncidentFacts, Regime, deadlines};
 use cpniguard_core::calendar::{FederalCalendar, check_supported};
-use cpniguard_server::api::breach::AffectedImport;
+use cpniguard_server::application::breach_affected_import::AffectedImport;
 use cpniguard_server::{AppState, SystemClock};
 use serde::Serialize;
 use std::io::BufRead;

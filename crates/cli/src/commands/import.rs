@@ -12,8 +12,8 @@ use clap::{Args, Subcommand};
 use cpniguard_core::staff::{Staff, Username};
 use cpniguard_import::{Counts, Format, ImportError, Source, import_stream};
 use cpniguard_server::AppState;
-use cpniguard_server::api::imports::ImportSummary;
-use cpniguard_server::api::imports::quarantine::{self, QuarantinedRow};
+use cpniguard_server::application::cdr_import::ImportSummary;
+use cpniguard_server::application::import_quarantine;
 use cpniguard_server::problem::Problem;
 use cpniguard_store::call_import::{QuarantineKind, QuarantineQuery};
 use cpniguard_store::{Store, StoreError, StoreWithRecords};
@@ -216,10 +216,10 @@ fn progress_bar(files: &[PathBuf]) -> ProgressBar {
 }
 
 async fn quarantine(cmd: QuarantineCommand) -> anyhow::Result<()> {
-    let (reviewer, what) = match &cmd {
-        QuarantineCommand::List { reviewer, .. } => (reviewer, "list".to_owned()),
-        QuarantineCommand::Show { reviewer, id } => (reviewer, format!("entry:{id}")),
-        QuarantineCommand::Discard { reviewer, id } => (reviewer, format!("discard:{id}")),
+    let reviewer = match &cmd {
+        QuarantineCommand::List { reviewer, .. }
+        | QuarantineCommand::Show { reviewer, .. }
+        | QuarantineCommand::Discard { reviewer, .. } => reviewer,
     };
     let config = reviewer.db.load_config()?;
     let store = open(&config).await?;
@@ -227,29 +227,29 @@ async fn quarantine(cmd: QuarantineCommand) -> anyhow::Result<()> {
     let staff =
         store.get_staff_by_username(&username).await?.with_context(|| format!("--as: no staff member {username}"))?;
     let (state, audit_writer) = signing_state(config, store)?;
-    let outcome = review(&state, &staff, what, cmd).await;
+    let outcome = review(&state, &staff, cmd).await;
     drop(state);
     audit_writer.await.context("the audit writer panicked")?;
     outcome
 }
 
 /// The gate's decision first (recorded either way), then the read through its permit.
-async fn review(state: &AppState, staff: &Staff, what: String, cmd: QuarantineCommand) -> anyhow::Result<()> {
-    let permit = quarantine::authorize(state, staff, what, None).await.map_err(refused)?;
+async fn review(state: &AppState, staff: &Staff, cmd: QuarantineCommand) -> anyhow::Result<()> {
     match cmd {
         QuarantineCommand::List { kind, source, after, limit, .. } => {
             let query = QuarantineQuery { kind, source, after, limit };
-            for e in permit.quarantine_entries(&query).await.map_err(refused)? {
-                println!("{}", serde_json::to_string(&QuarantinedRow::new(e, false))?);
+            let page = import_quarantine::list(state, staff, &query, None).await.map_err(refused)?;
+            for row in page.entries {
+                println!("{}", serde_json::to_string(&row)?);
             }
         }
         QuarantineCommand::Show { id, .. } => {
-            let entry = permit.quarantine_entry(id).await.map_err(refused)?;
-            println!("{}", serde_json::to_string_pretty(&QuarantinedRow::new(entry, true))?);
+            let row = import_quarantine::show(state, staff, id, None).await.map_err(refused)?;
+            println!("{}", serde_json::to_string_pretty(&row)?);
         }
         QuarantineCommand::Discard { id, .. } => {
-            permit.discard_quarantine_entry(id).await.map_err(refused)?;
-            println!("{}", serde_json::json!({ "discarded": id, "audit_seq": permit.audit_seq() }));
+            let done = import_quarantine::discard(state, staff, id, None).await.map_err(refused)?;
+            println!("{}", serde_json::to_string(&done)?);
         }
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! `cpniguard import accounts --format csv FILE`: the billing system's accounts in,
 //! through the same sync as `POST /api/v1/imports/accounts`
-//! (`cpniguard_server::api::imports::billing_sync`): new accounts with the billing
+//! (`cpniguard_server::application::billing_sync`): new accounts with the billing
 //! system's association dates and no notice, known ones brought up to date through the
 //! API's change path (with its notices), services for the numbers, malformed rows
 //! quarantined, then the unmatched call detail matched again. Exit 65 when the file is
@@ -10,7 +10,7 @@ use crate::commands::import::{EX_DATAERR, import_failure, open};
 use crate::context::{DbArgs, Exit};
 use anyhow::Context as _;
 use clap::Args;
-use cpniguard_server::api::imports::billing_sync::{BillingSyncError, sync_accounts};
+use cpniguard_server::application::billing_sync::{BillingSyncError, sync_accounts};
 use cpniguard_server::{AppState, SystemClock};
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -6,7 +6,7 @@
 use crate::context::{DbArgs, open_store};
 use anyhow::Context as _;
 use clap::{Subcommand, ValueEnum};
-use cpniguard_server::api::privacy_office::certification::{Format, produce, render};
+use cpniguard_server::application::certification::{Format, produce, render};
 use cpniguard_server::{AppState, SystemClock};
 use std::io::Write as _;
 use std::path::PathBuf;

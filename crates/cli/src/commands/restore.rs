@@ -16,7 +16,7 @@
 //! 5. The letter spool's files are put back (newer letters are kept); the
 //!    configuration is written only where no file exists yet.
 
-use super::audit::{anchor_file, verify_database};
+use super::audit::anchor_file;
 use super::backup::{CONFIG_DIR, FORMAT, MANIFEST, Manifest, SPOOL_DIR, backend_name, private_file};
 use super::backup_db;
 use crate::context::{DbArgs, open_store};
@@ -25,6 +25,7 @@ use chrono::Utc;
 use clap::Args;
 use cpniguard_core::audit::{AuditRecord, Checkpoint, Decision, Principal, PrincipalKind, SigningKey};
 use cpniguard_server::Config;
+use cpniguard_server::audit_writer::verify::verify_database;
 use cpniguard_server::audit_writer::{anchor, keys};
 use cpniguard_store::postgres::PgStore;
 use cpniguard_store::sqlite::SqliteStore;
@@ -35,8 +36,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// The action of the audit entry a restore records.
-pub const RESTORE_ACTION: &str = "backup.restore";
+use cpniguard_server::audit_writer::verify::RESTORE_ACTION;
 
 #[derive(Args, Debug)]
 pub struct RestoreArgs {

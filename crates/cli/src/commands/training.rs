@@ -6,7 +6,7 @@
 use crate::context::{DbArgs, open_store};
 use anyhow::Context as _;
 use clap::Subcommand;
-use cpniguard_server::api::privacy_office::training::import_csv;
+use cpniguard_server::application::training;
 use cpniguard_server::{AppState, SystemClock};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,12 +29,9 @@ pub async fn run(cmd: TrainingCommand) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
     let config = db.load_config()?;
     let store = open_store(&config).await?;
-    let state = AppState::with_throwaway_key(store.clone(), config, Arc::new(SystemClock));
-    let (records, rejects, import_id) =
-        import_csv(&state, &text, &by).await.map_err(|p| anyhow::anyhow!("{}: {}", file.display(), p.detail))?;
-    store.record_training(&records, &rejects).await?;
-    let rejected: Vec<_> = rejects.iter().map(|r| serde_json::json!({ "line": r.line, "reason": r.reason })).collect();
-    let summary = serde_json::json!({ "import_id": import_id, "imported": records.len(), "rejected": rejected });
+    let state = AppState::with_throwaway_key(store, config, Arc::new(SystemClock));
+    let summary =
+        training::import(&state, &text, &by).await.map_err(|p| anyhow::anyhow!("{}: {}", file.display(), p.detail))?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
     Ok(())
 }

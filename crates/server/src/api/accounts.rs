@@ -2,7 +2,7 @@
 //! subscriber and contact information only; CPNI is under `cpni`.
 
 use super::{AccountList, AccountView, ContactChangeView, ContactHistoryView, ContactPointView, present};
-use crate::application::contacts;
+use crate::application::contacts::{self, of_record_rule};
 use crate::auth::CurrentStaff;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use crate::problem::{ApiResult, Problem};
@@ -15,40 +15,13 @@ use cpniguard_core::account::{
     Account, AccountKind, AccountNumber, AccountProfile, AccountStatus, BusinessExemption, DirectoryListing, Language,
     NewAccount, PicFreeze, PostalAddress, TimeZoneName,
 };
-use cpniguard_core::contact::{ContactChange, ContactChangePlan, OfRecordRule};
+use cpniguard_core::contact::ContactChange;
 use cpniguard_core::email::EmailAddress;
 use cpniguard_core::ids::AccountId;
-use cpniguard_core::notice::{AccountBefore, account_change_notices, contact_change_events};
 use cpniguard_core::phone::PhoneNumber;
 use cpniguard_store::AccountQuery;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-
-/// What a contact change owes the customer, for [`cpniguard_store::Store::change_contact_points`]:
-/// the account-change notices, addressed to the contact points of record before the
-/// change (never the new ones), or a privacy-office task when none can be reached.
-/// The API and the billing sync (`cpniguard import accounts`) both change contacts
-/// through it. `change_ref` makes the notices' idempotency keys.
-pub fn contact_change_effects<'a>(
-    state: &'a AppState,
-    change_ref: &'a str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> impl Fn(&Account, &ContactChangePlan) -> cpniguard_core::notice::SideEffects + Send + Sync + 'a {
-    let (routing, rule) = (&state.config.notices.routing, of_record_rule(state));
-    move |before: &Account, plan: &ContactChangePlan| {
-        let before = AccountBefore {
-            account_id: before.id,
-            name: &before.profile.name,
-            language: before.profile.language,
-            contact_points: &before.contact_points,
-        };
-        account_change_notices(&before, &contact_change_events(plan), routing, rule, change_ref, now)
-    }
-}
-
-pub(crate) fn of_record_rule(state: &AppState) -> OfRecordRule {
-    OfRecordRule { min_age: chrono::Duration::days(state.config.rules.of_record_days.into()) }
-}
 
 /// The contract exemption is not written with the rest of the account (issue 18): 403
 /// for whoever may not set it, else where to set it (with who the representative is).

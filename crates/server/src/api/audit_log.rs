@@ -4,7 +4,6 @@
 pub(crate) mod export;
 mod portal;
 mod staff;
-pub(crate) mod wording;
 
 use crate::auth::guarded;
 use crate::auth::roles::Capability;
@@ -13,7 +12,7 @@ use axum::Router;
 use axum::routing::get;
 use utoipa::OpenApi;
 
-pub use portal::{AccessLogView, AccessView};
+pub use crate::application::customer_access::{AccessLogView, AccessView};
 pub use staff::{CheckpointList, EntryPage, HeadView};
 
 #[derive(OpenApi)]
@@ -23,8 +22,16 @@ pub use staff::{CheckpointList, EntryPage, HeadView};
         staff::EntryPage,
         staff::CheckpointList,
         staff::HeadView,
-        portal::AccessView,
-        portal::AccessLogView,
+        cpniguard_core::audit::AuditEntry,
+        cpniguard_core::audit::AuditRecord,
+        cpniguard_core::audit::Principal,
+        cpniguard_core::audit::PrincipalKind,
+        cpniguard_core::audit::Decision,
+        cpniguard_core::audit::ChainHash,
+        cpniguard_core::audit::Checkpoint,
+        cpniguard_core::audit::ChainHead,
+        crate::application::customer_access::AccessView,
+        crate::application::customer_access::AccessLogView,
     )),
     tags((name = "audit", description = "The audit chain of disclosure decisions, and each customer's access list"))
 )]

@@ -26,11 +26,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use utoipa::OpenApi;
 
-pub(crate) use clocks::compute_at as clocks_at;
-pub use clocks::{ClockView, ClocksView};
-pub use handlers::{IncidentRequest, IncidentView};
-pub use import::{AffectedImport, ImportReport};
-pub(crate) use report::escape as escape_html;
+pub use handlers::IncidentRequest;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -60,7 +56,7 @@ pub(crate) use report::escape as escape_html;
     ),
     components(schemas(
         handlers::IncidentRequest,
-        handlers::IncidentView,
+        crate::application::breach_incidents::IncidentView,
         handlers::FromAuditRequest,
         handlers::UrgentNeedRequest,
         handlers::DelayOrderRequest,
@@ -68,11 +64,11 @@ pub(crate) use report::escape as escape_html;
         handlers::ReleaseRequest,
         handlers::AgencyNoticeRequest,
         handlers::ReasonRequest,
-        clocks::ClockView,
-        clocks::ClocksView,
+        crate::application::breach_clocks::ClockView,
+        crate::application::breach_clocks::ClocksView,
         annual_summary::AnnualSummaryRequest,
-        import::ImportReport,
-        import::UnknownLine,
+        crate::application::breach_affected_import::ImportReport,
+        crate::application::breach_affected_import::UnknownLine,
         lists::AffectedPage,
         lists::NoticePage,
     )),

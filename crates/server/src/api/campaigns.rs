@@ -11,9 +11,10 @@ use axum::Router;
 use axum::routing::{get, post};
 use utoipa::OpenApi;
 
+pub use crate::application::campaigns::CampaignView;
 pub use audience::{AudienceView, ExportFormat, ExportRequest, ExportRow, MembersView};
 pub use reports::{CampaignReportRow, DisclosureRow};
-pub use workflow::{CampaignRequest, CampaignView, EditRequest, ReviewRequest, TransitionRequest};
+pub use workflow::{CampaignRequest, EditRequest, ReviewRequest, TransitionRequest};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -5,8 +5,6 @@
 //! with who and when; the review of privacy mail held in quarantine; and the actions
 //! taken against data brokers and pretexters. Complaints are kept: none is deleted.
 
-pub mod intake;
-
 // The helpers return the handlers' own error type, `Problem`, so `?` needs no
 // conversion; boxing it would only be unboxed again at the response.
 #[allow(clippy::result_large_err)]
@@ -48,6 +46,14 @@ pub use handlers::{ComplaintList, ComplaintView, IntakeView};
         portal::mine,
     ),
     components(schemas(
+        cpniguard_store::complaints::Complaint,
+        cpniguard_store::complaints::ComplaintEvent,
+        cpniguard_store::complaints::ComplaintSummary,
+        cpniguard_store::complaints::ComplaintCategory,
+        cpniguard_store::complaints::ComplaintChannel,
+        cpniguard_store::complaints::ComplaintStatus,
+        cpniguard_store::complaints::BrokerAction,
+        cpniguard_store::complaints::BrokerActionKind,
         handlers::IntakeRequest,
         handlers::IntakeView,
         handlers::ComplaintList,
@@ -56,7 +62,7 @@ pub use handlers::{ComplaintList, ComplaintView, IntakeView};
         handlers::ResolveRequest,
         handlers::SummaryView,
         mail::PrivacyMailView,
-        mail::FileRequest,
+        mail::FileAsComplaintRequest,
         mail::FiledView,
         mail::DismissRequest,
         brokers::BrokerActionRequest,

@@ -2,7 +2,6 @@
 //! review of opt-out mail that could not be applied unattended (issue 6).
 
 pub mod campaigns;
-pub mod change;
 mod handlers;
 // The helpers return the handlers' own error type, `Problem`, so `?` needs no
 // conversion; boxing it would only be unboxed again at the response.
@@ -48,10 +47,10 @@ pub use handlers::*;
         optout_incidents::close,
     ),
     components(schemas(
-        handlers::StatusView,
+        crate::application::consent_change::StatusView,
         handlers::HistoryView,
         handlers::RecordRequest,
-        handlers::RecordView,
+        crate::application::consent_change::RecordView,
         handlers::NoticeRequest,
         handlers::BulkRequest,
         handlers::BulkView,
@@ -59,14 +58,14 @@ pub use handlers::*;
         handlers::ApplyRequest,
         handlers::DismissRequest,
         handlers::PortalRequest,
-        handlers::Action,
-        campaigns::DueReason,
-        campaigns::DueAccount,
-        campaigns::NoticesDueView,
-        campaigns::CampaignRequest,
-        campaigns::SkipReason,
-        campaigns::CampaignItem,
-        campaigns::CampaignView,
+        crate::application::consent_change::Action,
+        crate::application::consent_notices::DueReason,
+        crate::application::consent_notices::DueAccount,
+        crate::application::consent_notices::NoticesDueView,
+        campaigns::NoticeCampaignRequest,
+        crate::application::consent_notices::SkipReason,
+        crate::application::consent_notices::CampaignItem,
+        crate::application::consent_notices::NoticeCampaignView,
         optout_incidents::OptOutIncidentView,
         optout_incidents::RemedyRequest,
         optout_incidents::StateCommissionsRequest,

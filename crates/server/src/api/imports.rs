@@ -1,13 +1,10 @@
 //! Call detail imports over HTTP (issue 19): streamed uploads by the billing role
 //! (`upload`: switch files, and the billing system's account export through the same
-//! sync as the CLI, `billing_sync`), and the privacy office's view of the import quarantine, through the
+//! sync as the CLI, `application::billing_sync`), and the privacy office's view of the import quarantine, through the
 //! disclosure gate (`quarantine`).
 
-pub mod billing_sync;
 pub mod quarantine;
 pub mod upload;
-
-pub use upload::ImportSummary;
 
 use crate::auth::guarded;
 use crate::auth::roles::Capability;
@@ -24,7 +21,7 @@ pub const STREAMED_UPLOADS: &[&str] = &["/api/v1/imports/cdr", "/api/v1/imports/
 #[derive(OpenApi)]
 #[openapi(
     paths(upload::cdr, upload::accounts, quarantine::list, quarantine::show, quarantine::discard),
-    components(schemas(upload::ImportSummary, billing_sync::BillingSyncSummary, billing_sync::RematchView, quarantine::QuarantinedRow, quarantine::QuarantinePage, quarantine::Discarded)),
+    components(schemas(crate::application::cdr_import::ImportSummary, crate::application::billing_sync::BillingSyncSummary, crate::application::billing_sync::RematchView, crate::application::import_quarantine::QuarantinedRow, crate::application::import_quarantine::QuarantinePage, crate::application::import_quarantine::Discarded)),
     tags((name = "imports", description = "Call detail and billing imports, and the rows they could not store"))
 )]
 pub struct Doc;

@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod complaints;
 pub mod consent;
 pub mod cpni;
+pub mod cpni_routes;
 pub mod customer_auth;
 pub mod docs;
 pub mod health;

@@ -6,7 +6,6 @@
 // conversion; boxing it would only be unboxed again at the response.
 #[allow(clippy::result_large_err)]
 pub mod certification;
-mod csv;
 #[allow(clippy::result_large_err)]
 pub mod dashboard;
 #[allow(clippy::result_large_err)]
@@ -39,29 +38,29 @@ use utoipa::OpenApi;
     components(schemas(
         training::TrainingRequest,
         training::TrainingView,
-        training::RejectView,
-        training::ImportView,
+        crate::application::training::RejectView,
+        crate::application::training::ImportView,
         training::QuarantinedRowView,
-        training::LapsingView,
+        crate::application::training::LapsingView,
         training::DisciplineRequest,
         training::DisciplineView,
         certification::DraftRequest,
-        certification::FileRequest,
-        certification::CertificationView,
-        certification::figures::CertificationFigures,
-        certification::figures::Period,
-        certification::figures::Party,
-        certification::figures::ApprovalSection,
-        certification::figures::TrainingSection,
-        certification::figures::CampaignSection,
-        certification::figures::AuthenticationSection,
-        certification::figures::ChangeNoticeSection,
-        certification::figures::BreachSection,
-        certification::figures::BrokerActionSection,
-        certification::figures::ComplaintSection,
-        dashboard::DashboardView,
-        dashboard::BreachClockCounts,
-        dashboard::NextCertification,
+        certification::CertificationFilingRequest,
+        crate::application::certification::CertificationView,
+        crate::application::certification::figures::CertificationFigures,
+        crate::application::certification::figures::Period,
+        crate::application::certification::figures::Party,
+        crate::application::certification::figures::ApprovalSection,
+        crate::application::certification::figures::TrainingSection,
+        crate::application::certification::figures::CampaignSection,
+        crate::application::certification::figures::AuthenticationSection,
+        crate::application::certification::figures::ChangeNoticeSection,
+        crate::application::certification::figures::BreachSection,
+        crate::application::certification::figures::BrokerActionSection,
+        crate::application::certification::figures::ComplaintSection,
+        crate::application::privacy_dashboard::DashboardView,
+        crate::application::privacy_dashboard::BreachClockCounts,
+        crate::application::privacy_dashboard::NextCertification,
     )),
     tags((name = "privacy-office", description = "Training and discipline, the annual CPNI certification (47 CFR 64.2009), the compliance dashboard"))
 )]

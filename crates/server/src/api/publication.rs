@@ -16,7 +16,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use utoipa::OpenApi;
 
-pub use mailing::{MailingView, run_policy_mailing};
+pub use mailing::MailingView;
 pub(crate) use pages::choose_language;
 pub use versions::{PolicyVersionRequest, PolicyVersionView};
 

@@ -1,9 +1,10 @@
 //! Finding an account the way a CSR is told it on a call: by account number, telephone
 //! number or name, in one box. The answer carries no CPNI (name, number, status only).
 
-use crate::problem::ApiResult;
+use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use cpniguard_core::account::{Account, AccountNumber};
+use cpniguard_core::ids::AccountId;
 use cpniguard_core::phone::PhoneNumber;
 use cpniguard_store::AccountQuery;
 
@@ -23,4 +24,9 @@ pub async fn find(state: &AppState, text: &str, limit: u32) -> ApiResult<Vec<Acc
         query.name_contains = Some(text.to_owned());
     }
     Ok(state.store.search_accounts(&query).await?.accounts)
+}
+
+/// The account, or 404.
+pub async fn load(state: &AppState, id: AccountId) -> ApiResult<Account> {
+    state.store.get_account(id).await?.ok_or_else(|| Problem::not_found("account"))
 }

@@ -4,8 +4,7 @@
 //! checked here first and decided again by the policy engine, so a carrier's policy
 //! set governs reviews too. The JSON API and the console both call these.
 
-use crate::api::campaigns::CampaignView;
-use crate::api::campaigns::workflow::{conflict, load_open, save_review, wrong_state};
+use crate::application::campaigns::{CampaignView, load_open, save_review, wrong_state};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::http::StatusCode;
@@ -58,7 +57,7 @@ pub async fn review(
         return Err(wrong_state(&c, "reviewed", "submitted"));
     }
     if c.version != version {
-        return Err(conflict(
+        return Err(Problem::conflict(
             "version_conflict",
             "the campaign changed since the version you reviewed; review it again",
         ));

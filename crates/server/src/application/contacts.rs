@@ -3,11 +3,12 @@
 //! account-change notices to the contact points of record *before* the change (never
 //! the new ones), and any privacy-office task when no channel can reach the customer.
 
-use crate::api::accounts::contact_change_effects;
 use crate::problem::ApiResult;
 use crate::state::AppState;
-use cpniguard_core::contact::ContactChange;
+use cpniguard_core::account::Account;
+use cpniguard_core::contact::{ContactChange, ContactChangePlan, OfRecordRule};
 use cpniguard_core::ids::AccountId;
+use cpniguard_core::notice::{AccountBefore, SideEffects, account_change_notices, contact_change_events};
 use cpniguard_store::ContactChangeOutcome;
 
 /// Apply `change` to the account, made `by` a staff member (`staff:<id>`) or the
@@ -33,4 +34,30 @@ pub async fn change(
         notices = outcome.notices.len(), tasks = outcome.tasks.len(), "contact points changed"
     );
     Ok(outcome)
+}
+
+/// What a contact change owes the customer, for [`cpniguard_store::Store::change_contact_points`]:
+/// the account-change notices, addressed to the contact points of record before the
+/// change (never the new ones), or a privacy-office task when none can be reached.
+/// The API and the billing sync (`cpniguard import accounts`) both change contacts
+/// through it. `change_ref` makes the notices' idempotency keys.
+pub fn contact_change_effects<'a>(
+    state: &'a AppState,
+    change_ref: &'a str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl Fn(&Account, &ContactChangePlan) -> SideEffects + Send + Sync + 'a {
+    let (routing, rule) = (&state.config.notices.routing, of_record_rule(state));
+    move |before: &Account, plan: &ContactChangePlan| {
+        let before = AccountBefore {
+            account_id: before.id,
+            name: &before.profile.name,
+            language: before.profile.language,
+            contact_points: &before.contact_points,
+        };
+        account_change_notices(&before, &contact_change_events(plan), routing, rule, change_ref, now)
+    }
+}
+
+pub fn of_record_rule(state: &AppState) -> OfRecordRule {
+    OfRecordRule { min_age: chrono::Duration::days(state.config.rules.of_record_days.into()) }
 }

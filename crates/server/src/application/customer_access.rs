@@ -3,14 +3,41 @@
 //! their language. It reads the audit log, not CPNI; the query is bound to the
 //! session's account, never to anything the caller sends.
 
-use crate::api::audit_log::wording;
-use crate::api::audit_log::{AccessLogView, AccessView};
+mod wording;
+
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
+use chrono::{DateTime, Utc};
 use cpniguard_core::account::Language;
 use cpniguard_core::audit::AuditEntry;
 use cpniguard_core::ids::AccountId;
 use cpniguard_store::audit::AuditQuery;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessView {
+    pub at: DateTime<Utc>,
+    /// `customer` (you), `csr`, `supervisor`, `privacy_office`, `auditor`,
+    /// `administrator`, `marketing`, `carrier`, `system` or `staff`.
+    pub by_role: &'static str,
+    pub by: &'static str,
+    pub action: String,
+    /// Absent when the request named none.
+    pub purpose: Option<String>,
+    /// `allow` or `deny`.
+    pub decision: &'static str,
+    pub outcome: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessLogView {
+    #[schema(value_type = String)]
+    pub language: Language,
+    /// Oldest first.
+    pub accesses: Vec<AccessView>,
+    pub next_after: Option<u64>,
+}
 
 pub(crate) fn view(entry: &AuditEntry, lang: Language) -> AccessView {
     let r = &entry.record;

@@ -2,9 +2,8 @@
 //! every scope now, and opting out (effective at once), opting in or revoking — in
 //! their password-authenticated session, which is the evidence an opt-in needs.
 
-use crate::api::consent::change::{self, Request};
-use crate::api::consent::{Action, RecordView, StatusView};
-use crate::api::customer_auth::load_account;
+use crate::application::accounts::load as load_account;
+use crate::application::consent_change::{self as change, Action, RecordView, Request, StatusView};
 use crate::auth::customer::CurrentCustomer;
 use crate::problem::ApiResult;
 use crate::state::AppState;

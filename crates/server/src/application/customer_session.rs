@@ -3,8 +3,9 @@
 //! address and password only, signing out, and recovery by a single-use code sent to
 //! the email address of record. No answer says whether an account exists.
 
-use crate::api::accounts::of_record_rule;
-use crate::api::customer_auth::{Actor, CheckFailure, check_secret, load_account, record_signal, store_secret};
+use crate::application::accounts::load as load_account;
+use crate::application::contacts::of_record_rule;
+use crate::application::secret_checks::{Actor, CheckFailure, check_secret, record_signal, store_secret};
 use crate::auth::client::ClientIp;
 use crate::auth::customer::CurrentCustomer;
 use crate::auth::tokens;
@@ -43,7 +44,7 @@ async fn failed_sign_in(
     arrived: tokio::time::Instant,
 ) -> Result<Problem, Problem> {
     if matches!(failure, CheckFailure::Unrecorded) {
-        return Err(crate::api::customer_auth::unrecorded());
+        return Err(crate::application::secret_checks::unrecorded());
     }
     if account.is_none() {
         // No account has this email: no identity to record the attempt under.

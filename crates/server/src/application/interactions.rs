@@ -5,12 +5,10 @@
 //! and the console's live-call screen both call these.
 
 use super::StaffCaller;
-use crate::api::customer_auth::delivery::{
-    self, DeliveryRequest, DeliveryView, Document, call_detail_without_password,
-};
-use crate::api::customer_auth::{
-    Actor, CheckFailure, call_back, check_secret, load_account, record_signal, recovery_only, staff_checks,
-};
+use crate::application::accounts::load as load_account;
+use crate::application::call_back;
+use crate::application::delivery::{self, DeliveryRequest, DeliveryView, Document, call_detail_without_password};
+use crate::application::secret_checks::{Actor, CheckFailure, check_secret, record_signal, recovery_only};
 use crate::gate::{GateRequest, RequestId, Target};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
@@ -205,7 +203,15 @@ pub async fn verify(
         Ok(()) => record(state, &i, &account, kind.evidence(), None).await,
         Err(f) => {
             if let CheckFailure::Mismatch(after) = &f {
-                staff_checks::after_failure(state, caller.staff, i.channel, &who, account.id, *after).await;
+                crate::application::secret_checks::staff_limits::after_failure(
+                    state,
+                    caller.staff,
+                    i.channel,
+                    &who,
+                    account.id,
+                    *after,
+                )
+                .await;
                 let failed = kind.failure_evidence();
                 state
                     .store

@@ -8,15 +8,33 @@
 //! inside their `api/` handlers; a console screen for them moves them first.
 
 pub mod accounts;
+pub mod audit_verification;
+pub mod billing_sync;
+pub mod breach_affected_import;
+pub mod breach_clocks;
+pub mod breach_incidents;
+pub mod call_back;
 pub mod campaign_review;
+pub mod campaigns;
+pub mod cdr_import;
+pub mod certification;
+pub mod complaint_intake;
+pub mod consent_change;
+pub mod consent_notices;
 pub mod contacts;
 pub mod customer_access;
 pub mod customer_consent;
 pub mod customer_session;
+pub mod delivery;
+pub mod import_quarantine;
 pub mod interactions;
 pub mod opt_out_mail;
+pub mod policy_mailing;
+pub mod privacy_dashboard;
 pub mod reads;
+pub mod secret_checks;
 pub mod staff_passwords;
+pub mod training;
 
 use cpniguard_core::staff::Staff;
 use std::net::IpAddr;

@@ -4,8 +4,8 @@
 //! reason. The JSON API (`/consent/mail-quarantine`) and the privacy-office screen both
 //! call these.
 
-use crate::api::consent::change::{self, Request};
-use crate::api::customer_auth::load_account;
+use crate::application::accounts::load as load_account;
+use crate::application::consent_change::{self as change, Request};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use cpniguard_core::ValidationError;

@@ -2,7 +2,7 @@
 //! hash with the `[customer_auth]` cost parameters (the same hasher the customers'
 //! secrets use). Set with `cpniguard staff passwd` or by the demo.
 
-use crate::api::customer_auth::secrets::SecretHasher;
+use crate::application::secret_checks::hasher::SecretHasher;
 use crate::config::CustomerAuthConfig;
 use chrono::{DateTime, Utc};
 use cpniguard_core::ValidationError;

@@ -32,8 +32,12 @@ pub struct CurrentCustomer {
 
 /// The session token in the request's cookies, if any (not yet checked).
 pub fn session_token(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+    session_token_of(&parts.headers)
+}
+
+/// [`session_token`] from the headers alone.
+pub fn session_token_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

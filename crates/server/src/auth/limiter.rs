@@ -3,7 +3,7 @@
 //! refused for `block`. The counters are rows in the database (`AuthLimitStore`), so
 //! two servers behind a load balancer count the same failures and a guesser gains
 //! nothing by alternating between them. Checks a staff member makes for a caller are
-//! not limited here (see `api::customer_auth::staff_checks`).
+//! not limited here (see `application::secret_checks::staff_limits`).
 
 use crate::state::AppState;
 use chrono::DateTime;

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod customer;
 pub mod limiter;
+pub mod refusals;
 pub mod roles;
 pub mod tokens;
 pub mod unidentified;

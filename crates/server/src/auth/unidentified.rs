@@ -22,6 +22,8 @@ pub enum Unidentified {
     StaffToken,
     /// A portal sign-in with an email no account has.
     PortalSignIn,
+    /// A portal request for CPNI with no live session (none, expired or unknown).
+    PortalSession,
 }
 
 impl Unidentified {
@@ -29,6 +31,7 @@ impl Unidentified {
         match self {
             Unidentified::StaffToken => "staff_token",
             Unidentified::PortalSignIn => "portal_sign_in",
+            Unidentified::PortalSession => "portal_session",
         }
     }
 
@@ -36,7 +39,7 @@ impl Unidentified {
     fn principal(self) -> Principal {
         let kind = match self {
             Unidentified::StaffToken => PrincipalKind::Staff,
-            Unidentified::PortalSignIn => PrincipalKind::Customer,
+            Unidentified::PortalSignIn | Unidentified::PortalSession => PrincipalKind::Customer,
         };
         Principal { kind, id: "unidentified".to_owned(), role: None }
     }

@@ -114,7 +114,16 @@ impl Filter {
         };
         // The "to" day is included: the range ends at the start of the next day.
         let to = day("to", &self.to)?.map(|t| t + chrono::Duration::days(1));
-        Ok(AuditQuery { account, principal, from: day("from", &self.from)?, to, decision, after_seq: None, limit })
+        Ok(AuditQuery {
+            account,
+            principal,
+            from: day("from", &self.from)?,
+            to,
+            decision,
+            action: None,
+            after_seq: None,
+            limit,
+        })
     }
 }
 

@@ -7,7 +7,7 @@
 use super::forms::ContactForm;
 use super::pages::{Chrome, ok, render};
 use super::session::ConsoleStaff;
-use crate::api::customer_auth::delivery::{DeliveryRequest, Document, Via};
+use crate::application::delivery::{DeliveryRequest, Document, Via};
 use crate::application::interactions::{self as ops, InteractionView};
 use crate::application::reads::{self, CallPage};
 use crate::application::{StaffCaller, accounts, contacts, customer_session};

@@ -45,18 +45,22 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/console/interactions/{id}/volunteered", post(csr::volunteered))
         .route("/console/interactions/{id}/photo-id", post(csr::photo_id))
         .route("/console/interactions/{id}/end", post(csr::end))
+        .route("/console/interactions/{id}/cleared", get(csr::cleared))
+        .route("/console/interactions/{id}/password-reset", post(csr::password_reset));
+    // What reveals or sends CPNI: a refusal here before the gate (an interaction not
+    // the CSR's, an unknown one, bad input) is recorded like the API's.
+    let cpni = Router::new()
         .route("/console/interactions/{id}/calls", get(csr::calls))
         .route("/console/interactions/{id}/invoices", get(csr::invoices))
-        .route("/console/interactions/{id}/cleared", get(csr::cleared))
-        .route("/console/interactions/{id}/password-reset", post(csr::password_reset))
-        .route("/console/interactions/{id}/deliver", post(csr::deliver));
+        .route("/console/interactions/{id}/deliver", post(csr::deliver))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::refusals::console));
     let account_changes = Router::new().route("/console/interactions/{id}/contact", post(csr::change_contact));
     let accounts = Router::new().route("/console", get(csr::home)).route("/console/accounts/{id}", get(csr::account));
     Router::new()
         .route("/console/sign-in", get(sign_in::form).post(sign_in::submit))
         .route("/console/sign-out", post(sign_in::sign_out))
         .merge(behind(Capability::ReadAccounts, accounts))
-        .merge(behind(Capability::AuthenticateCustomers, interactions))
+        .merge(behind(Capability::AuthenticateCustomers, interactions.merge(cpni)))
         .merge(behind(Capability::WriteAccounts, account_changes))
         .merge(behind(Capability::ManageConsent, privacy::routes()))
         .merge(behind(Capability::Certify, privacy::certification_routes()))

@@ -1,15 +1,17 @@
 //! The privacy office's screen: what needs it now (the dashboard's figures: breach
 //! clocks, opt-out failures, quarantined mail, abandoned notices, lapsing training,
-//! campaigns awaiting review, the next certification), and the opt-out mail quarantine
-//! with filing and discarding. Adapters over the application layer.
+//! campaigns awaiting review, the next certification), the audit chain's head, last
+//! checkpoint and last verification (with a button to verify it now), and the opt-out
+//! mail quarantine with filing and discarding. Adapters over the application layer.
 
 use super::csr::Outcome;
 use super::pages::{Chrome, message_page, render};
 use super::session::ConsoleStaff;
-use crate::api::breach::ClocksView;
-use crate::api::privacy_office::certification::{self, Format};
-use crate::api::privacy_office::dashboard::{self, DashboardView};
+use crate::application::audit_verification::{self, Verification};
+use crate::application::breach_clocks::ClocksView;
+use crate::application::certification::{self, Format};
 use crate::application::opt_out_mail;
+use crate::application::privacy_dashboard::{self as dashboard, DashboardView};
 use crate::problem::Problem;
 use crate::state::AppState;
 use askama::Template;
@@ -31,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/privacy", get(page))
         .route("/console/privacy/mail/{id}/file", post(file))
         .route("/console/privacy/mail/{id}/discard", post(discard))
+        .route("/console/privacy/verify-chain", post(verify_chain))
 }
 
 /// The certification document, behind `Certify` (the privacy office and auditors).
@@ -47,6 +50,7 @@ struct PrivacyPage {
     complaints: Vec<Complaint>,
     chain_head: Option<ChainHead>,
     checkpoint: Option<Checkpoint>,
+    verified: Option<Verification>,
     mail: Vec<QuarantinedMail>,
     outcome: Option<Outcome>,
 }
@@ -62,6 +66,7 @@ async fn screen(state: &AppState, who: &ConsoleStaff, outcome: Option<Outcome>, 
             complaints: state.store.list_complaints(&open).await?.complaints,
             chain_head: state.store.audit_head().await?,
             checkpoint: state.store.last_audit_checkpoint().await?,
+            verified: audit_verification::last(state).await?,
             mail: opt_out_mail::list(state, false).await?,
             outcome,
         })
@@ -111,6 +116,20 @@ async fn after(state: &AppState, who: &ConsoleStaff, result: Result<String, Prob
             screen(state, who, Some(Outcome::refusal(&p)), status).await
         }
     }
+}
+
+/// Verify the whole chain now; the result is recorded in the chain and shown.
+pub async fn verify_chain(State(state): State<AppState>, who: ConsoleStaff) -> Response {
+    let result = audit_verification::verify_now(&state, &who.staff).await.map(|v| match (v.ok, v.up_to, &v.fault) {
+        (true, Some(up_to), _) => {
+            format!("The audit chain verifies: {} entries, up to entry {up_to}.", v.entries.unwrap_or(0))
+        }
+        (_, _, Some(fault)) => {
+            format!("The audit chain does NOT verify: {fault}. This is recorded; see docs/incident-response.md.")
+        }
+        _ => "The audit chain was verified.".to_owned(),
+    });
+    after(&state, &who, result).await
 }
 
 #[derive(Deserialize)]

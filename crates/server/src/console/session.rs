@@ -5,10 +5,12 @@
 //! HttpOnly and SameSite=Strict), so nothing more needs storing.
 
 use crate::auth::client::{peer, via_tls_proxy};
+use crate::auth::refusals;
 use crate::auth::roles::Capability;
 use crate::auth::tokens;
+use crate::gate::Caller;
 use crate::state::AppState;
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::header::COOKIE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -188,8 +190,26 @@ fn csrf_refused() -> Response {
 
 /// Route layer: the signed-in staff member must hold `capability` in the one role
 /// table the API uses (`auth::roles`); otherwise a page saying which roles may.
-pub async fn require(capability: Capability, who: ConsoleStaff, mut req: Request, next: Next) -> Response {
+pub async fn require(
+    State(state): State<AppState>,
+    capability: Capability,
+    who: ConsoleStaff,
+    mut req: Request,
+    next: Next,
+) -> Response {
     if !capability.allows(&who.staff) {
+        // Recorded like the API's: an insider trying screens beyond their role shows.
+        let route = req.extensions().get::<MatchedPath>().map_or("", |p| p.as_str());
+        let refused = refusals::Refused {
+            route: format!("{} {route}", req.method()),
+            account: None,
+            request_id: req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned),
+            status: StatusCode::FORBIDDEN.as_u16(),
+            code: "forbidden",
+        };
+        if let Err(unrecorded) = refusals::record(&state, &Caller::Staff(who.staff.clone()), refused).await {
+            return super::pages::message_page(unrecorded.status_code(), &unrecorded.title, &unrecorded.detail);
+        }
         let roles: Vec<&str> = capability.roles().iter().map(|r| r.as_str()).collect();
         let message = format!("{} needs one of the roles: {}.", capability.describe(), roles.join(", "));
         return super::pages::message_page(StatusCode::FORBIDDEN, "Not allowed", &message);
@@ -200,8 +220,8 @@ pub async fn require(capability: Capability, who: ConsoleStaff, mut req: Request
 
 /// `routes` behind the console session and `capability`.
 pub fn guarded(capability: Capability, routes: axum::Router<AppState>, state: &AppState) -> axum::Router<AppState> {
-    routes.route_layer(axum::middleware::from_fn_with_state(state.clone(), move |who, req, next| {
-        require(capability, who, req, next)
+    routes.route_layer(axum::middleware::from_fn_with_state(state.clone(), move |state, who, req, next| {
+        require(state, capability, who, req, next)
     }))
 }
 

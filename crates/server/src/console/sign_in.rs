@@ -6,7 +6,7 @@
 
 use super::pages::{message_page, render};
 use super::session::{self, ConsoleStaff, PRE_SESSION_COOKIE, SESSION_COOKIE, SecureCookies, csrf_token, set_cookie};
-use crate::api::customer_auth::hasher;
+use crate::application::secret_checks::hasher;
 use crate::auth::client::ClientIp;
 use crate::auth::tokens;
 use crate::gate::{Caller, event_record};

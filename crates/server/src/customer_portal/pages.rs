@@ -3,8 +3,8 @@
 
 use super::texts::{self, Texts};
 use super::{LANG_COOKIE, PageLanguage, session_token};
-use crate::api::audit_log::AccessView;
-use crate::api::consent::{Action, StatusView};
+use crate::application::consent_change::{Action, StatusView};
+use crate::application::customer_access::AccessView;
 use crate::application::{contacts, customer_access, customer_consent, customer_session};
 use crate::auth::client::ClientIp;
 use crate::auth::customer::{CurrentCustomer, resolve};

@@ -4,7 +4,7 @@
 //! policies deny on (no evidence, no case), so the refusal is decided and recorded.
 
 use super::{Caller, GateRequest, Target};
-use crate::api::customer_auth::staff_attested;
+use crate::application::call_back::staff_attested;
 use crate::problem::Problem;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};

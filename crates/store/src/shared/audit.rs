@@ -165,6 +165,9 @@ where
     if let Some(decision) = query.decision {
         qb.push(" AND decision = ").push_bind(decision.as_str().to_owned());
     }
+    if let Some(action) = &query.action {
+        qb.push(" AND action = ").push_bind(action.clone());
+    }
     if let Some(after) = query.after_seq {
         qb.push(" AND seq > ").push_bind(db_seq(after)?);
     }

@@ -3,18 +3,17 @@
 //! language. Reading it reads the audit log, not CPNI, so it is not itself gated; the
 //! query is always bound to the session's account, never to anything the caller sends.
 
-use crate::application::customer_access;
+use crate::application::customer_access::{self, AccessLogView};
 use crate::auth::customer::CurrentCustomer;
 use crate::extract::ApiQuery;
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use chrono::{DateTime, Utc};
 use cpniguard_core::account::Language;
 use cpniguard_store::MAX_PAGE;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 const DEFAULT_PAGE: u32 = 50;
 
@@ -29,30 +28,6 @@ pub struct AccessLogQuery {
     pub after: Option<u64>,
     /// At most 1000; default 50.
     pub limit: Option<u32>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccessView {
-    pub at: DateTime<Utc>,
-    /// `customer` (you), `csr`, `supervisor`, `privacy_office`, `auditor`,
-    /// `administrator`, `marketing`, `carrier`, `system` or `staff`.
-    pub by_role: &'static str,
-    pub by: &'static str,
-    pub action: String,
-    /// Absent when the request named none.
-    pub purpose: Option<String>,
-    /// `allow` or `deny`.
-    pub decision: &'static str,
-    pub outcome: &'static str,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccessLogView {
-    #[schema(value_type = String)]
-    pub language: Language,
-    /// Oldest first.
-    pub accesses: Vec<AccessView>,
-    pub next_after: Option<u64>,
 }
 
 #[utoipa::path(

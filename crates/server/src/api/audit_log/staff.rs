@@ -38,6 +38,10 @@ pub struct EntryFilter {
     /// `allow` or `deny`.
     #[param(value_type = Option<String>)]
     pub decision: Option<Decision>,
+    /// Only entries of this action: a gate action such as `read_call_detail`, or an
+    /// event such as `cpni_request.refused` (a CPNI request refused outside the gate)
+    /// or `audit.verified`.
+    pub action: Option<String>,
     /// Continue after this seq (`next_after` of the previous page).
     pub after: Option<u64>,
     /// At most 1000; default 100.
@@ -63,6 +67,7 @@ impl EntryFilter {
             from: self.from,
             to: self.to,
             decision: self.decision,
+            action: self.action.filter(|a| !a.trim().is_empty()),
             after_seq: self.after,
             limit: self.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE),
         })
@@ -74,7 +79,6 @@ pub struct EntryPage {
     /// In seq order, each as chained: seq, at, principal, action, account_id,
     /// purpose, channel, interaction_id, legal_ref, fraud_ref, decision, policy_ids,
     /// policy_set_hash, request_id, record_refs, prev_hash, hash.
-    #[schema(value_type = Vec<Object>)]
     pub entries: Vec<AuditEntry>,
     /// The `after` of the next page; absent on the last.
     pub next_after: Option<u64>,
@@ -107,7 +111,6 @@ pub struct CheckpointRange {
 pub struct CheckpointList {
     /// In seq order: `{seq, hash, at, signature}`, the Ed25519 signature over the
     /// canonical checkpoint encoding, 128 hex digits.
-    #[schema(value_type = Vec<Object>)]
     pub checkpoints: Vec<Checkpoint>,
 }
 
@@ -130,10 +133,8 @@ pub async fn checkpoints(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HeadView {
     /// `{seq, hash}` of the last entry; absent before the first.
-    #[schema(value_type = Option<Object>)]
     pub head: Option<ChainHead>,
     /// The last signed checkpoint.
-    #[schema(value_type = Option<Object>)]
     pub last_checkpoint: Option<Checkpoint>,
 }
 

@@ -3,8 +3,9 @@
 //! the privacy office records the filing that included it, its annual-summary clock
 //! stops (and with it the daily reminder).
 
-use super::clocks::clocks_of;
-use super::handlers::{IncidentView, change, conflict, load};
+use super::handlers::change;
+use crate::application::breach_clocks::clocks_of;
+use crate::application::breach_incidents::{IncidentView, load};
 use crate::auth::CurrentStaff;
 use crate::extract::{ApiJson, ApiPath};
 use crate::problem::{ApiResult, Problem};
@@ -54,12 +55,12 @@ pub async fn annual_summary_filed(
     let incident = load(&state, id).await?;
     let due = clocks_of(&state, &incident)?.deadlines.annual_summary;
     let Some(due) = due else {
-        return Err(conflict("no_annual_summary", "this incident does not go to an annual summary"));
+        return Err(Problem::conflict("no_annual_summary", "this incident does not go to an annual summary"));
     };
     let by = staff.0.username.to_string();
     change(&state, &staff, id, "annual_summary_filed", AffectedChange::Keep, |incident, now| {
         if let Some(f) = &incident.annual_summary_filing {
-            return Err(conflict(
+            return Err(Problem::conflict(
                 "already_filed",
                 format!("included in the {} summary filed on {} ({})", f.year, f.filed_on, f.reference),
             ));

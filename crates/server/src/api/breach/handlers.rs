@@ -5,8 +5,8 @@
 //! replacement is an amendment with its reason and the fields it changed, and the
 //! determination and notification times stay fixed.
 
-use super::clocks::{self, blocked_until, clocks_of};
-use super::lists::not_yet_listed;
+use crate::application::breach_clocks as clocks;
+use crate::application::breach_incidents::{IncidentView, load, not_yet_listed, prepare, version_conflict, view};
 use crate::auth::CurrentStaff;
 use crate::extract::{ApiJson, ApiPath};
 use crate::problem::{ApiResult, Problem};
@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use cpniguard_core::ValidationError;
 use cpniguard_core::audit::PrincipalKind;
-use cpniguard_core::breach::{Agency, Deadlines, Harm, Regime, record};
+use cpniguard_core::breach::{Agency, Harm, Regime, record};
 use cpniguard_core::classification::CpniCategory;
 use cpniguard_core::ids::AccountId;
 use cpniguard_store::audit::AuditQuery;
@@ -26,8 +26,8 @@ use cpniguard_store::breach::{
     IncidentState, UrgentNeed,
 };
 use cpniguard_store::{MAX_PAGE, StoreError};
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use serde::Deserialize;
+use std::collections::BTreeSet;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -69,41 +69,6 @@ pub struct IncidentRequest {
     pub reason: Option<String>,
 }
 
-/// An incident with every clock, whether customer notice is blocked today, and the
-/// progress of the notices queued.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct IncidentView {
-    #[schema(value_type = Object)]
-    pub incident: BreachIncident,
-    pub deadlines: Deadlines,
-    /// Customer notice may not be sent before this day (a waiting period or a delay
-    /// order); absent when it may be sent today.
-    pub customer_notice_blocked_until: Option<NaiveDate>,
-    /// The breach notices queued, by delivery status (queued, sending, sent, failed,
-    /// abandoned); each account's is at `…/notices`.
-    pub notice_counts: BTreeMap<String, u64>,
-}
-
-pub(super) async fn load(state: &AppState, id: Uuid) -> ApiResult<BreachIncident> {
-    state.store.get_breach_incident(id).await?.ok_or_else(|| Problem::not_found("breach incident"))
-}
-
-pub(super) async fn view(state: &AppState, incident: BreachIncident) -> ApiResult<IncidentView> {
-    let clocks = clocks_of(state, &incident)?;
-    let today = clocks::calendar(state)?.local_date(state.now());
-    let notice_counts = state.store.breach_notice_counts(incident.id).await?;
-    Ok(IncidentView {
-        customer_notice_blocked_until: blocked_until(&clocks, today),
-        deadlines: clocks.deadlines,
-        incident,
-        notice_counts: notice_counts.into_iter().map(|(status, n)| (status.as_str().to_owned(), n)).collect(),
-    })
-}
-
-pub(super) fn conflict(code: &'static str, detail: impl Into<String>) -> Problem {
-    Problem::new(StatusCode::CONFLICT, code, "Conflict", detail)
-}
-
 pub(super) fn event(incident: &BreachIncident, staff: &CurrentStaff, at: DateTime<Utc>, kind: &str) -> BreachEvent {
     BreachEvent {
         id: Uuid::now_v7(),
@@ -113,15 +78,6 @@ pub(super) fn event(incident: &BreachIncident, staff: &CurrentStaff, at: DateTim
         kind: kind.to_owned(),
         detail: serde_json::Value::Null,
     }
-}
-
-/// Bump the version and recompute the retention date, which every write stores so
-/// the store can refuse an early deletion by itself. The date only moves later.
-pub(super) fn prepare(state: &AppState, incident: &mut BreachIncident) -> ApiResult<()> {
-    incident.version += 1;
-    let computed = clocks_of(state, incident)?.deadlines.records_retain_until;
-    incident.retain_until = record::retain_until_after_change(incident.retain_until, computed);
-    Ok(())
 }
 
 /// Load, apply `f`, and write the new version with an event of `kind` whose detail is
@@ -153,17 +109,10 @@ async fn change_of_kind(
     let (kind, detail) = f(&mut incident, now)?;
     prepare(state, &mut incident)?;
     record::check_change(&before, &incident.protected_facts())
-        .map_err(|refusal| conflict("breach_record_fixed", refusal.to_string()).with_field(refusal.field()))?;
+        .map_err(|refusal| Problem::conflict("breach_record_fixed", refusal.to_string()).with_field(refusal.field()))?;
     let ev = BreachEvent { detail, ..event(&incident, staff, now, kind) };
     state.store.update_breach_incident(&incident, expected, &ev, affected).await.map_err(version_conflict)?;
     Ok(Json(view(state, incident).await?))
-}
-
-pub(super) fn version_conflict(e: StoreError) -> Problem {
-    match e {
-        StoreError::Conflict(_) => conflict("version_conflict", "the incident changed meanwhile; reload and retry"),
-        other => other.into(),
-    }
 }
 
 fn check_facts(r: &IncidentRequest) -> ApiResult<()> {
@@ -292,7 +241,7 @@ pub async fn replace(
     change_of_kind(&state, &staff, id, affected, |incident, _| {
         let notified = incident.protected_facts().notified();
         if notified && entered.is_some() {
-            return Err(conflict(
+            return Err(Problem::conflict(
                 "breach_record_fixed",
                 "a notification was sent: affected accounts are only added now (the import or from-audit), never replaced",
             )
@@ -336,8 +285,8 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     let today = clocks::calendar(&state)?.local_date(state.now());
     let deleted = state.store.delete_breach_incident(id, today).await.map_err(|e| match e {
-        StoreError::Invalid(e) => conflict("retention", e.reason).with_field("retain_until"),
-        StoreError::Conflict(_) => conflict(
+        StoreError::Invalid(e) => Problem::conflict("retention", e.reason).with_field("retain_until"),
+        StoreError::Conflict(_) => Problem::conflict(
             "legal_hold",
             "a legal hold covers the incident or an account it lists: it is kept until the hold is lifted",
         ),
@@ -613,7 +562,7 @@ pub async fn not_required(
     }
     change(&state, &staff, id, "customer_notice_not_required", AffectedChange::Keep, |incident, _| {
         if !matches!(incident.state, IncidentState::Open | IncidentState::AgenciesNotified) {
-            return Err(conflict("invalid_state", format!("the incident is {}", incident.state.as_str())));
+            return Err(Problem::conflict("invalid_state", format!("the incident is {}", incident.state.as_str())));
         }
         incident.state = IncidentState::NotRequired;
         incident.not_required_reason = Some(req.reason.clone());
@@ -634,7 +583,7 @@ pub async fn close(
 ) -> ApiResult<Json<IncidentView>> {
     change(&state, &staff, id, "closed", AffectedChange::Keep, |incident, _| {
         if !matches!(incident.state, IncidentState::CustomersNotified | IncidentState::NotRequired) {
-            return Err(conflict(
+            return Err(Problem::conflict(
                 "invalid_state",
                 "close after customers are notified or their notice is recorded as not required",
             ));

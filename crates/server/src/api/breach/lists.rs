@@ -2,7 +2,7 @@
 //! in pages rather than carried in the incident's view: the affected accounts, and
 //! the breach notice queued to each with its delivery status.
 
-use super::handlers::load;
+use crate::application::breach_incidents::load;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::problem::ApiResult;
 use crate::state::AppState;
@@ -11,7 +11,6 @@ use axum::extract::State;
 use cpniguard_core::ids::AccountId;
 use cpniguard_store::breach::{BreachNoticeProgress, MAX_ROWS_PAGE};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -91,19 +90,6 @@ pub async fn notices(
     Ok(Json(NoticePage { notices, next_after }))
 }
 
-/// Every affected account of the incident, by id.
-pub(super) async fn all_affected(state: &AppState, id: Uuid) -> ApiResult<Vec<AccountId>> {
-    let mut all = Vec::new();
-    loop {
-        let page = state.store.breach_affected_accounts(id, all.last().copied(), MAX_ROWS_PAGE).await?;
-        let full = page.len() == MAX_ROWS_PAGE;
-        all.extend(page);
-        if !full {
-            return Ok(all);
-        }
-    }
-}
-
 /// Every notice's progress, by account id.
 pub(super) async fn all_notices(state: &AppState, id: Uuid) -> ApiResult<Vec<BreachNoticeProgress>> {
     let mut all: Vec<BreachNoticeProgress> = Vec::new();
@@ -116,14 +102,4 @@ pub(super) async fn all_notices(state: &AppState, id: Uuid) -> ApiResult<Vec<Bre
             return Ok(all);
         }
     }
-}
-
-/// Of `found` (sorted, distinct), the accounts the incident does not list yet.
-pub(super) async fn not_yet_listed(
-    state: &AppState,
-    id: Uuid,
-    found: impl IntoIterator<Item = AccountId>,
-) -> ApiResult<Vec<AccountId>> {
-    let listed: HashSet<AccountId> = all_affected(state, id).await?.into_iter().collect();
-    Ok(found.into_iter().filter(|a| !listed.contains(a)).collect())
 }

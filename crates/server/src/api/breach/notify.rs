@@ -3,10 +3,11 @@
 //! address of record), in the customer's language. The notice says what kind of
 //! information was involved, never the information itself.
 
-use super::clocks::{self, blocked_until, clocks_of};
-use super::handlers::{IncidentView, conflict, event, load, prepare, version_conflict, view};
-use super::lists::all_affected;
-use crate::api::accounts::of_record_rule;
+use super::handlers::event;
+use crate::application::breach_clocks::{self as clocks, blocked_until, clocks_of};
+use crate::application::breach_incidents::all_affected;
+use crate::application::breach_incidents::{IncidentView, load, prepare, version_conflict, view};
+use crate::application::contacts::of_record_rule;
 use crate::auth::CurrentStaff;
 use crate::extract::ApiPath;
 use crate::problem::{ApiResult, Problem};
@@ -112,7 +113,7 @@ pub async fn notify_customers(
 ) -> ApiResult<Json<IncidentView>> {
     let mut incident = load(&state, id).await?;
     if !matches!(incident.state, IncidentState::Open | IncidentState::AgenciesNotified) {
-        return Err(conflict("invalid_state", format!("the incident is {}", incident.state.as_str())));
+        return Err(Problem::conflict("invalid_state", format!("the incident is {}", incident.state.as_str())));
     }
     if incident.affected_count == 0 {
         return Err(Problem::validation(ValidationError::new(
@@ -122,7 +123,7 @@ pub async fn notify_customers(
     }
     let today = clocks::calendar(&state)?.local_date(state.now());
     if let Some(opens) = blocked_until(&clocks_of(&state, &incident)?, today) {
-        return Err(conflict(
+        return Err(Problem::conflict(
             "customer_notice_blocked",
             format!("customer notice is not permitted before {opens} (waiting period or delay order)"),
         ));

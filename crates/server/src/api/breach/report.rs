@@ -1,10 +1,11 @@
 //! Records for regulators: the whole incident as JSON, and a readable HTML report in
 //! which every piece of recorded text is escaped.
 
-use super::clocks::clocks_of;
-use super::handlers::load;
-use super::lists::{all_affected, all_notices};
+use super::lists::all_notices;
+use crate::application::breach_clocks::clocks_of;
+use crate::application::breach_incidents::{all_affected, load};
 use crate::extract::ApiPath;
+use crate::html::escape;
 use crate::problem::ApiResult;
 use crate::state::AppState;
 use axum::Json;
@@ -40,22 +41,6 @@ async fn export_value(state: &AppState, id: Uuid) -> ApiResult<Value> {
 )]
 pub async fn export(State(state): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<Json<Value>> {
     Ok(Json(export_value(&state, id).await?))
-}
-
-/// Text made safe for HTML element content and attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// An HTML document built only from fixed markup and escaped text, so recorded text

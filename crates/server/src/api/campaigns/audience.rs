@@ -6,7 +6,7 @@
 //! and supervisors see the included accounts, the privacy office and auditors every
 //! candidate with the approval that kept it out, for a compliance review.
 
-use super::workflow::{event, load};
+use crate::application::campaigns::{event, load};
 use crate::auth::CurrentStaff;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::gate::{GateRequest, Permit, RequestId, Target};

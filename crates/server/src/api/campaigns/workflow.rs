@@ -6,6 +6,7 @@
 //! the review trail.
 
 use crate::application::campaign_review;
+use crate::application::campaigns::{CampaignView, event, load, load_open, save, view, wrong_state};
 use crate::auth::CurrentStaff;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::{ApiResult, Problem};
@@ -13,16 +14,12 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 use cpniguard_core::ValidationError;
 use cpniguard_core::classification::CpniCategory;
-use cpniguard_core::staff::Staff;
 use cpniguard_policy::ReviewDecision;
-use cpniguard_store::StoreError;
-use cpniguard_store::campaigns::{
-    AudienceCriteria, AudienceSnapshot, Campaign, CampaignEvent, CampaignState, MarketingChannel, Sponsor,
-};
-use serde::{Deserialize, Serialize};
+use cpniguard_store::campaigns::{AudienceCriteria, Campaign, CampaignState, MarketingChannel, Sponsor};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -108,17 +105,6 @@ impl CampaignRequest {
     }
 }
 
-/// A campaign with its review trail and its audience snapshots.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CampaignView {
-    #[schema(value_type = Object)]
-    pub campaign: Campaign,
-    #[schema(value_type = Vec<Object>)]
-    pub trail: Vec<CampaignEvent>,
-    #[schema(value_type = Vec<Object>)]
-    pub audiences: Vec<AudienceSnapshot>,
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditRequest {
@@ -151,89 +137,6 @@ pub struct ListQuery {
     /// Only campaigns in this state.
     #[param(value_type = Option<String>)]
     pub state: Option<CampaignState>,
-}
-
-pub(super) async fn load(state: &AppState, id: Uuid) -> ApiResult<Campaign> {
-    state.store.get_campaign(id).await?.ok_or_else(|| Problem::not_found("campaign"))
-}
-
-pub(super) async fn view(state: &AppState, campaign: Campaign) -> ApiResult<CampaignView> {
-    let trail = state.store.campaign_events(campaign.id).await?;
-    let audiences = state.store.audience_snapshots(campaign.id).await?;
-    Ok(CampaignView { campaign, trail, audiences })
-}
-
-pub(crate) fn conflict(code: &'static str, detail: impl Into<String>) -> Problem {
-    Problem::new(StatusCode::CONFLICT, code, "Conflict", detail)
-}
-
-pub(super) fn event(c: &Campaign, staff: &Staff, at: DateTime<Utc>, kind: &str) -> CampaignEvent {
-    CampaignEvent {
-        id: Uuid::now_v7(),
-        campaign_id: c.id,
-        at,
-        actor_id: staff.id.to_string(),
-        actor: staff.username.to_string(),
-        kind: kind.to_owned(),
-        detail: serde_json::json!({ "state": c.state.as_str(), "version": c.version }),
-    }
-}
-
-/// A campaign to change: any change to a closed one is refused with the date its
-/// record may go.
-pub(crate) async fn load_open(state: &AppState, id: Uuid) -> ApiResult<Campaign> {
-    let c = load(state, id).await?;
-    if !c.state.is_closed() {
-        return Ok(c);
-    }
-    let until = c.retain_until.map(|d| d.to_string()).unwrap_or_default();
-    Err(conflict(
-        "campaign_record_retained",
-        format!(
-            "the campaign is {}; its record is kept unchanged through {until} and may be deleted (never edited) after that",
-            c.state.as_str()
-        ),
-    ))
-}
-
-pub(crate) fn wrong_state(c: &Campaign, action: &str, needs: &str) -> Problem {
-    conflict("campaign_state", format!("a campaign cannot be {action} while {}; it must be {needs}", c.state.as_str()))
-}
-
-/// Write the next version of `c` with a trail entry of `kind` carrying `detail`.
-pub(crate) async fn save(
-    state: &AppState,
-    staff: &Staff,
-    mut c: Campaign,
-    expected: u64,
-    kind: &str,
-    detail: serde_json::Value,
-) -> ApiResult<CampaignView> {
-    c.version = expected + 1;
-    let mut ev = event(&c, staff, state.now(), kind);
-    if let (serde_json::Value::Object(into), serde_json::Value::Object(from)) = (&mut ev.detail, detail) {
-        into.extend(from);
-    }
-    state.store.update_campaign(&c, expected, &ev).await.map_err(|e| match e {
-        StoreError::Conflict(_) => conflict("version_conflict", "the campaign changed meanwhile; reload and retry"),
-        other => other.into(),
-    })?;
-    view(state, c).await
-}
-
-/// Write a review's outcome with its trail entry (the reason and the deciding policies).
-pub(crate) async fn save_review(
-    state: &AppState,
-    staff: &Staff,
-    c: Campaign,
-    expected: u64,
-    decision: ReviewDecision,
-    reason: Option<String>,
-    policy_ids: Vec<String>,
-) -> ApiResult<CampaignView> {
-    let kind = if decision == ReviewDecision::Approve { "approved" } else { "rejected" };
-    let detail = serde_json::json!({ "reason": reason, "policy_ids": policy_ids });
-    save(state, staff, c, expected, kind, detail).await
 }
 
 /// Create a draft campaign.
@@ -294,7 +197,7 @@ pub async fn edit(
         return Err(wrong_state(&c, "changed", "withdrawn and drafted again"));
     }
     if c.version != body.version {
-        return Err(conflict("version_conflict", "the campaign changed meanwhile; reload and retry"));
+        return Err(Problem::conflict("version_conflict", "the campaign changed meanwhile; reload and retry"));
     }
     let before = c.state;
     body.campaign.apply(&mut c);

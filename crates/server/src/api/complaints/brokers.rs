@@ -3,7 +3,7 @@
 //! to it; later, their outcome. Listed by the day they were taken.
 
 use super::handlers::by;
-use super::intake::{MAX_DESCRIPTION, required_text};
+use crate::application::complaint_intake::{MAX_DESCRIPTION, required_text};
 use crate::auth::CurrentStaff;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::{ApiResult, Problem};
@@ -47,7 +47,6 @@ pub struct BrokerActionRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BrokerActionView {
-    #[schema(value_type = Object)]
     pub action: BrokerAction,
 }
 

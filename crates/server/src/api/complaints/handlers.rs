@@ -2,7 +2,7 @@
 //! listing with filters and keyset paging, the record with its log, the status changes
 //! and the counts the certification reports. Never deleted: there is no route for it.
 
-use super::intake::{self, Intake, MAX_DESCRIPTION, MAX_SUBJECT, required_text};
+use crate::application::complaint_intake::{self as intake, Intake, MAX_DESCRIPTION, MAX_SUBJECT, required_text};
 use crate::auth::CurrentStaff;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use crate::problem::{ApiResult, Problem};
@@ -46,7 +46,6 @@ pub struct IntakeRequest {
 pub struct IntakeView {
     /// False when an earlier request with the same key (or the same message) recorded it.
     pub created: bool,
-    #[schema(value_type = Object)]
     pub complaint: Complaint,
 }
 
@@ -139,7 +138,6 @@ pub struct ListParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ComplaintList {
     /// Newest first.
-    #[schema(value_type = Vec<Object>)]
     pub complaints: Vec<Complaint>,
     /// Set when another page follows.
     pub next_after: Option<Uuid>,
@@ -166,10 +164,8 @@ pub async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParam
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ComplaintView {
-    #[schema(value_type = Object)]
     pub complaint: Complaint,
     /// Its receipt and each status change, oldest first, with who made it.
-    #[schema(value_type = Vec<Object>)]
     pub events: Vec<ComplaintEvent>,
 }
 
@@ -267,7 +263,6 @@ pub struct SummaryView {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     /// Counts by category, and of unauthorised releases of CPNI by status.
-    #[schema(value_type = Object)]
     pub received: ComplaintSummary,
     /// Complaints not yet resolved, whenever received.
     pub unresolved: u64,

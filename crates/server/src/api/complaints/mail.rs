@@ -3,8 +3,8 @@
 //! it as a complaint — keeping its Message-ID and SHA-256 as evidence — or dismiss it.
 
 use super::handlers::{IntakeView, by};
-use super::intake::{self, Intake, MAX_DESCRIPTION, MAX_SUBJECT, required_text};
 use crate::api::consent::{QuarantineParams, QuarantineView};
+use crate::application::complaint_intake::{self as intake, Intake, MAX_DESCRIPTION, MAX_SUBJECT, required_text};
 use crate::auth::CurrentStaff;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::{ApiResult, Problem};
@@ -59,7 +59,7 @@ pub async fn get(State(state): State<AppState>, ApiPath(qid): ApiPath<Uuid>) -> 
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct FileRequest {
+pub struct FileAsComplaintRequest {
     #[schema(value_type = String)]
     pub category: ComplaintCategory,
     /// The sender's account, once the privacy office has established it: acknowledged there.
@@ -78,7 +78,7 @@ pub struct FiledView {
 
 #[utoipa::path(
     post, path = "/api/v1/complaints/mail-quarantine/{qid}/file", tag = "complaints",
-    params(("qid" = Uuid, Path, description = "Quarantine entry")), request_body = FileRequest,
+    params(("qid" = Uuid, Path, description = "Quarantine entry")), request_body = FileAsComplaintRequest,
     responses((status = 200, body = FiledView), (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Already closed, or invalid", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
@@ -87,7 +87,7 @@ pub async fn file(
     State(state): State<AppState>,
     staff: CurrentStaff,
     ApiPath(qid): ApiPath<Uuid>,
-    ApiJson(req): ApiJson<FileRequest>,
+    ApiJson(req): ApiJson<FileAsComplaintRequest>,
 ) -> ApiResult<Json<FiledView>> {
     let entry = state.store.get_privacy_mail(qid).await?.ok_or_else(|| Problem::not_found("quarantined message"))?;
     let account = match req.account_id {

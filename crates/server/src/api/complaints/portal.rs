@@ -2,7 +2,7 @@
 //! one, acknowledged in their language, and following what became of them.
 
 use super::handlers::{IntakeView, intake_response};
-use super::intake::{self, Intake, MAX_DESCRIPTION, MAX_SUBJECT, required_text};
+use crate::application::complaint_intake::{self as intake, Intake, MAX_DESCRIPTION, MAX_SUBJECT, required_text};
 use crate::auth::customer::CurrentCustomer;
 use crate::extract::ApiJson;
 use crate::problem::{ApiResult, Problem};

@@ -2,7 +2,7 @@
 //! opting in (and a one-time approval) needs an authenticated interaction of the
 //! account, or a signed letter recorded by the privacy office.
 
-use super::change::{self, Request};
+use crate::application::consent_change::{self as change, Action, RecordView, Request, StatusView};
 use crate::application::{customer_consent, opt_out_mail};
 use crate::auth::CurrentStaff;
 use crate::auth::customer::CurrentCustomer;
@@ -17,10 +17,8 @@ use cpniguard_core::ValidationError;
 use cpniguard_core::account::Account;
 use cpniguard_core::consent::{
     ApprovalState, ConsentChannel, ConsentEvent, ConsentEventKind, ConsentTier, Evidence, NoticeMedium, NoticeServed,
-    ScopeStatus,
 };
 use cpniguard_core::ids::AccountId;
-use cpniguard_core::notice::NoticeId;
 use cpniguard_core::staff::Role;
 use cpniguard_store::consent::{ConsentChange, QuarantinedMail};
 use serde::{Deserialize, Serialize};
@@ -30,13 +28,6 @@ use uuid::Uuid;
 
 async fn account(state: &AppState, id: AccountId) -> ApiResult<Account> {
     state.store.get_account(id).await?.ok_or_else(|| Problem::not_found("account"))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StatusView {
-    pub account_id: AccountId,
-    pub at: DateTime<Utc>,
-    pub scopes: Vec<ScopeStatus>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -79,26 +70,6 @@ pub async fn history(State(state): State<AppState>, ApiPath(id): ApiPath<Account
     Ok(Json(HistoryView { events: state.store.consent_history(id).await? }))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    OptOut,
-    OptIn,
-    Revoke,
-    OneTimeApproval,
-}
-
-impl Action {
-    pub(crate) fn kind(self) -> ConsentEventKind {
-        match self {
-            Action::OptOut => ConsentEventKind::OptOut,
-            Action::OptIn => ConsentEventKind::OptIn,
-            Action::Revoke => ConsentEventKind::Revocation,
-            Action::OneTimeApproval => ConsentEventKind::OneTimeApproval,
-        }
-    }
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordRequest {
@@ -118,15 +89,6 @@ pub struct RecordRequest {
 
 fn default_channel() -> ConsentChannel {
     ConsentChannel::CsrCall
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RecordView {
-    /// Events newly recorded (none when the request was a repeat).
-    #[schema(value_type = Vec<String>)]
-    pub recorded: Vec<Uuid>,
-    pub notices_queued: Vec<NoticeId>,
-    pub status: StatusView,
 }
 
 /// An interaction of this account that is open and has authentication evidence.

@@ -11,7 +11,6 @@ use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use cpniguard_core::ValidationError;
 use cpniguard_core::calendar::FederalCalendar;
@@ -32,10 +31,6 @@ pub struct OptOutIncidentView {
     pub letter: LetterDraft,
 }
 
-fn conflict(code: &'static str, detail: impl Into<String>) -> Problem {
-    Problem::new(StatusCode::CONFLICT, code, "Conflict", detail)
-}
-
 fn view(state: &AppState, incident: OptOutIncident) -> ApiResult<OptOutIncidentView> {
     let cal = FederalCalendar::for_time_zone(&state.config.carrier.time_zone).map_err(Problem::validation)?;
     let overdue = incident.letter_sent.is_none() && cal.local_date(state.now()) > incident.due_on;
@@ -52,13 +47,15 @@ async fn change(
     let mut incident =
         state.store.get_optout_incident(id).await?.ok_or_else(|| Problem::not_found("opt-out incident"))?;
     if incident.status == OptOutIncidentStatus::Closed {
-        return Err(conflict("closed", "the incident is closed"));
+        return Err(Problem::conflict("closed", "the incident is closed"));
     }
     let expected = incident.version;
     f(&mut incident, state.now())?;
     incident.version += 1;
     state.store.update_optout_incident(&incident, expected).await.map_err(|e| match e {
-        StoreError::Conflict(_) => conflict("version_conflict", "the incident changed meanwhile; reload and retry"),
+        StoreError::Conflict(_) => {
+            Problem::conflict("version_conflict", "the incident changed meanwhile; reload and retry")
+        }
         other => other.into(),
     })?;
     Ok(Json(view(state, incident)?))
@@ -208,7 +205,7 @@ pub async fn letter_sent(
     change(&state, id, |i, now| {
         let missing = optout_letter::draft(&config, i).missing;
         if !missing.is_empty() {
-            return Err(conflict("letter_incomplete", format!("record first: {}", missing.join(", "))));
+            return Err(Problem::conflict("letter_incomplete", format!("record first: {}", missing.join(", "))));
         }
         if req.sent_on < i.detected_at.date_naive() {
             return Err(Problem::validation(ValidationError::new("sent_on", "not before the detection")));
@@ -238,7 +235,7 @@ pub async fn close(
     let by = staff.0.username.to_string();
     change(&state, id, |i, now| {
         if i.letter_sent.is_none() {
-            return Err(conflict("letter_not_sent", "record the letter to the Commission first"));
+            return Err(Problem::conflict("letter_not_sent", "record the letter to the Commission first"));
         }
         i.status = OptOutIncidentStatus::Closed;
         i.closed_at = Some(now);

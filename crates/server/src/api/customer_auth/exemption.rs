@@ -6,7 +6,7 @@
 //! they set or changed themselves ([`self_granted`]).
 
 use super::load_account;
-use crate::api::accounts::of_record_rule;
+use crate::application::contacts::of_record_rule;
 use crate::auth::CurrentStaff;
 use crate::auth::roles::Capability;
 use crate::extract::{ApiJson, ApiPath};

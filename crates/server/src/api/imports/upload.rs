@@ -6,7 +6,8 @@
 //! file's size; the answer is the same JSON summary. The import is recorded in the
 //! audit log with its counts (never the rows).
 
-use super::billing_sync::{BillingSyncError, BillingSyncSummary, sync_accounts};
+use crate::application::billing_sync::{BillingSyncError, BillingSyncSummary, sync_accounts};
+use crate::application::cdr_import::ImportSummary;
 use crate::auth::CurrentStaff;
 use crate::extract::ApiQuery;
 use crate::gate::RequestId;
@@ -19,40 +20,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use cpniguard_core::account::one_line_text;
 use cpniguard_import::{Counts, Format, ImportError, Source, import_stream};
 use futures::{Stream, StreamExt};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::time::{Duration, Instant};
 use tokio_util::io::StreamReader;
-use utoipa::{IntoParams, ToSchema};
-
-/// How the rows of an import ended: every row read is exactly one of inserted,
-/// duplicates, unmatched or malformed. The CLI prints the same object.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ImportSummary {
-    pub read: u64,
-    pub inserted: u64,
-    pub duplicates: u64,
-    pub unmatched: u64,
-    pub malformed: u64,
-    pub source: String,
-    pub seconds: f64,
-    /// Files refused whole because their first line is not of the format.
-    pub not_the_format: Vec<String>,
-}
-
-impl ImportSummary {
-    pub fn new(counts: &Counts, source: &str, started: Instant, not_the_format: Vec<String>) -> Self {
-        Self {
-            read: counts.read,
-            inserted: counts.inserted,
-            duplicates: counts.duplicates,
-            unmatched: counts.unmatched,
-            malformed: counts.malformed,
-            source: source.to_owned(),
-            seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
-            not_the_format,
-        }
-    }
-}
+use utoipa::IntoParams;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -73,7 +44,7 @@ pub struct CdrUpload {
 const MAX_FILE_NAME: usize = 200;
 
 /// Import one switch file streamed in the body.
-#[utoipa::path(post, path = "/api/v1/imports/cdr", tag = "imports", params(CdrUpload),
+#[utoipa::path(post, path = "/api/v1/imports/cdr", tags = ["imports", "cpni"], params(CdrUpload),
     request_body(content = String, content_type = "text/csv", description = "the switch's CDR file as it wrote it, streamed"),
     responses((status = 200, body = ImportSummary, description = "every row read, and how it ended"),
         (status = 403, body = Problem, content_type = "application/problem+json", description = "not the billing role"),
@@ -188,7 +159,7 @@ pub struct AccountsUpload {
 
 /// The billing system's account export, streamed in the body: the same sync as
 /// `cpniguard import accounts`, change notices and all.
-#[utoipa::path(post, path = "/api/v1/imports/accounts", tag = "imports", params(AccountsUpload),
+#[utoipa::path(post, path = "/api/v1/imports/accounts", tags = ["imports", "cpni"], params(AccountsUpload),
     request_body(content = String, content_type = "text/csv", description = "the billing export, streamed"),
     responses((status = 200, body = BillingSyncSummary, description = "every row read, and how it ended"),
         (status = 403, body = Problem, content_type = "application/problem+json", description = "not the billing role"),

@@ -2,7 +2,8 @@
 //! with one action. Publishing needs both languages and an effective date of today or
 //! later (in the carrier's time zone); a published version is immutable.
 
-use super::mailing::{MailingView, of_record_before, spawn_mailing};
+use super::mailing::MailingView;
+use crate::application::policy_mailing::{of_record_before, spawn_mailing};
 use crate::auth::CurrentStaff;
 use crate::extract::{ApiJson, ApiPath};
 use crate::problem::{ApiResult, Problem};

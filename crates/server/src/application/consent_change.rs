@@ -5,12 +5,52 @@
 use crate::config::Config;
 use chrono::{DateTime, Utc};
 use cpniguard_core::account::Account;
-use cpniguard_core::consent::{ConsentChannel, ConsentEvent, ConsentEventKind, Evidence};
+use cpniguard_core::consent::{ConsentChannel, ConsentEvent, ConsentEventKind, Evidence, ScopeStatus};
 use cpniguard_core::contact::OfRecordRule;
+use cpniguard_core::ids::AccountId;
+use cpniguard_core::notice::NoticeId;
 use cpniguard_core::notice::{AccountBefore, Channel, NoticeKind, NoticeRouting, account_change_notices};
 use cpniguard_store::consent::ConsentChange;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    OptOut,
+    OptIn,
+    Revoke,
+    OneTimeApproval,
+}
+
+impl Action {
+    pub fn kind(self) -> ConsentEventKind {
+        match self {
+            Action::OptOut => ConsentEventKind::OptOut,
+            Action::OptIn => ConsentEventKind::OptIn,
+            Action::Revoke => ConsentEventKind::Revocation,
+            Action::OneTimeApproval => ConsentEventKind::OneTimeApproval,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusView {
+    pub account_id: AccountId,
+    pub at: DateTime<Utc>,
+    pub scopes: Vec<ScopeStatus>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordView {
+    /// Events newly recorded (none when the request was a repeat).
+    #[schema(value_type = Vec<String>)]
+    pub recorded: Vec<Uuid>,
+    pub notices_queued: Vec<NoticeId>,
+    pub status: StatusView,
+}
 
 /// What is being recorded, for one account.
 pub struct Request<'a> {

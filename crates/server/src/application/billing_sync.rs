@@ -4,14 +4,14 @@
 //! dates the billing system gives (so what was of record before go-live still is) and
 //! send no notice. Known accounts are brought up to date: profile, contact points through
 //! the same change path as the API (`Store::change_contact_points` with
-//! `api::accounts::contact_change_effects`, so a changed address or number of record
+//! `application::contacts::contact_change_effects`, so a changed address or number of record
 //! notifies the previous contact of record exactly as an API change would), and services
 //! for the telephone numbers (new numbers start at their date, numbers gone end today).
 //! Malformed rows go to the import quarantine. Afterwards the unmatched call detail is
 //! matched again ([`Gate::rematch_imports`](crate::gate::Gate::rematch_imports)):
 //! numbers may just have been assigned.
 
-use crate::api::accounts::contact_change_effects;
+use crate::application::contacts::contact_change_effects;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use cpniguard_core::account::{Account, TimeZoneName};

@@ -4,7 +4,7 @@
 //! notices, breach incidents, actions against data brokers and complaints. The year is
 //! `[Jan 1, Jan 1 next year)` in `[carrier].time_zone`.
 
-use crate::api::privacy_office::training::gate_expiry;
+use crate::application::training::gate_expiry;
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
