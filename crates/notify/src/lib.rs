@@ -18,5 +18,5 @@ pub mod worker;
 pub use channels::{Delivered, Deliverer, DeliveryError, SetupError};
 pub use config::{CarrierInfo, ConfigError, NotifyConfig, Secret};
 pub use pdf::{Block as PdfBlock, flowing_document as pdf_document};
-pub use render::{RenderError, Rendered, Renderer};
+pub use render::{RenderError, Rendered, Renderer, escape as escape_html};
 pub use worker::{Tick, Worker};

@@ -359,8 +359,9 @@ fn html_document(subject: &str, text: &str, language: Language) -> String {
     )
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub(crate) fn escape(text: &str) -> String {
+/// Escapes text for HTML element content and attribute values (the server's
+/// hand-written documents use it too: the breach report, the certification, letters).
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -14,7 +14,6 @@ pub mod console;
 pub mod customer_portal;
 pub mod extract;
 pub mod gate;
-pub mod html;
 pub mod jobs;
 pub mod metrics;
 pub mod privacy_jobs;

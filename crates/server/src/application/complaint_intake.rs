@@ -2,15 +2,14 @@
 //! staff API, the portal, the review of quarantined privacy mail and
 //! `cpniguard mail ingest --mailbox privacy`.
 
+use crate::application::contacts::confirmation;
 use crate::config::Config;
 use chrono::{DateTime, Utc};
 use cpniguard_core::ValidationError;
 use cpniguard_core::account::Account;
-use cpniguard_core::contact::OfRecordRule;
 use cpniguard_core::ids::AccountId;
-use cpniguard_core::notice::{AccountBefore, Channel, NoticeKind, NoticeRouting, SideEffects, account_change_notices};
+use cpniguard_core::notice::{NoticeKind, SideEffects};
 use cpniguard_store::complaints::{Complaint, ComplaintCategory, ComplaintChannel, ComplaintStatus};
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// The longest subject and description kept (a mailed complaint is cut, not refused).
@@ -88,21 +87,8 @@ pub fn build(config: &Config, intake: Intake<'_>, now: DateTime<Utc>) -> (Compla
 /// no contact point of record nothing is queued and no task raised: the privacy office
 /// already holds the complaint and answers it another way.
 fn acknowledgement(config: &Config, account: &Account, complaint: &Complaint, now: DateTime<Utc>) -> SideEffects {
-    let routing = NoticeRouting {
-        default_channels: vec![Channel::Email],
-        per_event: BTreeMap::new(),
-        postal_when_no_email: true,
-    };
-    let rule = OfRecordRule { min_age: chrono::Duration::days(config.rules.of_record_days.into()) };
-    let before = AccountBefore {
-        account_id: account.id,
-        name: &account.profile.name,
-        language: account.profile.language,
-        contact_points: &account.contact_points,
-    };
     let change_ref = format!("complaint:{}", complaint.id);
-    let effects =
-        account_change_notices(&before, &[NoticeKind::ComplaintAcknowledged], &routing, rule, &change_ref, now);
+    let effects = confirmation(config, account, NoticeKind::ComplaintAcknowledged, &change_ref, now);
     let notices = effects
         .notices
         .into_iter()

@@ -2,17 +2,15 @@
 //! confirmation notice to the customer in their language — shared by the API, the
 //! portal and `cpniguard mail ingest`.
 
+use crate::application::contacts::confirmation;
 use crate::config::Config;
 use chrono::{DateTime, Utc};
 use cpniguard_core::account::Account;
 use cpniguard_core::consent::{ConsentChannel, ConsentEvent, ConsentEventKind, Evidence, ScopeStatus};
-use cpniguard_core::contact::OfRecordRule;
 use cpniguard_core::ids::AccountId;
-use cpniguard_core::notice::NoticeId;
-use cpniguard_core::notice::{AccountBefore, Channel, NoticeKind, NoticeRouting, account_change_notices};
+use cpniguard_core::notice::{NoticeId, NoticeKind};
 use cpniguard_store::consent::ConsentChange;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -97,23 +95,7 @@ pub fn build(config: &Config, req: &Request<'_>, now: DateTime<Utc>) -> ConsentC
         })
         .collect();
     let notices = match confirmation_kind(req.kind) {
-        Some(kind) => {
-            let routing = NoticeRouting {
-                default_channels: vec![Channel::Email],
-                per_event: BTreeMap::new(),
-                postal_when_no_email: true,
-            };
-            let rule = OfRecordRule { min_age: chrono::Duration::days(config.rules.of_record_days.into()) };
-            let before = AccountBefore {
-                account_id: req.account.id,
-                name: &req.account.profile.name,
-                language: req.account.profile.language,
-                contact_points: &req.account.contact_points,
-            };
-            let change_ref = format!("{base}:{}", req.account.id);
-            let effects = account_change_notices(&before, &[kind], &routing, rule, &change_ref, now);
-            effects.notices
-        }
+        Some(kind) => confirmation(config, req.account, kind, &format!("{base}:{}", req.account.id), now).notices,
         None => Vec::new(),
     };
     ConsentChange { events, notices, quarantine: None }

@@ -3,13 +3,18 @@
 //! account-change notices to the contact points of record *before* the change (never
 //! the new ones), and any privacy-office task when no channel can reach the customer.
 
+use crate::config::Config;
 use crate::problem::ApiResult;
 use crate::state::AppState;
+use chrono::{DateTime, Utc};
 use cpniguard_core::account::Account;
 use cpniguard_core::contact::{ContactChange, ContactChangePlan, OfRecordRule};
 use cpniguard_core::ids::AccountId;
-use cpniguard_core::notice::{AccountBefore, SideEffects, account_change_notices, contact_change_events};
+use cpniguard_core::notice::{
+    AccountBefore, Channel, NoticeKind, NoticeRouting, SideEffects, account_change_notices, contact_change_events,
+};
 use cpniguard_store::ContactChangeOutcome;
+use std::collections::BTreeMap;
 
 /// Apply `change` to the account, made `by` a staff member (`staff:<id>`) or the
 /// customer (`customer`). A retry carrying the same `idempotency_key` queues no second
@@ -60,4 +65,29 @@ pub fn contact_change_effects<'a>(
 
 pub fn of_record_rule(state: &AppState) -> OfRecordRule {
     OfRecordRule { min_age: chrono::Duration::days(state.config.rules.of_record_days.into()) }
+}
+
+/// A confirmation the customer is owed (of a consent choice, of a complaint received):
+/// by email to the address of record, else a letter to the postal address of record,
+/// in the customer's language. With no contact point of record, nothing.
+pub fn confirmation(
+    config: &Config,
+    account: &Account,
+    kind: NoticeKind,
+    change_ref: &str,
+    now: DateTime<Utc>,
+) -> SideEffects {
+    let routing = NoticeRouting {
+        default_channels: vec![Channel::Email],
+        per_event: BTreeMap::new(),
+        postal_when_no_email: true,
+    };
+    let rule = OfRecordRule { min_age: chrono::Duration::days(config.rules.of_record_days.into()) };
+    let before = AccountBefore {
+        account_id: account.id,
+        name: &account.profile.name,
+        language: account.profile.language,
+        contact_points: &account.contact_points,
+    };
+    account_change_notices(&before, &[kind], &routing, rule, change_ref, now)
 }

@@ -47,7 +47,7 @@ enum Identity {
 /// outside the role table.
 pub async fn staff(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let identity = req.extensions().get::<CurrentStaff>().cloned().map_or(Identity::None, Identity::Staff);
-    audit_refusal(state, req, next, |_| async move { identity }).await
+    audit_refusal(state, req, next, || async move { identity }).await
 }
 
 /// Route layer for the portal's CPNI routes, which authenticate the customer in the
@@ -55,7 +55,7 @@ pub async fn staff(State(state): State<AppState>, req: Request, next: Next) -> R
 pub async fn portal(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let token = customer::session_token_of(req.headers());
     let lookup = state.clone();
-    audit_refusal(state, req, next, move |_| async move {
+    audit_refusal(state, req, next, move || async move {
         let Some(token) = token else { return Identity::None };
         match customer::resolve(&lookup, &token).await {
             Ok(Some(c)) => Identity::Customer(c),
@@ -71,17 +71,19 @@ pub async fn portal(State(state): State<AppState>, req: Request, next: Next) -> 
 pub async fn console(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let staff = req.extensions().get::<crate::console::session::ConsoleStaff>().map(|c| c.staff.clone());
     let identity = staff.map_or(Identity::None, |s| Identity::Staff(CurrentStaff(s)));
-    audit_refusal(state, req, next, |_| async move { identity }).await
+    audit_refusal(state, req, next, || async move { identity }).await
 }
 
 async fn audit_refusal<F, Fut>(state: AppState, req: Request, next: Next, identity: F) -> Response
 where
-    F: FnOnce(&AppState) -> Fut,
+    F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Identity>,
 {
     let Some(route) = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()) else {
         return next.run(req).await;
     };
+    // The console applies this layer to its CPNI fragments only; the API's routes are
+    // looked up in the OpenAPI document.
     let console = route.starts_with("/console/");
     if !console && !cpni_routes::is_cpni(req.method(), &route) {
         return next.run(req).await;
@@ -104,11 +106,13 @@ where
     if audited || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let caller = match identity(&state).await {
+    let caller = match identity().await {
         Identity::Staff(staff) => Caller::Staff(staff.0),
         Identity::Customer(c) => {
             Caller::Customer { account: c.account_id, interaction: InteractionId(c.interaction_id) }
         }
+        // Only the portal gets here without an identity: the staff API and the console
+        // establish theirs before this layer.
         Identity::None => {
             state.unidentified.count(&state, Unidentified::PortalSession, &client).await;
             return response;

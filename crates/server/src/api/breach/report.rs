@@ -5,13 +5,13 @@ use super::lists::all_notices;
 use crate::application::breach_clocks::clocks_of;
 use crate::application::breach_incidents::{all_affected, load};
 use crate::extract::ApiPath;
-use crate::html::escape;
 use crate::problem::ApiResult;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use cpniguard_notify::escape_html as escape;
 use serde_json::{Value, json};
 use uuid::Uuid;
 

@@ -111,8 +111,10 @@ pub fn draft(config: &Config, incident: &OptOutIncident) -> LetterDraft {
     );
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head><body>{}</body></html>",
-        crate::html::escape(&subject),
-        t.split("\n\n").map(|p| format!("<p>{}</p>", crate::html::escape(p).replace('\n', "<br>"))).collect::<String>()
+        cpniguard_notify::escape_html(&subject),
+        t.split("\n\n")
+            .map(|p| format!("<p>{}</p>", cpniguard_notify::escape_html(p).replace('\n', "<br>")))
+            .collect::<String>()
     );
     LetterDraft { to: TO.to_owned(), subject, text: t, html, missing }
 }

@@ -3,7 +3,7 @@
 //! as a PDF rendered in process.
 
 use super::figures::CertificationFigures;
-use crate::html::escape;
+use cpniguard_notify::escape_html as escape;
 use cpniguard_notify::{PdfBlock, pdf_document};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
