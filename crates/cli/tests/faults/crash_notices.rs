@@ -1,9 +1,9 @@
 //! `cpniguard worker` killed with SIGKILL while it sends a batch of email notices to a
-//! real SMTP server (one that acknowledges each message half a second after keeping it,
-//! so some are always in flight), then started again: every notice arrives; a notice that was in
-//! flight at the kill (sent, not yet recorded sent) may arrive a second time, with the
-//! same Message-ID so the receiver can drop the copy; none arrives a third time, and no
-//! notice recorded sent before the kill arrives twice.
+//! real SMTP server (one that acknowledges each message 0.8 s after keeping it, so some
+//! are always in flight), then started again: every notice arrives; a notice that was
+//! in flight at the kill (sent, not yet recorded sent) may arrive a second time, with
+//! the same Message-ID so the receiver can drop the copy; none arrives a third time,
+//! and no notice recorded sent before the kill arrives twice.
 
 use crate::env::{Backend, backends, kill_hard, wait_for};
 use chrono::Utc;
@@ -18,7 +18,7 @@ use std::time::Duration;
 
 const NOTICES: usize = 40;
 /// The SMTP server keeps each message this long before it says so.
-const ACK_DELAY: Duration = Duration::from_millis(500);
+const ACK_DELAY: Duration = Duration::from_millis(800);
 /// Notices one worker claims at once: at most this many are in flight at a kill.
 const CONCURRENCY: u32 = 4;
 
