@@ -46,7 +46,7 @@ async fn record(
         at,
         ok,
         detail: if ok { "" } else { detail }.to_owned(),
-        arrived_at: arrived_at.filter(|arrived| *arrived < at),
+        arrived_at,
     };
     if let Err(e) = store.record_optout_observation(&observation).await {
         tracing::warn!(mechanism = mechanism.as_str(), ok, error = %e, "opt-out health observation not stored");
@@ -164,10 +164,11 @@ pub async fn failures(
     Ok(out)
 }
 
-/// Mail opt-outs applied since the mechanism's last incident (or ever) that waited
-/// longer than `mail_ingest_failing_hours` after they arrived: the mechanism did not
-/// work for that long, whatever it recorded meanwhile. Counting from the last incident
-/// keeps an outage already reported from being reported again once it is closed.
+/// Mail opt-outs that arrived after the mechanism's last incident was opened (or ever)
+/// and waited longer than `mail_ingest_failing_hours` before they were applied: the
+/// mechanism did not work for that long, whatever it recorded meanwhile. Counting by
+/// arrival keeps an outage already reported — including its tail of redelivered mail
+/// applied after the incident opened — from being reported again once it is closed.
 async fn late_mail(store: &dyn Store, limits: &OptOutHealthConfig) -> anyhow::Result<Option<Failure>> {
     let mechanism = OptOutMechanism::MailIngest;
     let since = store

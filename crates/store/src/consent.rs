@@ -123,14 +123,19 @@ pub struct OptOutObservation {
 }
 
 impl OptOutObservation {
-    /// Whole seconds from arrival to `at` (0 without an arrival, or one after `at`).
+    /// The arrival, when it is known and before `at` (a clock that disagrees is ignored).
+    pub fn known_arrival(&self) -> Option<DateTime<Utc>> {
+        self.arrived_at.filter(|arrived| *arrived < self.at)
+    }
+
+    /// Whole seconds from arrival to `at` (0 without an arrival before it).
     pub fn waited_secs(&self) -> u64 {
-        self.arrived_at.map_or(0, |arrived| u64::try_from((self.at - arrived).num_seconds()).unwrap_or(0))
+        self.known_arrival().map_or(0, |arrived| u64::try_from((self.at - arrived).num_seconds()).unwrap_or(0))
     }
 }
 
-/// Opt-outs a path applied, since some time, that had waited longer than a limit
-/// between their arrival and their application.
+/// Opt-outs a path applied that had arrived after some time and waited longer than a
+/// limit between their arrival and their application.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DelayedOptOuts {
     pub count: u64,
@@ -280,12 +285,12 @@ pub trait ConsentStore: Send + Sync {
     /// `mechanism`'s counts since `since`, its last success and the failures after it.
     async fn optout_health(&self, mechanism: OptOutMechanism, since: DateTime<Utc>) -> StoreResult<OptOutHealth>;
 
-    /// Opt-outs through `mechanism` applied (observed working) after `since` that had
-    /// waited more than `longer_than_secs` since they arrived.
+    /// Opt-outs through `mechanism` that arrived after `arrived_after` and were applied
+    /// (observed working) more than `longer_than_secs` after they arrived.
     async fn delayed_optouts(
         &self,
         mechanism: OptOutMechanism,
-        since: DateTime<Utc>,
+        arrived_after: DateTime<Utc>,
         longer_than_secs: u64,
     ) -> StoreResult<DelayedOptOuts>;
 

@@ -577,10 +577,10 @@ macro_rules! consent_backend {
             async fn delayed_optouts(
                 &self,
                 mechanism: OptOutMechanism,
-                since: DateTime<Utc>,
+                arrived_after: DateTime<Utc>,
                 longer_than_secs: u64,
             ) -> StoreResult<DelayedOptOuts> {
-                health_delayed(&self.pool, mechanism, since, longer_than_secs).await
+                health_delayed(&self.pool, mechanism, arrived_after, longer_than_secs).await
             }
 
             async fn quarantine_backlog(&self) -> StoreResult<QuarantineBacklog> {

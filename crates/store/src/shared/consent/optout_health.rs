@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
 pub(crate) const INSERT_OBSERVATION: &str = "INSERT INTO optout_health_observations \
-     (id, mechanism, at, outcome, detail, waited_secs) VALUES ($1, $2, $3, $4, $5, $6)";
+     (id, mechanism, at, outcome, detail, arrived_at, waited_secs) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
-/// Binds: mechanism, since, longer than (seconds).
+/// Binds: mechanism, arrived after, longer than (seconds).
 pub(crate) const DELAYED_SINCE: &str = "SELECT COUNT(*), MAX(waited_secs), MIN(at) FROM optout_health_observations \
-     WHERE mechanism = $1 AND outcome = 'ok' AND at > $2 AND waited_secs > $3";
+     WHERE mechanism = $1 AND outcome = 'ok' AND arrived_at > $2 AND waited_secs > $3";
 
 /// Binds: mechanism, since. One row per outcome seen.
 pub(crate) const COUNTS_SINCE: &str = "SELECT outcome, COUNT(*) FROM optout_health_observations \
@@ -110,6 +110,7 @@ macro_rules! optout_health_fns {
                 .bind(DbTime::from(o.at))
                 .bind(hsql::outcome(o.ok))
                 .bind(o.detail.as_str())
+                .bind(o.known_arrival().map(DbTime::from))
                 .bind(hsql::seconds(o.waited_secs()))
                 .execute(pool)
                 .await?;
@@ -119,13 +120,13 @@ macro_rules! optout_health_fns {
         async fn health_delayed(
             pool: &$pool,
             m: OptOutMechanism,
-            since: DateTime<Utc>,
+            arrived_after: DateTime<Utc>,
             longer_than_secs: u64,
         ) -> StoreResult<DelayedOptOuts> {
             let table = "optout_health_observations";
             let (n, longest, first): (i64, Option<i64>, Option<DbTime>) = sqlx::query_as(hsql::DELAYED_SINCE)
                 .bind(hsql::mechanism(m))
-                .bind(DbTime::from(since))
+                .bind(DbTime::from(arrived_after))
                 .bind(hsql::seconds(longer_than_secs))
                 .fetch_one(pool)
                 .await
