@@ -60,6 +60,8 @@ impl ReceivedMail {
 #[derive(Default)]
 struct Inbox {
     keep: bool,
+    /// How long the end of each message's data goes unanswered after it is kept.
+    ack_delay: Duration,
     messages: Mutex<Vec<ReceivedMail>>,
     count: AtomicUsize,
 }
@@ -97,6 +99,8 @@ impl Handler for Collector {
         if let Some(mail) = self.current.take() {
             self.inbox.push(mail);
         }
+        // Each session has its own thread: this holds only this sender.
+        std::thread::sleep(self.inbox.ack_delay);
         response::OK
     }
 }
@@ -115,6 +119,13 @@ impl SmtpSink {
     /// A sink that keeps every message it receives.
     pub fn start() -> SmtpSink {
         Self::serve(Inbox { keep: true, ..Inbox::default() }, SESSIONS)
+    }
+
+    /// A sink that keeps every message but answers the end of its data only `delay`
+    /// later: a sender killed meanwhile has delivered a message it never learnt was
+    /// accepted, the window in which SMTP delivery is at least once.
+    pub fn start_slow_to_acknowledge(delay: Duration) -> SmtpSink {
+        Self::serve(Inbox { keep: true, ack_delay: delay, ..Inbox::default() }, SESSIONS)
     }
 
     /// A sink that only counts what it receives, serving up to `sessions` connections

@@ -6,6 +6,13 @@
 //! one open incident per mechanism — due to the Commission 5 federal business days
 //! after detection. Observations and incidents carry counts, times and error kinds,
 //! never a message, an address or CPNI.
+//!
+//! The likeliest failure, the database being down, cannot record itself: its
+//! observations would go to the database that is down, and once the mail system
+//! redelivers the held messages every attempt succeeds. So a mail opt-out is also
+//! judged by how long it waited between its arrival (the Maildir file's time, or the
+//! receiving server's `Received` header) and its application: opt-outs that waited
+//! longer than `mail_ingest_failing_hours` mean the mechanism was down that long.
 
 use crate::config::OptOutHealthConfig;
 use crate::state::AppState;
@@ -22,8 +29,25 @@ pub const LETTER_BUSINESS_DAYS: u32 = 5;
 /// Record one attempt through an opt-out path. Never fails the path itself: when the
 /// observation cannot be stored (the database is what failed), it is logged.
 pub async fn observe(store: &dyn Store, mechanism: OptOutMechanism, ok: bool, detail: &str, at: DateTime<Utc>) {
-    let observation =
-        OptOutObservation { id: Uuid::now_v7(), mechanism, at, ok, detail: if ok { "" } else { detail }.to_owned() };
+    record(store, mechanism, ok, detail, None, at).await;
+}
+
+async fn record(
+    store: &dyn Store,
+    mechanism: OptOutMechanism,
+    ok: bool,
+    detail: &str,
+    arrived_at: Option<DateTime<Utc>>,
+    at: DateTime<Utc>,
+) {
+    let observation = OptOutObservation {
+        id: Uuid::now_v7(),
+        mechanism,
+        at,
+        ok,
+        detail: if ok { "" } else { detail }.to_owned(),
+        arrived_at,
+    };
     if let Err(e) = store.record_optout_observation(&observation).await {
         tracing::warn!(mechanism = mechanism.as_str(), ok, error = %e, "opt-out health observation not stored");
     }
@@ -31,8 +55,13 @@ pub async fn observe(store: &dyn Store, mechanism: OptOutMechanism, ok: bool, de
 
 /// Record how one opt-out message fared in `mail ingest|watch`: processed (applied or
 /// quarantined) is the mechanism working; a store failure is it failing, recorded by
-/// the kind of error only.
-pub async fn observe_mail_ingest<T>(store: &dyn Store, result: &Result<T, StoreError>, at: DateTime<Utc>) {
+/// the kind of error only. `arrived_at`: when the message reached the carrier, if known.
+pub async fn observe_mail_ingest<T>(
+    store: &dyn Store,
+    result: &Result<T, StoreError>,
+    arrived_at: Option<DateTime<Utc>>,
+    at: DateTime<Utc>,
+) {
     let kind = match result {
         Ok(_) => "",
         Err(StoreError::Unavailable(_)) => "database_unavailable",
@@ -40,7 +69,7 @@ pub async fn observe_mail_ingest<T>(store: &dyn Store, result: &Result<T, StoreE
         Err(StoreError::Corrupt { .. }) => "corrupt_row",
         Err(_) => "refused",
     };
-    observe(store, OptOutMechanism::MailIngest, result.is_ok(), kind, at).await;
+    record(store, OptOutMechanism::MailIngest, result.is_ok(), kind, arrived_at, at).await;
 }
 
 /// A mechanism found failing beyond the thresholds: the problem in words and the
@@ -89,6 +118,11 @@ pub async fn failures(
             }),
         });
     }
+    if out.is_empty()
+        && let Some(late) = late_mail(store, limits).await?
+    {
+        out.push(late);
+    }
     let backlog = store.quarantine_backlog().await?;
     if let Some(oldest) = backlog.oldest_received_at.filter(|t| now - *t > hours(limits.mail_review_max_age_hours)) {
         out.push(Failure {
@@ -128,6 +162,43 @@ pub async fn failures(
         });
     }
     Ok(out)
+}
+
+/// Mail opt-outs that arrived after the mechanism's last incident was opened (or ever)
+/// and waited longer than `mail_ingest_failing_hours` before they were applied: the
+/// mechanism did not work for that long, whatever it recorded meanwhile. Counting by
+/// arrival keeps an outage already reported — including its tail of redelivered mail
+/// applied after the incident opened — from being reported again once it is closed.
+async fn late_mail(store: &dyn Store, limits: &OptOutHealthConfig) -> anyhow::Result<Option<Failure>> {
+    let mechanism = OptOutMechanism::MailIngest;
+    let since = store
+        .list_optout_incidents(false)
+        .await?
+        .iter()
+        .filter(|i| i.mechanism == mechanism)
+        .map(|i| i.detected_at)
+        .max()
+        .unwrap_or(DateTime::UNIX_EPOCH);
+    let limit = hours(limits.mail_ingest_failing_hours);
+    let limit_secs = u64::try_from(limit.num_seconds()).unwrap_or(0);
+    let late = store.delayed_optouts(mechanism, since, limit_secs).await?;
+    let Some(first) = late.first_applied_at.filter(|_| late.count > 0) else { return Ok(None) };
+    let longest_hours = late.longest_secs as f64 / 3600.0;
+    Ok(Some(Failure {
+        mechanism,
+        problem: format!(
+            "Opt-out email was applied late: {} message(s) waited more than {} hours between their arrival and their \
+             application (the longest {longest_hours:.1} hours; the first applied {}), so the mail opt-out was not \
+             working for that long.",
+            late.count,
+            limits.mail_ingest_failing_hours,
+            first.to_rfc3339()
+        ),
+        evidence: serde_json::json!({
+            "late_messages": late.count, "longest_wait_secs": late.longest_secs, "first_applied_at": first,
+            "threshold_hours": limits.mail_ingest_failing_hours,
+        }),
+    }))
 }
 
 /// One check as of `now`: open an incident for each failing mechanism without one.

@@ -3,7 +3,8 @@
 //! in the mail quarantine too long, mail ingest failing for hours, portal requests
 //! failing beyond the rate — one per mechanism, due 5 federal business days later
 //! (skipping Thanksgiving), with the letter to the FCC drafted; the privacy office
-//! completes it, records the letter and closes it.
+//! completes it, records the letter and closes it. A database outage, which records
+//! no failure, is seen by the wait of the mail it held up once that is applied.
 
 mod common;
 
@@ -12,7 +13,7 @@ use common::{TestServer, servers_with};
 use cpniguard_server::Config;
 use cpniguard_server::consent_jobs::{check_once, observe, observe_mail_ingest};
 use cpniguard_store::StoreError;
-use cpniguard_store::consent::{ConsentChange, OptOutMechanism, QuarantinedMail};
+use cpniguard_store::consent::{ConsentChange, OptOutIncidentStatus, OptOutMechanism, QuarantinedMail};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -68,10 +69,10 @@ async fn failing_optout_paths_open_incidents_with_the_fcc_letter_due_in_five_bus
         let held = ConsentChange { quarantine: Some(unmatched(now - Duration::hours(80))), ..Default::default() };
         s.store.record_consent(&held, now - Duration::hours(80)).await.unwrap();
         // Mail ingest worked 6 hours ago, then failed for 5 hours (threshold 4).
-        observe_mail_ingest(&*s.store, &Ok::<(), StoreError>(()), now - Duration::hours(6)).await;
+        observe_mail_ingest(&*s.store, &Ok::<(), StoreError>(()), None, now - Duration::hours(6)).await;
         for h in [5, 3, 1] {
             let failed: Result<(), StoreError> = Err(StoreError::Unavailable("pool timed out".into()));
-            observe_mail_ingest(&*s.store, &failed, now - Duration::hours(h)).await;
+            observe_mail_ingest(&*s.store, &failed, None, now - Duration::hours(h)).await;
         }
         let tick = check_once(&state, now).await.unwrap();
         assert_eq!(tick.opened.len(), 2, "{tick:?}");
@@ -162,5 +163,51 @@ async fn failing_optout_paths_open_incidents_with_the_fcc_letter_due_in_five_bus
         // The privacy office's business: a CSR is refused.
         let (st, _) = send(s.get("/api/v1/consent/optout-incidents", &s.csr)).await;
         assert_eq!(st, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn optout_mail_applied_late_after_an_outage_opens_one_incident() {
+    for s in servers_with(config).await {
+        let state = s.state.clone();
+        let now: DateTime<Utc> = "2026-11-24T15:00:00Z".parse().unwrap();
+        let ok = Ok::<(), StoreError>(());
+        let at = |minutes: i64| now + Duration::minutes(minutes);
+        // Ten minutes between arrival and application is the mechanism working.
+        observe_mail_ingest(&*s.store, &ok, Some(at(-70)), at(-60)).await;
+        assert!(check_once(&state, now).await.unwrap().failing.is_empty(), "{}", s.backend);
+
+        // The database was away all morning: nothing could record a failure, and the
+        // mail held up meanwhile went through once it was back. Waits of 6:05 and 4:05
+        // are beyond the 4 hours; 1:05 is not.
+        for arrived in [-420, -300, -120] {
+            observe_mail_ingest(&*s.store, &ok, Some(at(arrived)), at(-55)).await;
+        }
+        let health = s.store.optout_health(OptOutMechanism::MailIngest, at(-24 * 60)).await.unwrap();
+        assert_eq!((health.ok_since, health.failures_since_last_ok), (4, 0), "it looks healthy by its failures");
+        let tick = check_once(&state, now).await.unwrap();
+        assert_eq!(tick.opened.len(), 1, "{tick:?}");
+        let incident = incident_of(&s, "mail_ingest").await;
+        assert_eq!(incident["incident"]["evidence"]["late_messages"], 2, "{incident}");
+        assert_eq!(incident["incident"]["evidence"]["longest_wait_secs"], 6 * 3600 + 5 * 60);
+        let problem = incident["incident"]["problem"].as_str().unwrap();
+        assert!(
+            problem.contains("2 message(s) waited more than 4 hours") && problem.contains("6.1 hours"),
+            "{problem}"
+        );
+        // The tail of the same outage, redelivered after the incident opened.
+        observe_mail_ingest(&*s.store, &ok, Some(at(-280)), at(10)).await;
+        assert!(check_once(&state, at(30)).await.unwrap().opened.is_empty(), "one open incident per mechanism");
+
+        // Once the privacy office has closed it, that outage (its tail too) is not
+        // reported again; an opt-out that arrived later and waited long is.
+        let id: Uuid = incident["incident"]["id"].as_str().unwrap().parse().unwrap();
+        let mut closed = s.store.get_optout_incident(id).await.unwrap().unwrap();
+        closed.status = OptOutIncidentStatus::Closed;
+        closed.version += 1;
+        s.store.update_optout_incident(&closed, closed.version - 1).await.unwrap();
+        assert!(check_once(&state, at(60)).await.unwrap().failing.is_empty(), "reported already");
+        observe_mail_ingest(&*s.store, &ok, Some(at(70)), at(370)).await;
+        assert_eq!(check_once(&state, at(400)).await.unwrap().opened.len(), 1, "a new outage");
     }
 }

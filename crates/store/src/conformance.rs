@@ -61,7 +61,7 @@ pub use complaints::{
 };
 pub use consent::{
     consent_accounts_matched_by_current_email, consent_bulk_approval_matches_per_account,
-    consent_changes_are_all_or_nothing, consent_history_cannot_be_changed,
+    consent_changes_are_all_or_nothing, consent_delayed_optouts_found_by_their_wait, consent_history_cannot_be_changed,
     consent_history_is_recorded_and_derives_status, consent_mail_quarantine_review,
     consent_one_open_optout_incident_per_mechanism, consent_optout_health_observed,
 };
@@ -145,6 +145,7 @@ macro_rules! conformance_suite {
             consent_accounts_matched_by_current_email,
             consent_mail_quarantine_review,
             consent_optout_health_observed,
+            consent_delayed_optouts_found_by_their_wait,
             consent_one_open_optout_incident_per_mechanism,
             // audit chain (issue 5) below this line
             audit_appends_form_a_verifiable_chain,

@@ -115,6 +115,34 @@ pub struct OptOutObservation {
     pub ok: bool,
     /// What failed: an error kind, never a message body, an address or CPNI.
     pub detail: String,
+    /// When the opt-out reached the carrier, if earlier than `at` and known (mail: the
+    /// Maildir file's time, or the receiving server's `Received` header). The wait from
+    /// it to `at` is what shows an outage after the fact: the mail system holds and
+    /// redelivers what arrived while the database was away, and it then goes through.
+    pub arrived_at: Option<DateTime<Utc>>,
+}
+
+impl OptOutObservation {
+    /// The arrival, when it is known and before `at` (a clock that disagrees is ignored).
+    pub fn known_arrival(&self) -> Option<DateTime<Utc>> {
+        self.arrived_at.filter(|arrived| *arrived < self.at)
+    }
+
+    /// Whole seconds from arrival to `at` (0 without an arrival before it).
+    pub fn waited_secs(&self) -> u64 {
+        self.known_arrival().map_or(0, |arrived| u64::try_from((self.at - arrived).num_seconds()).unwrap_or(0))
+    }
+}
+
+/// Opt-outs a path applied that had arrived after some time and waited longer than a
+/// limit between their arrival and their application.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DelayedOptOuts {
+    pub count: u64,
+    /// The longest wait among them, in seconds.
+    pub longest_secs: u64,
+    /// When the first of them was applied.
+    pub first_applied_at: Option<DateTime<Utc>>,
 }
 
 /// A mechanism's record as of a query: counts in a window, and the run of failures
@@ -256,6 +284,15 @@ pub trait ConsentStore: Send + Sync {
 
     /// `mechanism`'s counts since `since`, its last success and the failures after it.
     async fn optout_health(&self, mechanism: OptOutMechanism, since: DateTime<Utc>) -> StoreResult<OptOutHealth>;
+
+    /// Opt-outs through `mechanism` that arrived after `arrived_after` and were applied
+    /// (observed working) more than `longer_than_secs` after they arrived.
+    async fn delayed_optouts(
+        &self,
+        mechanism: OptOutMechanism,
+        arrived_after: DateTime<Utc>,
+        longer_than_secs: u64,
+    ) -> StoreResult<DelayedOptOuts>;
 
     /// Open quarantine entries that may hold a customer's opt-out.
     async fn quarantine_backlog(&self) -> StoreResult<QuarantineBacklog>;

@@ -30,9 +30,20 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
                 StoreError::Unavailable(e.to_string())
             }
+            sqlx::Error::Database(ref db) if db.code().is_some_and(|code| server_going_away(&code)) => {
+                StoreError::Unavailable(e.to_string())
+            }
             other => StoreError::Database(other),
         }
     }
+}
+
+/// SQLSTATEs a database server answers with while it stops, restarts or cannot take a
+/// connection: class 08 (connection exception) and 57P01-57P03 (shut down by the
+/// administrator, crashed, cannot connect now). They say nothing about the request, so
+/// they are an outage (503, retry), not a failure of the request (500).
+fn server_going_away(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
 }
 
 impl StoreError {
@@ -77,5 +88,21 @@ fn failed_write(e: sqlx::Error, conflict: Option<&'static str>, missing: Option<
         (Some(ErrorKind::UniqueViolation), Some(what), _) => StoreError::Conflict(what),
         (Some(ErrorKind::ForeignKeyViolation), _, Some(what)) => StoreError::NotFound(what),
         _ => e.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_going_away;
+
+    #[test]
+    fn a_server_stopping_or_refusing_connections_is_an_outage() {
+        for code in ["08000", "08006", "08P01", "57P01", "57P02", "57P03"] {
+            assert!(server_going_away(code), "{code}");
+        }
+        // A unique violation, a serialization failure, a cancelled statement: the request's.
+        for code in ["23505", "40001", "57014"] {
+            assert!(!server_going_away(code), "{code}");
+        }
     }
 }

@@ -123,7 +123,7 @@ async fn ingest_stdin(db: &DbArgs, mailbox: Mailbox) -> i32 {
             return EX_TEMPFAIL;
         }
     };
-    match process(&*store, &config, mailbox, &raw, Utc::now()).await {
+    match process(&*store, &config, mailbox, &raw, None, Utc::now()).await {
         Ok(out) => {
             println!("{}", serde_json::to_string(&out).unwrap_or_default());
             if out.unparseable { EX_DATAERR } else { 0 }
@@ -273,6 +273,20 @@ fn check<'a>(
     Ok((message, sender))
 }
 
+/// When the message reached the carrier by its headers: the newest `Received`, the top
+/// one, which the carrier's own server added on receipt. Never `Date`: that is when the
+/// sender wrote it (hours earlier for mail composed offline), by the sender's clock.
+fn arrival_in_headers(raw: &[u8]) -> Option<DateTime<Utc>> {
+    let message = MessageParser::default().parse_headers(raw)?;
+    let stamp = message.received().and_then(|r| r.date())?;
+    DateTime::from_timestamp(stamp.to_timestamp(), 0)
+}
+
+/// When the MTA delivered a Maildir message: the file's modification time.
+fn delivered_at(path: &Path) -> Option<DateTime<Utc>> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from)
+}
+
 fn quarantined(reason: &str, quarantine_id: Option<Uuid>, unparseable: bool) -> Outcome {
     Outcome {
         outcome: "quarantined",
@@ -286,18 +300,21 @@ fn quarantined(reason: &str, quarantine_id: Option<Uuid>, unparseable: bool) -> 
 }
 
 /// Apply, file or quarantine one message. `Err` only when the store fails (retry later).
-/// Each opt-out outcome is an observation of the mail opt-out mechanism's health.
+/// Each opt-out outcome is an observation of the mail opt-out mechanism's health, with
+/// the time the message arrived: `delivered_at` (the Maildir file's), or its headers'.
 pub async fn process(
     store: &dyn Store,
     config: &Config,
     mailbox: Mailbox,
     raw: &[u8],
+    delivered_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Outcome, StoreError> {
     match mailbox {
         Mailbox::Optout => {
             let result = opt_out(store, config, raw, now).await;
-            cpniguard_server::consent_jobs::observe_mail_ingest(store, &result, now).await;
+            let arrived_at = delivered_at.or_else(|| arrival_in_headers(raw));
+            cpniguard_server::consent_jobs::observe_mail_ingest(store, &result, arrived_at, now).await;
             result
         }
         Mailbox::Privacy => complaint(store, config, raw, now).await,
@@ -457,7 +474,7 @@ async fn watch(db: &DbArgs, mailbox: Mailbox, maildir: &Path, once: bool, poll_m
             };
             for path in files {
                 let Ok(raw) = std::fs::read(&path) else { continue };
-                match process(&**s, &config, mailbox, &raw, Utc::now()).await {
+                match process(&**s, &config, mailbox, &raw, delivered_at(&path), Utc::now()).await {
                     Ok(out) => {
                         println!("{}", serde_json::to_string(&out).unwrap_or_default());
                         // Only now that the outcome is committed does the message leave `new`.

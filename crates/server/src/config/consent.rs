@@ -43,7 +43,8 @@ pub struct ConsentConfig {
 pub struct OptOutHealthConfig {
     /// How often the check runs.
     pub check_interval_minutes: u32,
-    /// Opt-out mail failing to be processed, with no success in between, for longer
+    /// Opt-out mail failing to be processed, with no success in between, or applied
+    /// after waiting since its arrival (a database outage that held it), for longer
     /// than this.
     pub mail_ingest_failing_hours: u32,
     /// An opt-out message held for review (unmatched sender, failed authentication,

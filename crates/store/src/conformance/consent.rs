@@ -3,8 +3,8 @@
 
 use super::fixtures::{DAY, at, email, new_account};
 use crate::consent::{
-    ConsentChange, OptOutHealth, OptOutIncident, OptOutIncidentStatus, OptOutMechanism, OptOutObservation,
-    QuarantineBacklog, QuarantineResolution, QuarantinedMail,
+    ConsentChange, DelayedOptOuts, OptOutHealth, OptOutIncident, OptOutIncidentStatus, OptOutMechanism,
+    OptOutObservation, QuarantineBacklog, QuarantineResolution, QuarantinedMail,
 };
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -244,7 +244,42 @@ pub async fn consent_mail_quarantine_review(store: &dyn Store) {
 }
 
 fn observation(mechanism: OptOutMechanism, secs: i64, ok: bool) -> OptOutObservation {
-    OptOutObservation { id: Uuid::now_v7(), mechanism, at: at(secs), ok, detail: if ok { "" } else { "store" }.into() }
+    OptOutObservation {
+        id: Uuid::now_v7(),
+        mechanism,
+        at: at(secs),
+        ok,
+        detail: if ok { "" } else { "store" }.into(),
+        arrived_at: None,
+    }
+}
+
+/// Mail applied at `secs` that arrived `waited` seconds earlier.
+fn waited(secs: i64, waited: i64, ok: bool) -> OptOutObservation {
+    OptOutObservation { arrived_at: Some(at(secs - waited)), ..observation(OptOutMechanism::MailIngest, secs, ok) }
+}
+
+pub async fn consent_delayed_optouts_found_by_their_wait(store: &dyn Store) {
+    let none = store.delayed_optouts(OptOutMechanism::MailIngest, at(0), 60).await.unwrap();
+    assert_eq!(none, DelayedOptOuts::default());
+    // Applied at 1000..1400 after waits of 30, 90, 500 and 1300 s (arrived at 970,
+    // 1010, 700 and 100); one failed after a long wait (not applied), one portal
+    // observation, one whose arrival is after its application (a clock out of step).
+    for (secs, wait, ok) in
+        [(1000, 30, true), (1100, 90, true), (1200, 500, true), (1400, 1300, true), (1300, 900, false)]
+    {
+        store.record_optout_observation(&waited(secs, wait, ok)).await.unwrap();
+    }
+    let mut portal = waited(1250, 900, true);
+    portal.mechanism = OptOutMechanism::Portal;
+    store.record_optout_observation(&portal).await.unwrap();
+    store.record_optout_observation(&waited(1500, -60, true)).await.unwrap();
+    let d = store.delayed_optouts(OptOutMechanism::MailIngest, at(0), 60).await.unwrap();
+    assert_eq!(d, DelayedOptOuts { count: 3, longest_secs: 1300, first_applied_at: Some(at(1100)) });
+    let d = store.delayed_optouts(OptOutMechanism::MailIngest, at(500), 60).await.unwrap();
+    assert_eq!((d.count, d.longest_secs), (2, 500), "arrived after 500 only: {d:?}");
+    let d = store.delayed_optouts(OptOutMechanism::MailIngest, at(0), 1300).await.unwrap();
+    assert_eq!(d.count, 0, "longer than the limit, not as long");
 }
 
 pub async fn consent_optout_health_observed(store: &dyn Store) {

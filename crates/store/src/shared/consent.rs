@@ -574,6 +574,15 @@ macro_rules! consent_backend {
                 health_of(&self.pool, mechanism, since).await
             }
 
+            async fn delayed_optouts(
+                &self,
+                mechanism: OptOutMechanism,
+                arrived_after: DateTime<Utc>,
+                longer_than_secs: u64,
+            ) -> StoreResult<DelayedOptOuts> {
+                health_delayed(&self.pool, mechanism, arrived_after, longer_than_secs).await
+            }
+
             async fn quarantine_backlog(&self) -> StoreResult<QuarantineBacklog> {
                 health_backlog(&self.pool).await
             }

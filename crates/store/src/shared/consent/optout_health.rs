@@ -8,8 +8,12 @@ use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
-pub(crate) const INSERT_OBSERVATION: &str =
-    "INSERT INTO optout_health_observations (id, mechanism, at, outcome, detail) VALUES ($1, $2, $3, $4, $5)";
+pub(crate) const INSERT_OBSERVATION: &str = "INSERT INTO optout_health_observations \
+     (id, mechanism, at, outcome, detail, arrived_at, waited_secs) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// Binds: mechanism, arrived after, longer than (seconds).
+pub(crate) const DELAYED_SINCE: &str = "SELECT COUNT(*), MAX(waited_secs), MIN(at) FROM optout_health_observations \
+     WHERE mechanism = $1 AND outcome = 'ok' AND arrived_at > $2 AND waited_secs > $3";
 
 /// Binds: mechanism, since. One row per outcome seen.
 pub(crate) const COUNTS_SINCE: &str = "SELECT outcome, COUNT(*) FROM optout_health_observations \
@@ -57,6 +61,11 @@ pub(crate) fn after(last_ok: Option<DateTime<Utc>>) -> DateTime<Utc> {
     last_ok.unwrap_or(DateTime::UNIX_EPOCH)
 }
 
+/// A wait as the column holds it; no wait is anywhere near `i64::MAX` seconds.
+pub(crate) fn seconds(secs: u64) -> i64 {
+    i64::try_from(secs).unwrap_or(i64::MAX)
+}
+
 pub(crate) fn mechanism(m: OptOutMechanism) -> &'static str {
     m.as_str()
 }
@@ -88,7 +97,9 @@ pub(crate) fn not_found_or_conflict(exists: i64) -> StoreError {
 /// `health_*` functions over `&$pool`.
 macro_rules! optout_health_fns {
     ($pool:ty) => {
-        use crate::consent::{OptOutHealth, OptOutIncident, OptOutMechanism, OptOutObservation, QuarantineBacklog};
+        use crate::consent::{
+            DelayedOptOuts, OptOutHealth, OptOutIncident, OptOutMechanism, OptOutObservation, QuarantineBacklog,
+        };
         use crate::shared::breach::db_version;
         use crate::shared::consent::optout_health::{self as hsql, IncidentRow as OptOutRow};
 
@@ -99,9 +110,32 @@ macro_rules! optout_health_fns {
                 .bind(DbTime::from(o.at))
                 .bind(hsql::outcome(o.ok))
                 .bind(o.detail.as_str())
+                .bind(o.known_arrival().map(DbTime::from))
+                .bind(hsql::seconds(o.waited_secs()))
                 .execute(pool)
                 .await?;
             Ok(())
+        }
+
+        async fn health_delayed(
+            pool: &$pool,
+            m: OptOutMechanism,
+            arrived_after: DateTime<Utc>,
+            longer_than_secs: u64,
+        ) -> StoreResult<DelayedOptOuts> {
+            let table = "optout_health_observations";
+            let (n, longest, first): (i64, Option<i64>, Option<DbTime>) = sqlx::query_as(hsql::DELAYED_SINCE)
+                .bind(hsql::mechanism(m))
+                .bind(DbTime::from(arrived_after))
+                .bind(hsql::seconds(longer_than_secs))
+                .fetch_one(pool)
+                .await
+                .map_err(reading(table))?;
+            Ok(DelayedOptOuts {
+                count: crate::shared::unsigned(table, "count", n)?,
+                longest_secs: crate::shared::unsigned(table, "waited_secs", longest.unwrap_or(0))?,
+                first_applied_at: first.map(DbTime::time),
+            })
         }
 
         async fn health_of(pool: &$pool, m: OptOutMechanism, since: DateTime<Utc>) -> StoreResult<OptOutHealth> {
