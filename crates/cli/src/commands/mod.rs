@@ -1,5 +1,6 @@
 pub mod audit;
 pub mod backup;
+pub mod backup_crypt;
 pub mod backup_db;
 pub mod bench;
 pub mod bench_audience;
