@@ -7,6 +7,7 @@ pub mod bench_audience;
 pub mod bench_audit;
 pub mod bench_auth;
 pub mod bench_breach;
+pub mod bench_calls_scale;
 pub mod bench_certification;
 pub mod bench_consent;
 pub mod bench_console;
