@@ -111,7 +111,7 @@ async fn postgres_audit_entries_move_into_months_and_the_chain_still_verifies() 
     let stored = store.audit_entries(1, 100).await.unwrap();
     assert_eq!(stored, old, "every entry moved unchanged");
     let key = audit_test_key().verifying_key();
-    let report = verify_chain(&stored, &[checkpoint.clone()], &key, None).unwrap();
+    let report = verify_chain(&stored, std::slice::from_ref(&checkpoint), &key, None).unwrap();
     assert_eq!((report.entries, report.last_checkpoint, report.unsealed), (45, Some(45), 0));
 
     let next = store.append_audit(&[audit_record(46)]).await.unwrap();
