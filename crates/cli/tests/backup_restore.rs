@@ -206,3 +206,60 @@ async fn deleting_the_newest_entries_with_their_checkpoints_is_caught_by_the_anc
         assert_eq!(report["anchor"]["status"], "not_found", "{b}");
     }
 }
+
+/// An identity file as `age-keygen` writes it, mode 0600; returns its recipient.
+fn age_identity(path: &Path) -> String {
+    use age::secrecy::ExposeSecret as _;
+    let identity = age::x25519::Identity::generate();
+    std::fs::write(path, format!("# created for a test\n{}\n", identity.to_string().expose_secret())).unwrap();
+    identity.to_public().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_encrypted_backup_restores_only_with_its_identity() {
+    for site in sites().await {
+        let b = site.backend;
+        site.write_entries(1, 12).await;
+        let recipient = age_identity(&site.path("operator.key"));
+        let _ = age_identity(&site.path("someone-else.key"));
+        let backup = site.path("backup.zip.age");
+        let report = site.run_ok(&["backup", "--to", backup.to_str().unwrap(), "--recipient", &recipient]);
+        assert_eq!(report["encrypted_to"], serde_json::json!([recipient]), "{b}");
+        #[cfg(unix)]
+        assert_eq!(mode(&backup), 0o600, "{b}: an encrypted backup is private too");
+        let bytes = std::fs::read(&backup).unwrap();
+        assert!(bytes.starts_with(b"age-encryption.org/v1\n"), "{b}: an age file");
+        assert!(!bytes.windows(13).any(|w| w == b"manifest.json"), "{b}: the archive's names are not readable");
+        let leftovers: Vec<_> = std::fs::read_dir(site.dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.starts_with(".cpniguard-backup"))
+            .collect();
+        assert!(leftovers.is_empty(), "{b}: the plain archive is removed: {leftovers:?}");
+
+        let bad = site.run(&["backup", "--to", site.path("x.zip").to_str().unwrap(), "--recipient", "age1nope"]);
+        let err = String::from_utf8_lossy(&bad.stderr);
+        assert!(!bad.status.success() && err.contains("not an age X25519 recipient"), "{b}: {err}");
+
+        site.write_entries(13, 20).await;
+        let out = site.run(&["restore", "--from", backup.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains("is encrypted (age): give --identity"), "{b}: {err}");
+        let wrong = site.path("someone-else.key");
+        let out = site.run(&["restore", "--from", backup.to_str().unwrap(), "--identity", wrong.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{b}: restored with an identity the backup was not made for");
+        assert!(err.contains("was not encrypted to any identity in") && err.contains("someone-else.key"), "{b}: {err}");
+        let head = site.store().await.audit_head().await.unwrap().unwrap();
+        assert_eq!(head.seq, 20, "{b}: a refused restore changes nothing");
+
+        let identity = site.path("operator.key");
+        let restored =
+            site.run_ok(&["restore", "--from", backup.to_str().unwrap(), "--identity", identity.to_str().unwrap()]);
+        assert_eq!(restored["restored_head"], 12, "{b}: {restored}");
+        assert_eq!(restored["acknowledged_entries_lost"], 8, "{b}: {restored}");
+        let verified = site.run_ok(&["audit", "verify"]);
+        assert_eq!(verified["entries"], 13, "{b}: {verified}");
+        assert_eq!(verified["anchor"]["status"], "reached", "{b}: {verified}");
+    }
+}

@@ -50,6 +50,7 @@ pub use open::{Backend, StoreOptions, open};
 pub use publication::PublicationStore;
 pub use records::{CpniRecords, StoreWithRecords};
 pub use retention::RetentionStore;
+pub use shared::calls::CALL_PAGE_SQL;
 pub use special_purposes::SpecialPurposeStore;
 pub use training::TrainingStore;
 pub use types::*;

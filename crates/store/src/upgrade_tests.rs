@@ -69,3 +69,53 @@ async fn postgres_affected_lists_move_out_of_the_record() {
     let store = PgStore::connect(&url, &StoreOptions::default()).await.unwrap();
     check_affected_lists_move!(&store.pool, crate::postgres::MIGRATOR);
 }
+
+/// The version before audit entries were partitioned by month (0021).
+const BEFORE_AUDIT_MONTHS: i64 = 20;
+
+/// Entries an older release wrote into the single audit table, across three months,
+/// with a checkpoint over the last: after the upgrade they sit in month partitions,
+/// the chain verifies with the old checkpoint, and appends go on from its head.
+#[tokio::test]
+async fn postgres_audit_entries_move_into_months_and_the_chain_still_verifies() {
+    use crate::AuditStore;
+    use crate::conformance::{audit_record, audit_test_key};
+    use crate::shared::audit as sql;
+    use cpniguard_core::audit::{ChainHead, Checkpoint, verify_chain};
+    let Some((url, _db)) = crate::testing::create_fresh_postgres_database().await else { return };
+    let store = PgStore::connect(&url, &StoreOptions::default()).await.unwrap();
+    crate::postgres::MIGRATOR.run_to(BEFORE_AUDIT_MONTHS, &store.pool).await.unwrap();
+    let records: Vec<_> = (1..=45u32)
+        .map(|n| {
+            let mut r = audit_record(n);
+            // 15 entries in each of January, February and March 2025.
+            r.at += chrono::Duration::days(i64::from((n - 1) / 15) * 31);
+            r
+        })
+        .collect();
+    let old = sql::seal(ChainHead { seq: 0, hash: cpniguard_core::audit::ChainHash::GENESIS }, &records);
+    sql::insert::<sqlx::Postgres>(&old).unwrap().build().execute(&store.pool).await.unwrap();
+    let last = old.last().unwrap();
+    sqlx::query(sql::SET_HEAD).bind(45i64).bind(last.hash.0.to_vec()).execute(&store.pool).await.unwrap();
+    let checkpoint = Checkpoint::sign(last.seq, last.hash, last.record.at, &audit_test_key());
+    store.add_audit_checkpoint(&checkpoint).await.unwrap();
+
+    crate::postgres::MIGRATOR.run(&store.pool).await.unwrap();
+    let months: Vec<(String, i64)> =
+        sqlx::query_as("SELECT tableoid::regclass::text, count(*) FROM audit_entries GROUP BY 1 ORDER BY 1")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+    let expected = [("audit_entries_y2025m01", 15), ("audit_entries_y2025m02", 15), ("audit_entries_y2025m03", 15)];
+    assert_eq!(months, expected.map(|(m, n)| (m.to_owned(), n)));
+    let stored = store.audit_entries(1, 100).await.unwrap();
+    assert_eq!(stored, old, "every entry moved unchanged");
+    let key = audit_test_key().verifying_key();
+    let report = verify_chain(&stored, std::slice::from_ref(&checkpoint), &key, None).unwrap();
+    assert_eq!((report.entries, report.last_checkpoint, report.unsealed), (45, Some(45), 0));
+
+    let next = store.append_audit(&[audit_record(46)]).await.unwrap();
+    assert_eq!((next[0].seq, next[0].prev_hash), (46, last.hash));
+    let stored = store.audit_entries(1, 100).await.unwrap();
+    verify_chain(&stored, &[checkpoint], &key, None).unwrap();
+}

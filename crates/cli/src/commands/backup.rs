@@ -10,9 +10,12 @@
 //!
 //! The audit signing key is not included: it is backed up separately (the docs say
 //! how), so that whoever holds a backup cannot sign a forged chain. The archive is
-//! written beside its destination and renamed into place when complete.
+//! written beside its destination, in a private work directory, and renamed into
+//! place when complete; with `--recipient` the file put in place is the archive
+//! encrypted to those keys (see [`super::backup_crypt`]) and the plain archive is
+//! removed with the work directory.
 
-use super::backup_db;
+use super::{backup_crypt, backup_db};
 use crate::commands::audit::anchor_file;
 use crate::context::{DbArgs, open_store};
 use anyhow::{Context as _, bail};
@@ -39,6 +42,10 @@ pub struct BackupArgs {
     /// The archive to write (refused if it exists).
     #[arg(long)]
     pub to: PathBuf,
+    /// Encrypt the backup to this age recipient (`age1…`); repeat for several keys,
+    /// any one of whose identities can then restore it.
+    #[arg(long = "recipient", value_name = "AGE_RECIPIENT", value_parser = backup_crypt::parse_recipient)]
+    pub recipients: Vec<age::x25519::Recipient>,
 }
 
 /// What a backup says about itself.
@@ -112,7 +119,14 @@ pub async fn run(args: BackupArgs) -> anyhow::Result<()> {
     zip.start_file(MANIFEST, options)?;
     zip.write_all(&serde_json::to_vec_pretty(&manifest)?)?;
     zip.finish()?.sync_all()?;
-    std::fs::rename(&partial, &args.to).with_context(|| format!("moving the backup to {}", args.to.display()))?;
+    let finished = if args.recipients.is_empty() {
+        partial
+    } else {
+        let encrypted = work.path().join("backup.zip.age");
+        backup_crypt::encrypt(&partial, &encrypted, &args.recipients)?;
+        encrypted
+    };
+    std::fs::rename(&finished, &args.to).with_context(|| format!("moving the backup to {}", args.to.display()))?;
     let size = std::fs::metadata(&args.to)?.len();
     let report = serde_json::json!({
         "backup": args.to,
@@ -121,6 +135,7 @@ pub async fn run(args: BackupArgs) -> anyhow::Result<()> {
         "audit_head": manifest.audit_head,
         "spool_files": spool_files,
         "config_file": manifest.config_file,
+        "encrypted_to": args.recipients.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "seconds": started.elapsed().as_secs_f64(),
         "signing_key": "not included: back up the audit signing key separately",
     });

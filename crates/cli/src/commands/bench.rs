@@ -53,6 +53,9 @@ pub enum BenchCommand {
     /// The material-change email queued to every customer of the demo carrier, against
     /// a plain bulk insert of the same number of outbox rows.
     Publication(super::bench_publication::PublicationBenchArgs),
+    /// The CSR's call-detail page on PostgreSQL as the calls table grows to each
+    /// `--rows` size, as a ratio to the seeded baseline, with its plan (run by hand).
+    CallsScale(super::bench_calls_scale::CallsScaleBenchArgs),
     /// `import cdr` of an Asterisk file against a raw batched insert of the same calls
     /// into the same table, then a re-import of the same file; peak RSS.
     Import(super::bench_import::ImportBenchArgs),
@@ -111,6 +114,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Audience(args) => super::bench_audience::run(args).await?,
         BenchCommand::Publication(args) => super::bench_publication::run(args).await?,
         BenchCommand::Import(args) => super::bench_import::run(args).await?,
+        BenchCommand::CallsScale(args) => super::bench_calls_scale::run(args).await?,
         BenchCommand::Breach(args) => {
             println!("{}", super::bench_breach::run(args).await?);
             return Ok(());

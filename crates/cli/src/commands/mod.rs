@@ -1,11 +1,13 @@
 pub mod audit;
 pub mod backup;
+pub mod backup_crypt;
 pub mod backup_db;
 pub mod bench;
 pub mod bench_audience;
 pub mod bench_audit;
 pub mod bench_auth;
 pub mod bench_breach;
+pub mod bench_calls_scale;
 pub mod bench_certification;
 pub mod bench_consent;
 pub mod bench_console;

@@ -2,7 +2,8 @@
 //! what the restore rolled back. Stop every `serve`, `worker` and `mail watch` first.
 //!
 //! 1. The audit signing key must load (the restore signs a checkpoint over its own
-//!    entry), and the backup's backend must be the configured one.
+//!    entry), an encrypted backup is decrypted with `--identity` into the private
+//!    work directory, and the backup's backend must be the configured one.
 //! 2. SQLite: the copy is extracted beside the database and its chain verified
 //!    before it replaces the file, so a bad backup changes nothing. PostgreSQL:
 //!    `pg_restore` in one transaction, then the chain is verified.
@@ -18,7 +19,7 @@
 
 use super::audit::anchor_file;
 use super::backup::{CONFIG_DIR, FORMAT, MANIFEST, Manifest, SPOOL_DIR, backend_name, private_file};
-use super::backup_db;
+use super::{backup_crypt, backup_db};
 use crate::context::{DbArgs, open_store};
 use anyhow::{Context as _, bail};
 use chrono::Utc;
@@ -48,6 +49,10 @@ pub struct RestoreArgs {
     /// Also write the backup's configuration file here (refused if the file exists).
     #[arg(long)]
     pub write_config: Option<PathBuf>,
+    /// The age identity file (`AGE-SECRET-KEY-1…`) of a recipient an encrypted backup
+    /// was made for.
+    #[arg(long)]
+    pub identity: Option<PathBuf>,
 }
 
 #[derive(Debug, Serialize)]
@@ -75,15 +80,19 @@ pub async fn run(args: RestoreArgs) -> anyhow::Result<()> {
     let key = keys::load_signing_key(&config.audit.signing_key_file).with_context(|| {
         format!("the audit signing key {} (a restore signs its own entry)", config.audit.signing_key_file.display())
     })?;
-    let mut archive =
-        zip::ZipArchive::new(File::open(&args.from).with_context(|| format!("opening {}", args.from.display()))?)
-            .with_context(|| format!("{} is not a backup archive", args.from.display()))?;
+    let backend = backup_db::backend_of(&config.database.url);
+    let work_dir = match backend {
+        Backend::Sqlite => parent_dir(&backup_db::sqlite_file(&config.database.url)?),
+        Backend::Postgres => std::env::temp_dir(),
+    };
+    std::fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
+    let work = tempfile::Builder::new().prefix(".cpniguard-restore").tempdir_in(&work_dir)?;
+    let mut archive = open_archive(&args.from, args.identity.as_deref(), work.path())?;
     let manifest: Manifest = serde_json::from_reader(archive.by_name(MANIFEST).context("the backup has no manifest")?)
         .context("the backup's manifest")?;
     if manifest.format != FORMAT {
         bail!("{}: unknown backup format {:?} (expected {FORMAT})", args.from.display(), manifest.format);
     }
-    let backend = backup_db::backend_of(&config.database.url);
     if manifest.backend != backend_name(backend) {
         bail!(
             "the backup is of a {} database but the configured database is {}",
@@ -98,12 +107,6 @@ pub async fn run(args: RestoreArgs) -> anyhow::Result<()> {
     };
     let previous_head = previous_head(&config, backend).await;
 
-    let work_dir = match backend {
-        Backend::Sqlite => parent_dir(&backup_db::sqlite_file(&config.database.url)?),
-        Backend::Postgres => std::env::temp_dir(),
-    };
-    std::fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
-    let work = tempfile::Builder::new().prefix(".cpniguard-restore").tempdir_in(&work_dir)?;
     let dump = work.path().join(backup_db::member(backend));
     std::io::copy(
         &mut archive.by_name(backup_db::member(backend)).context("the backup holds no database")?,
@@ -121,7 +124,6 @@ pub async fn run(args: RestoreArgs) -> anyhow::Result<()> {
             store
         }
     };
-    drop(work);
 
     let restored_head = store.audit_head().await?.map_or(0, |h| h.seq);
     let lost = match &anchored {
@@ -148,6 +150,8 @@ pub async fn run(args: RestoreArgs) -> anyhow::Result<()> {
     let entry_seq = record_restore(&*store, &key, anchor_path, facts).await?;
     let spool_files = restore_spool(&mut archive, &config)?;
     let config_note = restore_config(&mut archive, &manifest, args.write_config.as_deref())?;
+    drop(archive);
+    drop(work);
     let report = RestoreReport {
         restored_from: args.from,
         backup_created_at: manifest.created_at,
@@ -166,6 +170,22 @@ pub async fn run(args: RestoreArgs) -> anyhow::Result<()> {
         eprintln!("warning: the restore rolled back {lost} acknowledged audit entries (recorded at seq {entry_seq})");
     }
     Ok(())
+}
+
+/// The backup archive at `from`; an encrypted one is decrypted into `work` first.
+fn open_archive(from: &Path, identity: Option<&Path>, work: &Path) -> anyhow::Result<zip::ZipArchive<File>> {
+    let plain = match (backup_crypt::is_encrypted(from)?, identity) {
+        (false, None) => from.to_owned(),
+        (true, Some(identity)) => {
+            let plain = work.join("backup.zip");
+            backup_crypt::decrypt(from, identity, &plain)?;
+            plain
+        }
+        (true, None) => bail!("{} is encrypted (age): give --identity FILE to restore it", from.display()),
+        (false, Some(_)) => bail!("{} is not encrypted: leave out --identity", from.display()),
+    };
+    zip::ZipArchive::new(File::open(&plain).with_context(|| format!("opening {}", plain.display()))?)
+        .with_context(|| format!("{} is not a backup archive", from.display()))
 }
 
 fn parent_dir(path: &Path) -> PathBuf {

@@ -46,6 +46,9 @@ pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    /// The months of audit entries this process has seen a partition for, so that an
+    /// append asks the database to make one only for a month new to it.
+    audit_months: partitions::KnownMonths,
 }
 
 impl PgStore {
@@ -57,7 +60,7 @@ impl PgStore {
             .acquire_timeout(options.acquire_timeout)
             .connect(url)
             .await?;
-        Ok(Self { pool })
+        Ok(Self { pool, audit_months: partitions::KnownMonths::default() })
     }
 }
 

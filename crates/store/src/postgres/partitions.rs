@@ -1,12 +1,16 @@
-//! Call detail by month on PostgreSQL (migration 0018): each insert first makes the
-//! partitions of its months, and retention drops whole months before deleting rows.
+//! Call detail (migration 0018) and audit entries (0021) by month on PostgreSQL: each
+//! insert first makes the partitions of its months, and retention drops whole months
+//! before deleting rows.
 
 use super::PgStore;
 use crate::StoreResult;
 use crate::retention::MonthCounts;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use cpniguard_core::audit::AuditRecord;
 use cpniguard_core::cpni::CallDetailRecord;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 
 /// Make the partitions of the months (UTC) `calls` start in, where missing. A statement
 /// of its own, outside the insert's transaction: making a partition locks `calls` for a
@@ -19,6 +23,58 @@ pub(super) async fn make_room(pool: &PgPool, calls: &[CallDetailRecord]) -> Stor
         sqlx::query("SELECT cpniguard_call_months($1)").bind(months).execute(pool).await?;
     }
     Ok(())
+}
+
+/// Months (their first instant, UTC) known to have a partition of `audit_entries`.
+/// Only this process's retention drops audit months, and it forgets them all when it
+/// does; another process's cache can name a dropped month only for entries dated
+/// before the retention period, which appends never are (an entry is dated when it is
+/// decided). Should one be, its insert fails and nothing is written.
+#[derive(Default)]
+pub(super) struct KnownMonths(Mutex<BTreeSet<DateTime<Utc>>>);
+
+impl KnownMonths {
+    fn missing(&self, months: &[DateTime<Utc>]) -> bool {
+        let known = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        months.iter().any(|m| !known.contains(m))
+    }
+
+    fn add(&self, months: &[DateTime<Utc>]) {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(months.iter().copied());
+    }
+
+    fn forget(&self) {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
+}
+
+/// Make the partitions of the months `records` are dated in, where this process has not
+/// seen them yet (the group-commit writer's batches almost always fall in a known one).
+pub(super) async fn make_audit_months(store: &PgStore, records: &[AuditRecord]) -> StoreResult<()> {
+    let mut months: Vec<DateTime<Utc>> = records.iter().filter_map(|r| month_start(r.at)).collect();
+    months.sort_unstable();
+    months.dedup();
+    if store.audit_months.missing(&months) {
+        sqlx::query("SELECT cpniguard_month_partitions('audit_entries', $1)")
+            .bind(&months)
+            .execute(&store.pool)
+            .await?;
+        store.audit_months.add(&months);
+    }
+    Ok(())
+}
+
+/// Drop the months of audit entries wholly before `keep_from`, inside the truncation's
+/// transaction; the entries they held.
+pub(super) async fn drop_audit_months_before(
+    store: &PgStore,
+    tx: &mut PgConnection,
+    keep_from: i64,
+) -> StoreResult<u64> {
+    store.audit_months.forget();
+    let dropped: i64 =
+        sqlx::query_scalar("SELECT cpniguard_drop_audit_months_before($1)").bind(keep_from).fetch_one(tx).await?;
+    Ok(u64::try_from(dropped).unwrap_or(0))
 }
 
 fn month_start(t: DateTime<Utc>) -> Option<DateTime<Utc>> {

@@ -286,8 +286,12 @@ pub(crate) fn check_truncation(checkpoints_at_previous: i64) -> StoreResult<()> 
 /// The whole `AuditStore` for one backend: `$begin` starts the write transaction and
 /// `$head_for_append` reads the chain head inside it (locked for the transaction,
 /// so concurrent appenders queue and each extends the head the previous committed).
+/// A backend whose entries are partitioned by month names how an append makes its
+/// months (`$make_months(store, records)`, before the transaction) and how retention
+/// drops the months wholly before the first seq it keeps (`$drop_months(tx, seq)`,
+/// inside the transaction, before the remaining rows are deleted).
 macro_rules! audit_backend {
-    ($store:ty, $db:ty, $begin:path, $head_for_append:expr) => {
+    ($store:ty, $db:ty, $begin:path, $head_for_append:expr $(, by_month: $make_months:path, $drop_months:path)?) => {
         use crate::audit::{AuditPage, AuditQuery};
         use crate::error::{reading, unique_is};
         use crate::shared::DbTime;
@@ -301,6 +305,7 @@ macro_rules! audit_backend {
                 if records.is_empty() {
                     return Ok(Vec::new());
                 }
+                $($make_months(self, records).await?;)?
                 let mut tx = $begin(&self.pool).await?;
                 let head = sql::head_from(sqlx::query_as($head_for_append).fetch_one(&mut *tx).await?)?;
                 let entries = sql::seal(head, records);
@@ -385,9 +390,10 @@ macro_rules! audit_backend {
                 let behind: i64 =
                     sqlx::query_scalar(sql::CHECKPOINT_EXISTS).bind(sql::db_seq(seq - 1)?).fetch_one(&mut *tx).await?;
                 sql::check_truncation(behind)?;
+                let removed: u64 = 0 $(+ $drop_months(self, &mut tx, sql::db_seq(seq)?).await?)?;
                 let deleted = sqlx::query(sql::DELETE_BEFORE).bind(sql::db_seq(seq)?).execute(&mut *tx).await?;
                 tx.commit().await?;
-                Ok(deleted.rows_affected())
+                Ok(removed + deleted.rows_affected())
             }
         }
     };
