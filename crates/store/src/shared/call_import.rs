@@ -53,22 +53,6 @@ where
     qb
 }
 
-/// The ids among `ids` (one chunk) whose calls `source` stored.
-pub(crate) fn imported_ids_query<DB>(source: &str, ids: &[String]) -> QueryBuilder<DB>
-where
-    DB: Database,
-    for<'q> String: Encode<'q, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new("SELECT DISTINCT source_record_id FROM calls WHERE source_system = ");
-    qb.push_bind(source.to_owned()).push(" AND source_record_id IN (");
-    let mut list = qb.separated(", ");
-    for id in ids {
-        list.push_bind(id.clone());
-    }
-    qb.push(")");
-    qb
-}
-
 /// `DELETE` the quarantine entries of `source` whose keys are `keys` (one chunk).
 pub(crate) fn delete_resolved<DB>(source: &str, keys: &[String]) -> QueryBuilder<DB>
 where
@@ -228,19 +212,6 @@ macro_rules! call_import_backend {
                     }
                 }
                 Ok(holders)
-            }
-
-            async fn imported_record_ids(&self, source: &str, ids: &[String]) -> StoreResult<Vec<String>> {
-                let mut found = Vec::new();
-                for chunk in ids.chunks(sql::NUMBERS_PER_STATEMENT) {
-                    let rows: Vec<(String,)> = sql::imported_ids_query::<$db>(source, chunk)
-                        .build_query_as()
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(reading("calls"))?;
-                    found.extend(rows.into_iter().map(|(id,)| id));
-                }
-                Ok(found)
             }
 
             async fn import_calls(
