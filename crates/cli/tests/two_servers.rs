@@ -7,11 +7,9 @@
 //! Skipped without `CPNIGUARD_TEST_POSTGRES_URL`.
 
 use chrono::{Days, Utc};
-use cpniguard_core::account::Language;
 use cpniguard_core::authn::{EvidenceKind, InteractionChannel};
-use cpniguard_core::email::EmailAddress;
 use cpniguard_core::ids::StaffId;
-use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind};
+use cpniguard_core::notice::NewNotice;
 use cpniguard_core::staff::{NewStaff, Role, Username};
 use cpniguard_notify::testing::SmtpSink;
 use cpniguard_server::auth::tokens;
@@ -64,24 +62,7 @@ const NOTICES: usize = 200;
 
 /// A privacy-office reminder: a notice with no account, delivered by email.
 fn reminder(i: usize, now: chrono::DateTime<Utc>) -> NewNotice {
-    let params = BTreeMap::from([
-        ("name".to_owned(), "Privacy office".to_owned()),
-        ("incident".to_owned(), format!("incident-{i}")),
-        ("clock".to_owned(), "agency_notice".to_owned()),
-        ("due".to_owned(), "2026-03-01".to_owned()),
-    ]);
-    NewNotice {
-        id: NoticeId::new(),
-        account_id: None,
-        kind: NoticeKind::BreachReminder,
-        channel: Channel::Email,
-        destination: Destination::Email { address: EmailAddress::parse("privacy@carrier.example").unwrap() },
-        template: NoticeKind::BreachReminder.template().to_owned(),
-        language: Language::En,
-        params,
-        idempotency_key: format!("two-servers:{i}"),
-        not_before: now,
-    }
+    cpniguard_notify::testing::reminder_notice(format!("two-servers:{i}"), now)
 }
 
 /// A trained CSR and a token for them.

@@ -210,3 +210,31 @@ impl SmtpSink {
         self.messages()
     }
 }
+
+/// A privacy-office reminder by email with no account, keyed `idempotency_key`: the
+/// notice tests queue by the hundred to watch a worker deliver them.
+pub fn reminder_notice(
+    idempotency_key: String,
+    not_before: chrono::DateTime<chrono::Utc>,
+) -> cpniguard_core::notice::NewNotice {
+    use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind};
+    let params = std::collections::BTreeMap::from([
+        ("name".to_owned(), "Privacy office".to_owned()),
+        ("incident".to_owned(), format!("incident-{idempotency_key}")),
+        ("clock".to_owned(), "agency_notice".to_owned()),
+        ("due".to_owned(), "2026-03-01".to_owned()),
+    ]);
+    let address = cpniguard_core::email::EmailAddress::parse("privacy@carrier.example").expect("a valid address");
+    NewNotice {
+        id: NoticeId::new(),
+        account_id: None,
+        kind: NoticeKind::BreachReminder,
+        channel: Channel::Email,
+        destination: Destination::Email { address },
+        template: NoticeKind::BreachReminder.template().to_owned(),
+        language: cpniguard_core::account::Language::En,
+        params,
+        idempotency_key,
+        not_before,
+    }
+}

@@ -7,9 +7,7 @@
 
 use crate::env::{Backend, backends, kill_hard, wait_for};
 use chrono::Utc;
-use cpniguard_core::account::Language;
-use cpniguard_core::email::EmailAddress;
-use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind, NoticeStatus};
+use cpniguard_core::notice::{NewNotice, NoticeStatus};
 use cpniguard_notify::testing::SmtpSink;
 use cpniguard_store::{NoticeQuery, Store};
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,24 +22,7 @@ const CONCURRENCY: u32 = 4;
 
 /// A privacy-office reminder: a notice with no account, delivered by email.
 fn reminder(i: usize) -> NewNotice {
-    let params = BTreeMap::from([
-        ("name".to_owned(), "Privacy office".to_owned()),
-        ("incident".to_owned(), format!("incident-{i}")),
-        ("clock".to_owned(), "agency_notice".to_owned()),
-        ("due".to_owned(), "2026-03-01".to_owned()),
-    ]);
-    NewNotice {
-        id: NoticeId::new(),
-        account_id: None,
-        kind: NoticeKind::BreachReminder,
-        channel: Channel::Email,
-        destination: Destination::Email { address: EmailAddress::parse("privacy@carrier.example").unwrap() },
-        template: NoticeKind::BreachReminder.template().to_owned(),
-        language: Language::En,
-        params,
-        idempotency_key: format!("crash-notices:{i}"),
-        not_before: Utc::now(),
-    }
+    cpniguard_notify::testing::reminder_notice(format!("crash-notices:{i}"), Utc::now())
 }
 
 /// A worker whose claims expire 8 s after a kill (2 s SMTP timeout + the 5 s margin
