@@ -9,7 +9,6 @@ use crate::auth::tokens;
 use crate::problem::Problem;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
-use axum::http::header::COOKIE;
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 use cpniguard_core::ids::AccountId;
@@ -37,22 +36,12 @@ pub fn session_token(parts: &Parts) -> Option<String> {
 
 /// [`session_token`] from the headers alone.
 pub fn session_token_of(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
+    super::cookies::read(headers, SESSION_COOKIE).map(str::to_owned)
 }
 
 /// The `Set-Cookie` value for a new session.
 pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/api/v1; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{}",
-        if secure { "; Secure" } else { "" }
-    )
+    super::cookies::set(SESSION_COOKIE, token, "/api/v1", max_age_secs, secure)
 }
 
 /// The `Set-Cookie` value that removes the session cookie.

@@ -3,6 +3,7 @@
 //! one table, [`roles::Capability`], applied per route group by [`require`].
 
 pub mod client;
+pub mod cookies;
 pub mod customer;
 pub mod limiter;
 pub mod refusals;

@@ -5,13 +5,13 @@
 //! HttpOnly and SameSite=Strict), so nothing more needs storing.
 
 use crate::auth::client::{peer, via_tls_proxy};
+use crate::auth::cookies;
 use crate::auth::refusals;
 use crate::auth::roles::Capability;
 use crate::auth::tokens;
 use crate::gate::Caller;
 use crate::state::AppState;
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
-use axum::http::header::COOKIE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
@@ -46,18 +46,6 @@ pub fn csrf_token(cookie_value: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A cookie's value in the request, if present.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v)
-}
-
 /// Whether cookies must be `Secure`: configured so, or the request came through a
 /// trusted proxy that terminated TLS.
 pub fn secure_cookies(state: &AppState, parts_ext: &axum::http::Extensions, headers: &HeaderMap) -> bool {
@@ -73,15 +61,6 @@ impl FromRequestParts<AppState> for SecureCookies {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         Ok(SecureCookies(secure_cookies(state, &parts.extensions, &parts.headers)))
     }
-}
-
-/// A `Set-Cookie` value (HttpOnly, SameSite=Strict) for the console (`path` `/console`)
-/// or the customer portal (`/portal`).
-pub fn set_cookie(name: &str, value: &str, path: &str, max_age_secs: i64, secure: bool) -> String {
-    format!(
-        "{name}={value}; Path={path}; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{}",
-        if secure { "; Secure" } else { "" }
-    )
 }
 
 /// The session's absolute lifetime.
@@ -115,7 +94,7 @@ impl FromRequestParts<AppState> for ConsoleStaff {
             return Ok(known.clone());
         }
         let refuse = SignInFirst { htmx: parts.headers.contains_key("hx-request") };
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| tokens::looks_like_token(t)) else {
+        let Some(token) = cookies::read(&parts.headers, SESSION_COOKIE).filter(|t| tokens::looks_like_token(t)) else {
             return Err(refuse);
         };
         let hash = tokens::hash(token);
@@ -148,7 +127,7 @@ pub async fn require_csrf(req: Request, next: Next) -> Response {
     // bound to its pre-session cookie even while a stale session cookie is still sent.
     let expected: Vec<String> = [SESSION_COOKIE, PORTAL_COOKIE, PRE_SESSION_COOKIE]
         .into_iter()
-        .filter_map(|name| cookie(req.headers(), name).filter(|v| !v.is_empty()))
+        .filter_map(|name| cookies::read(req.headers(), name).filter(|v| !v.is_empty()))
         .map(csrf_token)
         .collect();
     if expected.is_empty() {

@@ -5,9 +5,10 @@
 //! failure and sign-out is an audit entry.
 
 use super::pages::{message_page, render};
-use super::session::{self, ConsoleStaff, PRE_SESSION_COOKIE, SESSION_COOKIE, SecureCookies, csrf_token, set_cookie};
+use super::session::{self, ConsoleStaff, PRE_SESSION_COOKIE, SESSION_COOKIE, SecureCookies, csrf_token};
 use crate::application::secret_checks::hasher;
 use crate::auth::client::ClientIp;
+use crate::auth::cookies;
 use crate::auth::tokens;
 use crate::gate::{Caller, event_record};
 use crate::state::AppState;
@@ -35,7 +36,7 @@ pub async fn form(SecureCookies(secure): SecureCookies) -> Response {
     let pre = tokens::generate();
     let page = SignInPage { csrf: csrf_token(&pre), username: String::new(), error: None };
     let mut response = render(StatusCode::OK, &page);
-    if let Ok(v) = set_cookie(PRE_SESSION_COOKIE, &pre, "/console", 3600, secure).parse() {
+    if let Ok(v) = cookies::set(PRE_SESSION_COOKIE, &pre, "/console", 3600, secure).parse() {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
     response
@@ -56,7 +57,7 @@ pub async fn submit(
     Form(form): Form<SignInForm>,
 ) -> Response {
     let again = |status: StatusCode, error: String| {
-        let csrf = session::cookie(&headers, PRE_SESSION_COOKIE).map(csrf_token).unwrap_or_default();
+        let csrf = cookies::read(&headers, PRE_SESSION_COOKIE).map(csrf_token).unwrap_or_default();
         render(status, &SignInPage { csrf, username: form.username.clone(), error: Some(error) })
     };
     match check(&state, &client, &form).await {
@@ -144,8 +145,8 @@ async fn start_session(state: &AppState, staff: &Staff, secure: bool) -> Result<
     state.gate.record_event(record).await.map_err(|e| tracing::error!(error = %e, "console sign-in not audited"))?;
     let mut response = Redirect::to("/console").into_response();
     let cookies = [
-        set_cookie(SESSION_COOKIE, &token, "/console", session::lifetime(state).num_seconds(), secure),
-        set_cookie(PRE_SESSION_COOKIE, "", "/console", 0, secure),
+        cookies::set(SESSION_COOKIE, &token, "/console", session::lifetime(state).num_seconds(), secure),
+        cookies::set(PRE_SESSION_COOKIE, "", "/console", 0, secure),
     ];
     for c in cookies {
         if let Ok(v) = c.parse() {
@@ -189,7 +190,7 @@ pub async fn sign_out(
         tracing::error!(error = %e, "a console sign-out could not be audited");
     }
     let mut response = Redirect::to("/console/sign-in").into_response();
-    if let Ok(v) = set_cookie(SESSION_COOKIE, "", "/console", 0, secure).parse() {
+    if let Ok(v) = cookies::set(SESSION_COOKIE, "", "/console", 0, secure).parse() {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
     response

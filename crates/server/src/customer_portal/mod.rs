@@ -9,7 +9,8 @@ mod pages;
 pub mod texts;
 
 use crate::api::publication::choose_language;
-use crate::console::session::{PORTAL_COOKIE, cookie, require_csrf};
+use crate::auth::cookies;
+use crate::console::session::{PORTAL_COOKIE, require_csrf};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -57,7 +58,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageLanguage {
         if let Some(lang) = switch {
             return Ok(PageLanguage { lang, chosen: true });
         }
-        if let Some(lang) = cookie(&parts.headers, LANG_COOKIE).and_then(Language::parse) {
+        if let Some(lang) = cookies::read(&parts.headers, LANG_COOKIE).and_then(Language::parse) {
             return Ok(PageLanguage { lang, chosen: false });
         }
         Ok(PageLanguage { lang: choose_language(None, &parts.headers), chosen: false })
@@ -66,5 +67,5 @@ impl<S: Send + Sync> FromRequestParts<S> for PageLanguage {
 
 /// The portal session cookie's value, if any.
 fn session_token(parts_headers: &axum::http::HeaderMap) -> Option<&str> {
-    cookie(parts_headers, PORTAL_COOKIE).filter(|v| !v.is_empty())
+    cookies::read(parts_headers, PORTAL_COOKIE).filter(|v| !v.is_empty())
 }

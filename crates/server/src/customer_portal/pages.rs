@@ -7,11 +7,12 @@ use crate::application::consent_change::{Action, StatusView};
 use crate::application::customer_access::AccessView;
 use crate::application::{contacts, customer_access, customer_consent, customer_session};
 use crate::auth::client::ClientIp;
+use crate::auth::cookies;
 use crate::auth::customer::{CurrentCustomer, resolve};
 use crate::auth::tokens;
 use crate::console::forms::ContactForm;
 use crate::console::pages::render;
-use crate::console::session::{PORTAL_COOKIE, PRE_SESSION_COOKIE, SecureCookies, csrf_token, set_cookie};
+use crate::console::session::{PORTAL_COOKIE, PRE_SESSION_COOKIE, SecureCookies, csrf_token};
 use crate::problem::Problem;
 use crate::state::AppState;
 use askama::Template;
@@ -39,7 +40,7 @@ fn with_cookie(mut response: Response, value: String) -> Response {
 /// Remember the switch's language, if it was used on this request.
 fn remember(response: Response, lang: &PageLanguage, secure: bool) -> Response {
     if lang.chosen {
-        with_cookie(response, set_cookie(LANG_COOKIE, lang.lang.as_str(), "/portal", 365 * 86_400, secure))
+        with_cookie(response, cookies::set(LANG_COOKIE, lang.lang.as_str(), "/portal", 365 * 86_400, secure))
     } else {
         response
     }
@@ -68,7 +69,7 @@ struct SignInPage {
 fn form_page<T: Template>(status: StatusCode, make: impl FnOnce(String) -> T, secure: bool) -> Response {
     let pre = tokens::generate();
     let page = make(csrf_token(&pre));
-    with_cookie(render(status, &page), set_cookie(PRE_SESSION_COOKIE, &pre, "/portal", 3600, secure))
+    with_cookie(render(status, &page), cookies::set(PRE_SESSION_COOKIE, &pre, "/portal", 3600, secure))
 }
 
 pub async fn sign_in_form(lang: PageLanguage, SecureCookies(secure): SecureCookies) -> Response {
@@ -96,9 +97,9 @@ pub async fn sign_in(
             let max_age = (session.expires_at - session.created_at).num_seconds();
             let response = with_cookie(
                 Redirect::to("/portal").into_response(),
-                set_cookie(PORTAL_COOKIE, &token, "/portal", max_age, secure),
+                cookies::set(PORTAL_COOKIE, &token, "/portal", max_age, secure),
             );
-            with_cookie(response, set_cookie(PRE_SESSION_COOKIE, "", "/portal", 0, secure))
+            with_cookie(response, cookies::set(PRE_SESSION_COOKIE, "", "/portal", 0, secure))
         }
         Err(p) => {
             let (status, error) = if p.status == StatusCode::TOO_MANY_REQUESTS.as_u16() {
@@ -121,7 +122,7 @@ pub async fn sign_out(
     {
         tracing::warn!(code = p.code, "portal sign-out");
     }
-    with_cookie(Redirect::to("/portal/sign-in").into_response(), set_cookie(PORTAL_COOKIE, "", "/portal", 0, secure))
+    with_cookie(Redirect::to("/portal/sign-in").into_response(), cookies::set(PORTAL_COOKIE, "", "/portal", 0, secure))
 }
 
 // --- the account page -----------------------------------------------------------------
