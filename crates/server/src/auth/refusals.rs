@@ -22,6 +22,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use cpniguard_core::audit::Decision;
 use cpniguard_core::ids::{AccountId, InteractionId};
+use cpniguard_core::staff::Staff;
 use std::cell::Cell;
 
 /// The audit action of a refusal made outside the gate.
@@ -38,28 +39,35 @@ pub fn mark_audited() {
 
 /// Who made the request, as far as it was established.
 enum Identity {
-    Staff(CurrentStaff),
+    Staff(Staff),
     Customer(CurrentCustomer),
-    None,
+    /// No live session: counted per source (the client's key) and minute instead.
+    Unidentified(String),
 }
 
 /// Route layer for the staff API: inside `authenticate` (the staff member is known),
 /// outside the role table.
 pub async fn staff(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let identity = req.extensions().get::<CurrentStaff>().cloned().map_or(Identity::None, Identity::Staff);
-    audit_refusal(state, req, next, || async move { identity }).await
+    audit_refusal(state, req, next, |req| {
+        let staff = req.extensions().get::<CurrentStaff>().map(|s| s.0.clone());
+        async move { staff.map(Identity::Staff) }
+    })
+    .await
 }
 
 /// Route layer for the portal's CPNI routes, which authenticate the customer in the
 /// handler: the session is looked up again only when the request was refused.
 pub async fn portal(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let token = customer::session_token_of(req.headers());
     let lookup = state.clone();
-    audit_refusal(state, req, next, move || async move {
-        let Some(token) = token else { return Identity::None };
-        match customer::resolve(&lookup, &token).await {
-            Ok(Some(c)) => Identity::Customer(c),
-            _ => Identity::None,
+    audit_refusal(state, req, next, move |req| {
+        let token = customer::session_token_of(req.headers());
+        let client = crate::auth::client::ClientIp::of(req.extensions(), req.headers(), &lookup).key();
+        async move {
+            let customer = match token {
+                Some(token) => customer::resolve(&lookup, &token).await.ok().flatten(),
+                None => None,
+            };
+            Some(customer.map_or(Identity::Unidentified(client), Identity::Customer))
         }
     })
     .await
@@ -69,33 +77,32 @@ pub async fn portal(State(state): State<AppState>, req: Request, next: Next) -> 
 /// member is known; the role table's own refusals are recorded by
 /// `console::session::require`).
 pub async fn console(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let staff = req.extensions().get::<crate::console::session::ConsoleStaff>().map(|c| c.staff.clone());
-    let identity = staff.map_or(Identity::None, |s| Identity::Staff(CurrentStaff(s)));
-    audit_refusal(state, req, next, || async move { identity }).await
+    audit_refusal(state, req, next, |req| {
+        let staff = req.extensions().get::<crate::console::session::ConsoleStaff>().map(|c| c.staff.clone());
+        async move { staff.map(Identity::Staff) }
+    })
+    .await
 }
 
-async fn audit_refusal<F, Fut>(state: AppState, req: Request, next: Next, identity: F) -> Response
+/// Run the request; when it is refused with nothing recorded, record it. `identify`
+/// takes what it needs from the request before it runs, and is awaited only for a
+/// refusal (`None`: no identity to record, which the staff layers never see).
+async fn audit_refusal<I, Fut>(state: AppState, req: Request, next: Next, identify: I) -> Response
 where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Identity>,
+    I: FnOnce(&Request) -> Fut,
+    Fut: std::future::Future<Output = Option<Identity>>,
 {
-    let Some(route) = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()) else {
+    let Some(route) = req.extensions().get::<MatchedPath>().cloned() else {
         return next.run(req).await;
     };
     // The console applies this layer to its CPNI fragments only; the API's routes are
     // looked up in the OpenAPI document.
-    let console = route.starts_with("/console/");
-    if !console && !cpni_routes::is_cpni(req.method(), &route) {
+    if !route.as_str().starts_with("/console/") && !cpni_routes::is_cpni(req.method(), route.as_str()) {
         return next.run(req).await;
     }
-    let refused = Refused {
-        route: format!("{} {route}", req.method()),
-        account: account_in_path(&route, req.uri().path()),
-        request_id: req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned),
-        status: 0,
-        code: "error",
-    };
-    let client = crate::auth::client::ClientIp::of(req.extensions(), req.headers(), &state).key();
+    let (method, uri) = (req.method().clone(), req.uri().clone());
+    let request_id = req.headers().get("x-request-id").cloned();
+    let identity = identify(&req);
     let (response, audited) = AUDITED
         .scope(Cell::new(false), async {
             let response = next.run(req).await;
@@ -106,20 +113,25 @@ where
     if audited || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let caller = match identity().await {
-        Identity::Staff(staff) => Caller::Staff(staff.0),
-        Identity::Customer(c) => {
+    let caller = match identity.await {
+        Some(Identity::Staff(staff)) => Caller::Staff(staff),
+        Some(Identity::Customer(c)) => {
             Caller::Customer { account: c.account_id, interaction: InteractionId(c.interaction_id) }
         }
-        // Only the portal gets here without an identity: the staff API and the console
-        // establish theirs before this layer.
-        Identity::None => {
+        Some(Identity::Unidentified(client)) => {
             state.unidentified.count(&state, Unidentified::PortalSession, &client).await;
             return response;
         }
+        None => return response,
     };
-    let code = response.extensions().get::<ProblemCode>().map_or("error", |c| c.0);
-    match record(&state, &caller, Refused { status: status.as_u16(), code, ..refused }).await {
+    let refused = Refused {
+        route: format!("{method} {}", route.as_str()),
+        account: account_in_path(route.as_str(), uri.path()),
+        request_id: request_id.and_then(|v| v.to_str().ok().map(str::to_owned)),
+        status: status.as_u16(),
+        code: response.extensions().get::<ProblemCode>().map_or("error", |c| c.0),
+    };
+    match record(&state, &caller, refused).await {
         Ok(()) => response,
         Err(unrecorded) => unrecorded.into_response(),
     }
