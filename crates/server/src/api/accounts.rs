@@ -148,6 +148,7 @@ pub struct SearchParams {
     /// The `next_after` of the previous page.
     pub after: Option<String>,
     /// Page size, 1 to 1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -169,11 +170,12 @@ pub async fn search(
         .as_deref()
         .map(|n| PhoneNumber::parse(n).map_err(|e| e.within("telephone_number")))
         .transpose()?;
-    let after = params.after.as_deref().map(AccountNumber::parse).transpose()?;
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=cpniguard_store::MAX_PAGE).contains(&limit) {
-        return Err(ValidationError::new("limit", format!("1 to {}", cpniguard_store::MAX_PAGE)).into());
-    }
+    let after = params
+        .after
+        .as_deref()
+        .map(|a| AccountNumber::parse(a).map_err(|e| ValidationError::new("after", e.reason)))
+        .transpose()?;
+    let limit = super::page_limit(params.limit, 50)?;
     let query = AccountQuery {
         account_number_prefix: params.account_number.filter(|s| !s.trim().is_empty()),
         telephone_number,

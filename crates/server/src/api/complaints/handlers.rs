@@ -132,6 +132,7 @@ pub struct ListParams {
     /// The `next_after` of the previous page.
     pub after: Option<Uuid>,
     /// Page size (default 50, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -156,7 +157,7 @@ pub async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParam
         received_from: p.from,
         received_to: p.to,
         after: p.after,
-        limit: p.limit.unwrap_or(50),
+        limit: crate::api::page_limit(p.limit, 50)?,
     };
     let page = state.store.list_complaints(&query).await?;
     Ok(Json(ComplaintList { complaints: page.complaints, next_after: page.next_after }))
