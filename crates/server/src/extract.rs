@@ -83,6 +83,17 @@ fn unreadable_body(rejection: BytesRejection) -> Problem {
 /// where an enum goes) as syntax errors, and those are 422, not 400.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| malformed_json(&e))?;
+    // Every body of this API is an object; serde would otherwise read a struct from an
+    // array of its fields in order, which no client means.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "Invalid input",
+            "the body: expected a JSON object",
+        )
+        .with_field("body"));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

@@ -42,6 +42,11 @@ fn view(state: &AppState, account: &Account) -> AccountView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "account_number": "A-1001", "kind": "residential", "name": "María López", "language": "es",
+    "postal_address": {"line1": "10 Main St", "city": "Provo", "state": "UT", "zip": "84601"},
+    "email": "maria@example.com", "telephone_numbers": ["+18015550100"]
+}))]
 pub struct CreateAccountRequest {
     pub account_number: AccountNumber,
     pub kind: AccountKind,

@@ -95,7 +95,7 @@ fn arbitrary_and_mutated_bodies_are_refused_precisely() {
         let doc = RefCell::new(runtime.block_on(Document::fetch(&s)));
         let (callers, account) = runtime.block_on(callers(&s));
         let mut ids = crate::cases::KnownIds::default();
-        ids.set("/api/v1/accounts", account);
+        ids.set("accounts", account);
         let mut rng = StdRng::seed_from_u64(crate::env_number("CPNIGUARD_CONFORMANCE_SEED", 20));
         let mut exercised = 0;
         let operations = doc.borrow().operations();

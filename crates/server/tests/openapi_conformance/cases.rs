@@ -27,34 +27,48 @@ pub struct Case {
     pub malformed: bool,
 }
 
-/// Ids of records the run has seen, by the collection path that returned them
-/// (`/api/v1/campaigns` → the campaigns' ids), so operations on one record
-/// (`/api/v1/campaigns/{id}/...`) reach a real one and not only the 404.
+/// Ids of records the run has seen, by the kind of record: the path segment naming
+/// it (`/api/v1/campaigns` and `/api/v1/accounts/{id}/interactions` return
+/// `campaigns` and `interactions`; `/api/v1/campaigns/{id}/audiences/{audience}` takes
+/// one of each), so operations on one record reach a real one and not only the 404.
 #[derive(Default)]
 pub struct KnownIds(HashMap<String, Vec<String>>);
 
+/// The literal segment before each `{parameter}` of a path template.
+fn kinds_of_parameters(template: &str) -> Vec<(String, String)> {
+    let segments: Vec<&str> = template.split('/').collect();
+    segments
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.starts_with('{'))
+        .map(|(i, s)| {
+            (s.to_string(), segments[..i].iter().rev().find(|p| !p.starts_with('{')).unwrap_or(&"").to_string())
+        })
+        .collect()
+}
+
 impl KnownIds {
-    pub fn set(&mut self, collection: &str, id: String) {
-        self.0.entry(collection.to_owned()).or_default().insert(0, id);
+    pub fn set(&mut self, kind: &str, id: String) {
+        self.0.entry(kind.to_owned()).or_default().insert(0, id);
     }
 
     /// Remembers the ids in a 2xx JSON body of `op` (top level, or one level down:
-    /// `{"campaign": {"id": ...}}`, `{"items": [{"id": ...}]}`).
+    /// `{"campaign": {"id": ...}}`, `{"items": [{"id": ...}]}`) under the kind of
+    /// record its path ends with.
     pub fn learn(&mut self, op: &Operation, body: &Value) {
-        let collection = op.path.split("/{").next().unwrap_or(&op.path).to_owned();
+        let kind = op.path.split('/').rev().find(|s| !s.starts_with('{')).unwrap_or_default().to_owned();
         let mut found = Vec::new();
         collect_ids(body, 0, &mut found);
-        let known = self.0.entry(collection).or_default();
-        for id in found {
+        let known = self.0.entry(kind).or_default();
+        for id in found.into_iter().take(4) {
             if !known.contains(&id) && known.len() < 16 {
                 known.push(id);
             }
         }
     }
 
-    fn for_path(&self, path: &str, rng: &mut StdRng) -> Option<String> {
-        let collection = path.split("/{").next()?;
-        let known = self.0.get(collection).filter(|k| !k.is_empty())?;
+    fn of_kind(&self, kind: &str, rng: &mut StdRng) -> Option<String> {
+        let known = self.0.get(kind).filter(|k| !k.is_empty())?;
         Some(known[rng.random_range(0..known.len())].clone())
     }
 }
@@ -80,7 +94,7 @@ fn collect_ids(value: &Value, depth: usize, found: &mut Vec<String>) {
 /// Well-formed requests: the documented body examples, then `generated` more.
 pub fn well_formed(doc: &Document, op: &Operation, ids: &KnownIds, generated: usize, rng: &mut StdRng) -> Vec<Case> {
     let mut out = Vec::new();
-    let examples = op.body_examples();
+    let examples = op.body_examples(doc);
     for (i, example) in examples.iter().enumerate() {
         out.push(Case {
             what: format!("documented example {i}"),
@@ -102,16 +116,15 @@ pub fn well_formed(doc: &Document, op: &Operation, ids: &KnownIds, generated: us
 
 /// The path filled in (real ids where known) and a query of valid values: every
 /// required parameter, some optional ones.
-fn target(doc: &Document, op: &Operation, ids: &KnownIds, rng: &mut StdRng) -> String {
+pub fn target(doc: &Document, op: &Operation, ids: &KnownIds, rng: &mut StdRng) -> String {
     let mut path = op.path.clone();
-    for (i, param) in op.parameters("path").enumerate() {
+    let kinds = kinds_of_parameters(&op.path);
+    for param in op.parameters("path") {
         let name = param["name"].as_str().unwrap_or_default();
-        let value = match i {
-            0 => ids.for_path(&op.path, rng),
-            _ => None,
-        }
-        .unwrap_or_else(|| scalar(&generate::valid(doc, &param["schema"], rng)));
-        path = path.replace(&format!("{{{name}}}"), &value);
+        let placeholder = format!("{{{name}}}");
+        let kind = kinds.iter().find(|(p, _)| *p == placeholder).map(|(_, k)| k.as_str()).unwrap_or_default();
+        let value = ids.of_kind(kind, rng).unwrap_or_else(|| scalar(&generate::valid(doc, &param["schema"], rng)));
+        path = path.replace(&placeholder, &value);
     }
     let mut query = form_urlencoded::Serializer::new(String::new());
     for param in op.parameters("query") {

@@ -39,12 +39,15 @@ impl Operation {
         self.spec["requestBody"]["required"] == true
     }
 
-    /// The body examples the document gives for the request.
-    pub fn body_examples(&self) -> Vec<Value> {
+    /// The body examples the document gives for the request, on the body or on its
+    /// schema.
+    pub fn body_examples(&self, doc: &Document) -> Vec<Value> {
         let Some(content) = self.spec["requestBody"]["content"].as_object() else { return Vec::new() };
         let mut out = Vec::new();
         for media in content.values() {
-            if let Some(example) = media.get("example") {
+            let schema = doc.resolve(&media["schema"]);
+            let examples = schema.get("examples").and_then(Value::as_array).into_iter().flatten();
+            for example in [media.get("example"), schema.get("example")].into_iter().flatten().chain(examples) {
                 out.push(example.clone());
             }
             for example in media["examples"].as_object().into_iter().flat_map(|m| m.values()) {
