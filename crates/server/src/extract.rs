@@ -81,7 +81,10 @@ fn unreadable_body(rejection: BytesRejection) -> Problem {
 /// A JSON document decoded into `T`, with the field path of the first problem. The
 /// syntax is checked on its own first: serde_json reports some wrong shapes (a number
 /// where an enum goes) as syntax errors, and those are 422, not 400.
-pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+// The error is the `Problem` every handler answers with; boxing it here alone would
+// only add an allocation to each refusal.
+#[allow(clippy::result_large_err)]
+fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| malformed_json(&e))?;
     // Every body of this API is an object; serde would otherwise read a struct from an
     // array of its fields in order, which no client means.

@@ -202,25 +202,15 @@ async fn rejections_name_the_field_in_the_api_words() {
                 assert!(!detail.contains(internal), "{path}: {p}");
             }
         }
-        let r = s
-            .post("/api/v1/accounts", &s.admin)
-            .header("content-type", "application/json")
-            .body("[1, 2]")
-            .send()
-            .await
-            .unwrap();
+        let post_body = |body: &'static str| {
+            s.post("/api/v1/accounts", &s.admin).header("content-type", "application/json").body(body).send()
+        };
+        let r = post_body("[1, 2]").await.unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let p = problem(r).await;
         assert_eq!(p["field"], "body", "{p}");
         assert!(!p["detail"].as_str().unwrap().contains("CreateAccountRequest"), "{p}");
-        let r = s
-            .post("/api/v1/accounts", &s.admin)
-            .header("content-type", "application/json")
-            .body("{}")
-            .send()
-            .await
-            .unwrap();
-        let p = problem(r).await;
+        let p = problem(post_body("{}").await.unwrap()).await;
         assert_eq!(p["field"], "account_number", "{p}");
     }
 }

@@ -40,10 +40,10 @@ pub fn expected_type(rust: &str) -> String {
 /// impl's own) in plain words, without input positions or Rust type names.
 pub fn reason(message: &str) -> String {
     let message = without_position(message);
-    if let Some(rest) = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: ")) {
-        if let Some((found, expected)) = rest.split_once(", expected ") {
-            return format!("expected {}, found {}", expected_type(expected), found);
-        }
+    if let Some(rest) = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: "))
+        && let Some((found, expected)) = rest.split_once(", expected ")
+    {
+        return format!("expected {}, found {}", expected_type(expected), found);
     }
     if let Some((_, expected)) = message.strip_prefix("invalid length ").and_then(|r| r.split_once(", expected ")) {
         return match expected.strip_prefix("struct ") {

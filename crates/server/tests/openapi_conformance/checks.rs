@@ -80,7 +80,7 @@ fn success_body(doc: &mut Document, op: &Operation, got: &Received) -> Vec<Strin
         return Vec::new();
     }
     let essence = got.content_type().split(';').next().unwrap_or_default().trim().to_owned();
-    if !documented.iter().any(|t| *t == essence) {
+    if !documented.contains(&essence) {
         return vec![format!("status {status}: content type {essence:?}, documented {documented:?}")];
     }
     if essence != "application/json" {
