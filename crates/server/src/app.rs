@@ -88,13 +88,8 @@ pub fn router(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(request_span))
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(CatchPanicLayer::custom(|_| Problem::internal().into_response()))
-                .layer(from_fn(crate::metrics::track))
-                .layer(from_fn(problem_for_bare_errors))
-                .layer(from_fn_with_state(Duration::from_secs(config.request_timeout_secs), request_timeout))
-                .layer(DefaultBodyLimit::max(config.max_body_bytes))
+                // Outermost but for the request id: every response gets them, including
+                // those the layers below make themselves (timeout, panic, bare errors).
                 .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                 .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
                 .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
@@ -103,7 +98,15 @@ pub fn router(state: AppState) -> Router {
                 .layer(security_header(
                     header::CONTENT_SECURITY_POLICY,
                     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
-                )),
+                ))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(|_| Problem::internal().into_response()))
+                .layer(from_fn(crate::metrics::track))
+                .layer(from_fn(problem_for_bare_errors))
+                .layer(from_fn(refuse_long_uri))
+                .layer(from_fn_with_state(Duration::from_secs(config.request_timeout_secs), request_timeout))
+                .layer(DefaultBodyLimit::max(config.max_body_bytes)),
         )
         .with_state(state)
 }
@@ -152,6 +155,24 @@ fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     let route = req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_owned());
     let request_id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
     tracing::info_span!("request", method = %req.method(), route = route.as_deref().unwrap_or("unmatched"), request_id)
+}
+
+/// The longest request target (path and query) answered: no route or filter needs more,
+/// and a longer one is refused before routing rather than parsed.
+const MAX_URI_BYTES: usize = 8 * 1024;
+
+async fn refuse_long_uri(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let length = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if length > MAX_URI_BYTES {
+        return Problem::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            "URI too long",
+            format!("the path and query string are longer than {MAX_URI_BYTES} bytes"),
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 async fn not_found() -> Problem {

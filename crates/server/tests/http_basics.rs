@@ -134,9 +134,11 @@ async fn bad_input_gets_precise_problems() {
         let r = s.get("/api/v1/nothing-here", &s.admin).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         assert!(is_problem(&r));
+        // A malformed id is a malformed request (422 naming the parameter), not a
+        // missing record.
         let r = s.get("/api/v1/accounts/not-a-uuid", &s.admin).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::NOT_FOUND);
-        assert!(is_problem(&r));
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem(r).await["field"], "id");
         let r = s.http.delete(s.url("/healthz")).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert!(is_problem(&r));
@@ -170,5 +172,74 @@ async fn metrics_count_requests_by_route_template() {
         let text = s.http.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
         assert!(text.contains("cpniguard_http_requests_total"), "{}", s.backend);
         assert!(text.contains("route=\"/api/v1/accounts\""));
+    }
+}
+
+/// The words of a refusal are the API's: the field, and what it accepts; never a Rust
+/// type, serde's or axum's message. The same limits and names on every list.
+#[tokio::test]
+async fn rejections_name_the_field_in_the_api_words() {
+    for s in servers().await {
+        let refusal = |path: &'static str| {
+            let s = &s;
+            async move {
+                let r = s.get(path, &s.admin).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{} {path}", s.backend);
+                problem(r).await
+            }
+        };
+        for (path, field) in [
+            ("/api/v1/policy/versions/abc", "version"),
+            ("/api/v1/audit/entries?limit=4294967295", "limit"),
+            ("/api/v1/accounts?limit=0", "limit"),
+            ("/api/v1/accounts?after=-1", "after"),
+            ("/api/v1/accounts?limit=ten", "limit"),
+        ] {
+            let p = refusal(path).await;
+            assert_eq!(p["field"], field, "{path}: {p}");
+            let detail = p["detail"].as_str().unwrap();
+            for internal in ["Cannot parse", "`i32`", "`u32`", "invalid digit"] {
+                assert!(!detail.contains(internal), "{path}: {p}");
+            }
+        }
+        let post_body = |body: &'static str| {
+            s.post("/api/v1/accounts", &s.admin).header("content-type", "application/json").body(body).send()
+        };
+        let r = post_body("[1, 2]").await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let p = problem(r).await;
+        assert_eq!(p["field"], "body", "{p}");
+        assert!(!p["detail"].as_str().unwrap().contains("CreateAccountRequest"), "{p}");
+        let p = problem(post_body("{}").await.unwrap()).await;
+        assert_eq!(p["field"], "account_number", "{p}");
+    }
+}
+
+/// What the layers below the router answer (unknown path, wrong method, a target too
+/// long, a body too large) is problem+json with the same security headers.
+#[tokio::test]
+async fn errors_below_the_router_are_problems_with_the_security_headers() {
+    for s in servers().await {
+        let long = format!("/api/v1/accounts?name={}", "n".repeat(9 * 1024));
+        let oversized = "x".repeat(2 * 1024 * 1024);
+        let answers = [
+            (s.get("/api/v1/no-such-thing", &s.admin), StatusCode::NOT_FOUND),
+            (s.http.delete(s.url("/api/v1/accounts")).bearer_auth(&s.admin), StatusCode::METHOD_NOT_ALLOWED),
+            (s.get(&long, &s.admin), StatusCode::URI_TOO_LONG),
+            (
+                s.post("/api/v1/accounts", &s.admin).header("content-type", "application/json").body(oversized),
+                StatusCode::PAYLOAD_TOO_LARGE,
+            ),
+        ];
+        for (request, status) in answers {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), status, "{}", s.backend);
+            for (name, value) in
+                [("x-content-type-options", "nosniff"), ("cache-control", "no-store"), ("x-frame-options", "DENY")]
+            {
+                assert_eq!(r.headers().get(name).and_then(|v| v.to_str().ok()), Some(value), "{status}: {name}");
+            }
+            assert_eq!(problem(r).await["status"], status.as_u16());
+        }
     }
 }

@@ -42,6 +42,11 @@ fn view(state: &AppState, account: &Account) -> AccountView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "account_number": "A-1001", "kind": "residential", "name": "María López", "language": "es",
+    "postal_address": {"line1": "10 Main St", "city": "Provo", "state": "UT", "zip": "84601"},
+    "email": "maria@example.com", "telephone_numbers": ["+18015550100"]
+}))]
 pub struct CreateAccountRequest {
     pub account_number: AccountNumber,
     pub kind: AccountKind,
@@ -148,6 +153,7 @@ pub struct SearchParams {
     /// The `next_after` of the previous page.
     pub after: Option<String>,
     /// Page size, 1 to 1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -169,11 +175,12 @@ pub async fn search(
         .as_deref()
         .map(|n| PhoneNumber::parse(n).map_err(|e| e.within("telephone_number")))
         .transpose()?;
-    let after = params.after.as_deref().map(AccountNumber::parse).transpose()?;
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=cpniguard_store::MAX_PAGE).contains(&limit) {
-        return Err(ValidationError::new("limit", format!("1 to {}", cpniguard_store::MAX_PAGE)).into());
-    }
+    let after = params
+        .after
+        .as_deref()
+        .map(|a| AccountNumber::parse(a).map_err(|e| ValidationError::new("after", e.reason)))
+        .transpose()?;
+    let limit = super::page_limit(params.limit, 50)?;
     let query = AccountQuery {
         account_number_prefix: params.account_number.filter(|s| !s.trim().is_empty()),
         telephone_number,

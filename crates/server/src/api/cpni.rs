@@ -106,6 +106,7 @@ pub struct CallParams {
     /// The `next_after` of the previous page.
     pub after: Option<String>,
     /// Page size, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// As in [`Grounds`]: the purpose of the read.
     #[param(value_type = String)]
@@ -145,6 +146,7 @@ pub struct OwnCallParams {
     /// The `next_after` of the previous page.
     pub after: Option<String>,
     /// Page size, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 

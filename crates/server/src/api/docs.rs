@@ -1,6 +1,8 @@
 //! The OpenAPI document, served at `/api/v1/openapi.json` and browsable offline at
 //! `/api/docs` (Swagger UI is vendored into the binary: no CDN).
 
+mod layer_errors;
+
 use super::{accounts, cpni, health, notices};
 use crate::problem::Problem;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -63,6 +65,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(super::special_purposes::Doc::openapi());
     doc.merge(super::legal_holds::Doc::openapi());
     doc.merge(super::imports::Doc::openapi());
+    layer_errors::add_to(&mut doc);
     doc
 }
 

@@ -7,10 +7,9 @@ use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use cpniguard_core::ValidationError;
 use cpniguard_core::ids::AccountId;
 use cpniguard_core::notice::{Notice, NoticeId, NoticeKind, NoticeStatus, PrivacyTask};
-use cpniguard_store::{MAX_PAGE, NoticeQuery};
+use cpniguard_store::NoticeQuery;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -24,6 +23,7 @@ pub struct NoticeParams {
     /// The `next_after` of the previous page.
     pub after: Option<NoticeId>,
     /// Page size, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -42,10 +42,7 @@ pub struct NoticeList {
     security(("bearer" = []))
 )]
 pub async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<NoticeParams>) -> ApiResult<Json<NoticeList>> {
-    let limit = p.limit.unwrap_or(100);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ValidationError::new("limit", format!("1 to {MAX_PAGE}")).into());
-    }
+    let limit = super::page_limit(p.limit, 100)?;
     let page = state
         .store
         .list_notices(&NoticeQuery { account: p.account, status: p.status, kind: p.kind, after: p.after, limit })

@@ -32,7 +32,6 @@ pub struct AccessView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccessLogView {
-    #[schema(value_type = String)]
     pub language: Language,
     /// Oldest first.
     pub accesses: Vec<AccessView>,

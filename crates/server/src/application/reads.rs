@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use cpniguard_core::ValidationError;
 use cpniguard_core::cpni::{CallDetailRecord, Invoice, Service, TimeRange};
 use cpniguard_core::ids::{CallId, InvoiceId};
-use cpniguard_store::{CallCursor, MAX_PAGE};
+use cpniguard_store::CallCursor;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -31,10 +31,7 @@ impl CallPage {
     ) -> Result<Self, ValidationError> {
         let to = to.unwrap_or(now);
         let range = TimeRange::new(from.unwrap_or(to - Duration::days(31)), to)?;
-        let limit = limit.unwrap_or(100);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(ValidationError::new("limit", format!("1 to {MAX_PAGE}")));
-        }
+        let limit = crate::api::page_limit(limit, 100)?;
         Ok(Self { range, after: after.map(decode_cursor).transpose()?, limit })
     }
 

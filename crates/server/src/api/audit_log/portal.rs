@@ -11,7 +11,6 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use cpniguard_core::account::Language;
-use cpniguard_store::MAX_PAGE;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -27,6 +26,7 @@ pub struct AccessLogQuery {
     /// Continue after this access (`next_after` of the previous page).
     pub after: Option<u64>,
     /// At most 1000; default 50.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -40,6 +40,6 @@ pub async fn access_log(
     customer: CurrentCustomer,
     ApiQuery(q): ApiQuery<AccessLogQuery>,
 ) -> ApiResult<Json<AccessLogView>> {
-    let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    let limit = crate::api::page_limit(q.limit, DEFAULT_PAGE)?;
     Ok(Json(customer_access::own_access_log(&state, customer.account_id, q.lang, q.after, limit).await?))
 }

@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 use cpniguard_core::ValidationError;
 use cpniguard_core::audit::{AuditEntry, ChainHead, Checkpoint, Decision, PrincipalKind};
 use cpniguard_core::ids::AccountId;
-use cpniguard_store::MAX_PAGE;
 use cpniguard_store::audit::AuditQuery;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -45,6 +44,7 @@ pub struct EntryFilter {
     /// Continue after this seq (`next_after` of the previous page).
     pub after: Option<u64>,
     /// At most 1000; default 100.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -69,7 +69,7 @@ impl EntryFilter {
             decision: self.decision,
             action: self.action.filter(|a| !a.trim().is_empty()),
             after_seq: self.after,
-            limit: self.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE),
+            limit: crate::api::page_limit(self.limit, DEFAULT_PAGE)?,
         })
     }
 }

@@ -34,9 +34,14 @@ use uuid::Uuid;
 /// The facts of an incident, as entered (creating it, or replacing them whole).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "discovered_at": "2026-11-02T09:00:00Z", "determined_at": "2026-11-03T15:30:00Z",
+    "description": "A laptop holding an export of call detail was stolen from a store",
+    "categories": ["call_detail"], "approximate_affected": 120,
+    "encryption": {"encrypted": false, "key_compromised": false}
+}))]
 pub struct IncidentRequest {
     /// Default: the configured regime.
-    #[schema(value_type = Option<String>)]
     pub regime: Option<Regime>,
     pub discovered_at: DateTime<Utc>,
     /// When the carrier reasonably determined a breach occurred: the clocks start here.
@@ -55,7 +60,6 @@ pub struct IncidentRequest {
     pub affected_accounts: Option<Vec<AccountId>>,
     pub approximate_affected: Option<u64>,
     #[serde(default)]
-    #[schema(value_type = String)]
     pub harm: Harm,
     #[serde(default)]
     pub harm_reasoning: String,
@@ -374,7 +378,6 @@ pub async fn affected_from_audit(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UrgentNeedRequest {
-    #[schema(value_type = String)]
     pub agency: Agency,
     pub consulted: String,
     pub reason: String,
@@ -409,7 +412,6 @@ pub async fn urgent_need(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DelayOrderRequest {
-    #[schema(value_type = String)]
     pub agency: Agency,
     pub reference: String,
     /// The last day of the order.
@@ -506,7 +508,6 @@ pub async fn release_delay(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgencyNoticeRequest {
-    #[schema(value_type = String)]
     pub agency: Agency,
     pub reference: String,
     /// Default: now.
@@ -548,7 +549,8 @@ pub struct ReasonRequest {
 
 #[utoipa::path(
     post, path = "/api/v1/breach/incidents/{id}/not-required", tag = "breach", request_body = ReasonRequest,
-    params(("id" = Uuid, Path, description = "Incident id")), responses((status = 200, body = IncidentView)),
+    params(("id" = Uuid, Path, description = "Incident id")), responses((status = 200, body = IncidentView),
+        (status = 409, description = "The incident is not in a state this step applies to", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 pub async fn not_required(
@@ -573,7 +575,8 @@ pub async fn not_required(
 
 #[utoipa::path(
     post, path = "/api/v1/breach/incidents/{id}/close", tag = "breach",
-    params(("id" = Uuid, Path, description = "Incident id")), responses((status = 200, body = IncidentView)),
+    params(("id" = Uuid, Path, description = "Incident id")), responses((status = 200, body = IncidentView),
+        (status = 409, description = "The incident is not in a state this step applies to", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 pub async fn close(

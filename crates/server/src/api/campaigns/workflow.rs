@@ -26,6 +26,11 @@ use uuid::Uuid;
 /// A campaign's facts as entered (creating it, or replacing them whole).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Long distance saver", "description": "Offer the saver plan to heavy long-distance callers",
+    "sponsor": "carrier", "cpni_categories": ["call_detail"], "criteria": {"account_kind": "residential"},
+    "offers": ["LD Saver"], "channels": ["email"], "starts_on": "2026-01-01", "ends_on": "2026-03-31"
+}))]
 pub struct CampaignRequest {
     pub name: String,
     pub description: String,

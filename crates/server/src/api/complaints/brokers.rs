@@ -33,7 +33,6 @@ pub struct BrokerActionRequest {
     /// The data broker or pretexter it was taken against.
     pub party: String,
     /// `cease_and_desist`, `law_enforcement_referral`, `lawsuit`, `account_block` or `other`.
-    #[schema(value_type = String)]
     pub action: BrokerActionKind,
     pub description: String,
     /// Pretexting signals (`GET /api/v1/pretexting-signals`) that led to it.

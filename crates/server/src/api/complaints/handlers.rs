@@ -23,13 +23,16 @@ use uuid::Uuid;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "category": "pretexting_attempt", "channel": "call", "subject": "A caller asked for my call records",
+    "description": "Someone called the store claiming to be me and asked for last month's calls.",
+    "contact": "+18015550100"
+}))]
 pub struct IntakeRequest {
     /// `unauthorised_release_of_cpni`, `pretexting_attempt`, `marketing_contact`,
     /// `access_request`, `billing_privacy` or `other`.
-    #[schema(value_type = String)]
     pub category: ComplaintCategory,
     /// `call`, `letter` or `email` (the portal and the mailbox record their own).
-    #[schema(value_type = String)]
     pub channel: ComplaintChannel,
     /// The customer's account, when known: the acknowledgement goes there.
     pub account_id: Option<AccountId>,
@@ -132,6 +135,7 @@ pub struct ListParams {
     /// The `next_after` of the previous page.
     pub after: Option<Uuid>,
     /// Page size (default 50, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -156,7 +160,7 @@ pub async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParam
         received_from: p.from,
         received_to: p.to,
         after: p.after,
-        limit: p.limit.unwrap_or(50),
+        limit: crate::api::page_limit(p.limit, 50)?,
     };
     let page = state.store.list_complaints(&query).await?;
     Ok(Json(ComplaintList { complaints: page.complaints, next_after: page.next_after }))
@@ -192,7 +196,6 @@ pub struct InvestigateRequest {
     pub note: Option<String>,
     /// The category it belongs in, when it is not the one it was received in (a
     /// mailed complaint arrives as `other`).
-    #[schema(value_type = Option<String>)]
     pub category: Option<ComplaintCategory>,
 }
 
@@ -223,7 +226,6 @@ pub struct ResolveRequest {
     /// How it was resolved (required).
     pub resolution: String,
     /// The category it turned out to belong in, if not its current one.
-    #[schema(value_type = Option<String>)]
     pub category: Option<ComplaintCategory>,
 }
 

@@ -60,7 +60,6 @@ pub async fn get(State(state): State<AppState>, ApiPath(qid): ApiPath<Uuid>) -> 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileAsComplaintRequest {
-    #[schema(value_type = String)]
     pub category: ComplaintCategory,
     /// The sender's account, once the privacy office has established it: acknowledged there.
     pub account_id: Option<AccountId>,

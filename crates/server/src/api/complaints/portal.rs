@@ -22,7 +22,6 @@ use uuid::Uuid;
 pub struct PortalComplaintRequest {
     /// `unauthorised_release_of_cpni`, `pretexting_attempt`, `marketing_contact`,
     /// `access_request`, `billing_privacy` or `other`.
-    #[schema(value_type = String)]
     pub category: ComplaintCategory,
     pub subject: String,
     pub description: String,
@@ -66,9 +65,7 @@ pub async fn file(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PortalComplaint {
     pub id: Uuid,
-    #[schema(value_type = String)]
     pub category: ComplaintCategory,
-    #[schema(value_type = String)]
     pub status: ComplaintStatus,
     pub subject: String,
     pub received_at: DateTime<Utc>,

@@ -181,7 +181,7 @@ pub async fn call_back(
     staff: CurrentStaff,
     client: ClientIp,
     ApiPath(id): ApiPath<Uuid>,
-    body: Option<axum::Json<CallBackRequest>>,
+    body: Option<ApiJson<CallBackRequest>>,
 ) -> ApiResult<Json<CallBackView>> {
     let req = body.map(|b| b.0).unwrap_or_default();
     Ok(Json(ops::call_back(&state, caller(&staff, client), id, req.requested_number.as_ref()).await?))

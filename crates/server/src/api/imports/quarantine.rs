@@ -43,6 +43,7 @@ pub struct QuarantineFilter {
     /// Continue after this entry id.
     pub after: Option<i64>,
     /// At most this many (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -58,7 +59,12 @@ pub async fn list(
     request_id: RequestId,
     ApiQuery(q): ApiQuery<QuarantineFilter>,
 ) -> ApiResult<Json<QuarantinePage>> {
-    let query = QuarantineQuery { kind: q.kind, source: q.source, after: q.after, limit: q.limit.unwrap_or(100) };
+    let query = QuarantineQuery {
+        kind: q.kind,
+        source: q.source,
+        after: q.after,
+        limit: crate::api::page_limit(q.limit, 100)?,
+    };
     Ok(Json(import_quarantine::list(&state, &staff, &query, request_id.0).await?))
 }
 

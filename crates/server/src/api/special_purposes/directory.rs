@@ -53,6 +53,7 @@ pub struct DirectoryQuery {
     #[param(value_type = Option<String>)]
     pub after: Option<AccountNumber>,
     /// Accounts per page, at most 1000 (the default).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -111,7 +112,7 @@ pub async fn export(
     request_id: RequestId,
     ApiQuery(q): ApiQuery<DirectoryQuery>,
 ) -> ApiResult<Response> {
-    let limit = q.limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
+    let limit = crate::api::page_limit(q.limit, MAX_PAGE)?;
     let page = state.store.listed_accounts(q.after.as_ref(), limit).await?;
     let accounts = &page.accounts;
     let request_id = request_id.0.as_deref();
