@@ -15,6 +15,7 @@ use crate::state::AppState;
 use chrono::Duration;
 use cpniguard_core::authn::{EvidenceKind, InteractionChannel, Secret, SecretKind};
 use cpniguard_core::contact::ContactValue;
+use cpniguard_core::email::EmailAddress;
 use cpniguard_core::ids::AccountId;
 use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind, SideEffects};
 use cpniguard_store::auth::{Evidence, Interaction, PortalSession, RecoveryToken};
@@ -120,10 +121,13 @@ pub async fn sign_out(state: &AppState, customer: &CurrentCustomer) -> ApiResult
 /// address given is that (associated long enough to be of record). Nothing tells the
 /// caller whether it was.
 pub async fn request_recovery(state: &AppState, client: ClientIp, email: &str) -> ApiResult<()> {
+    // A string that is no email address at all (or 64 KiB long) is refused by its shape
+    // alone, which says nothing about which addresses are of record.
+    let email = EmailAddress::parse(email).map_err(|e| Problem::validation(e).with_field("email"))?;
     if let Some(wait) = state.portal_limit.blocked_secs(state, &client.key()).await? {
         return Err(Problem::rate_limited(wait));
     }
-    let Some(id) = state.store.account_by_email(email).await? else { return Ok(()) };
+    let Some(id) = state.store.account_by_email(email.as_str()).await? else { return Ok(()) };
     send_recovery_code(state, &load_account(state, id).await?).await?;
     Ok(())
 }
