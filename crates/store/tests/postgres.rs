@@ -44,6 +44,46 @@ async fn call_detail_months_are_partitions_retention_drops() {
     assert_eq!(partitions().await, ["calls_y2023m06"]);
 }
 
+/// The import's keys (migration 0026) are written with the calls they stand for, and
+/// retention drops them with their month.
+#[tokio::test]
+async fn import_keys_follow_their_calls_and_leave_with_their_month() {
+    use chrono::{TimeZone, Utc};
+    use cpniguard_store::call_import::CallImportBatch;
+    use cpniguard_store::{StoreOptions, testing::create_fresh_postgres_database};
+    let Some((url, _db)) = create_fresh_postgres_database().await else { return };
+    let store = cpniguard_store::open(&url, &StoreOptions::default()).await.unwrap();
+    store.migrate().await.unwrap();
+    let account = account(store.as_ref()).await;
+    let call = |at, id: &str| cpniguard_core::cpni::CallDetailRecord {
+        id: None,
+        account_id: account,
+        service_number: cpniguard_core::phone::PhoneNumber::parse("+18015557001").unwrap(),
+        started_at: at,
+        duration_secs: 60,
+        direction: cpniguard_core::cpni::Direction::Outbound,
+        other_party: "+13035550100".into(),
+        destination: String::new(),
+        call_type: cpniguard_core::cpni::CallType::LongDistance,
+        charge: None,
+        source_system: "pbx".into(),
+        source_record_id: id.into(),
+    };
+    let may = Utc.with_ymd_and_hms(2023, 5, 31, 23, 59, 59).unwrap();
+    let june = Utc.with_ymd_and_hms(2023, 6, 1, 0, 0, 0).unwrap();
+    let calls = [call(may, "may-1"), call(june, "june-1")];
+    let batch = CallImportBatch { source: "pbx", calls: &calls, quarantine: &[], resolved: &[] };
+    assert_eq!(store.import_calls(&batch, june).await.unwrap().inserted, [true, true]);
+    let ids = ["june-1".to_owned(), "may-1".to_owned()];
+    let mut stored = store.imported_record_ids("pbx", &ids).await.unwrap();
+    stored.sort();
+    assert_eq!(stored, ids);
+
+    let dropped = store.delete_expired_calls(june, june.date_naive(), 100).await.unwrap();
+    assert_eq!(dropped, [("2023-05".to_owned(), 1)].into());
+    assert_eq!(store.imported_record_ids("pbx", &ids).await.unwrap(), ["june-1"], "May's key went with May");
+}
+
 /// The partitions of `parent`, by name.
 async fn partitions_of(pool: &sqlx::PgPool, parent: &str) -> Vec<String> {
     sqlx::query_scalar(
