@@ -1,5 +1,9 @@
 //! The conformance suite on SQLite, each test on its own database file.
 
+#[macro_use]
+#[path = "shared/breach_trigger.rs"]
+mod breach_trigger;
+
 use cpniguard_store::StoreWithRecords;
 use cpniguard_store::testing::fresh_sqlite;
 use std::sync::Arc;
@@ -18,30 +22,5 @@ cpniguard_store::conformance_suite!(fresh);
 async fn breach_retention_date_only_moves_later_whoever_writes_it() {
     let (dir, _store) = fresh_sqlite().await;
     let url = format!("sqlite://{}", dir.path().join("cpniguard.db").display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let id = uuid::Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO breach_incidents (id, version, state, retain_until, record) \
-         VALUES ($1, 1, 'notified', '2028-06-30', '{}')",
-    )
-    .bind(id)
-    .execute(&pool)
-    .await
-    .unwrap();
-    let set = |date: &'static str| {
-        sqlx::query("UPDATE breach_incidents SET retain_until = $2 WHERE id = $1").bind(id).bind(date).execute(&pool)
-    };
-    let refused = set("2028-06-29").await.unwrap_err().to_string();
-    assert!(refused.contains("only moves later"), "{refused}");
-    let refused = set("2020-01-01").await.unwrap_err().to_string();
-    assert!(refused.contains("only moves later"), "{refused}");
-    let retained = || sqlx::query_scalar::<_, String>("SELECT retain_until FROM breach_incidents").fetch_one(&pool);
-    assert_eq!(retained().await.unwrap(), "2028-06-30", "a refused update changes nothing");
-    assert_eq!(set("2028-06-30").await.unwrap().rows_affected(), 1, "the same date");
-    assert_eq!(set("2030-01-01").await.unwrap().rows_affected(), 1, "a later date");
-    assert_eq!(retained().await.unwrap(), "2030-01-01");
-    let other = sqlx::query("UPDATE breach_incidents SET state = 'closed', version = 2").execute(&pool).await.unwrap();
-    assert_eq!(other.rows_affected(), 1, "columns other than retain_until are not the trigger's");
-    let back = set("2028-06-30").await.unwrap_err().to_string();
-    assert!(back.contains("only moves later"), "not back to the first date either: {back}");
+    breach_retention_only_moves_later!(sqlx::SqlitePool::connect(&url).await.unwrap());
 }

@@ -7,13 +7,8 @@
 
 use super::mail::{Mailbox, Outcome, process};
 use chrono::Utc;
-use cpniguard_core::account::{
-    AccountKind, AccountNumber, AccountProfile, AccountStatus, DirectoryListing, Language, NewAccount, PicFreeze,
-    PostalAddress, TimeZoneName,
-};
 use cpniguard_core::email::EmailAddress;
 use cpniguard_core::ids::AccountId;
-use cpniguard_core::phone::PhoneNumber;
 use cpniguard_server::Config;
 use cpniguard_store::StoreWithRecords;
 use proptest::prelude::*;
@@ -205,29 +200,8 @@ impl Env {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let (dir, store) = runtime.block_on(cpniguard_store::testing::fresh_sqlite());
         let account = AccountId::new();
-        let new = NewAccount {
-            profile: AccountProfile {
-                account_number: AccountNumber::parse("MAIL-PROP-1").unwrap(),
-                kind: AccountKind::Residential,
-                name: "Rosa Díaz".to_owned(),
-                language: Language::Es,
-                time_zone: TimeZoneName::parse("America/Denver").unwrap(),
-                status: AccountStatus::Active,
-                pic_freeze: PicFreeze::default(),
-                directory_listing: DirectoryListing::Listed,
-                business_exemption: None,
-            },
-            postal_address: PostalAddress {
-                line1: "100 Main St".to_owned(),
-                line2: None,
-                city: "Salt Lake City".to_owned(),
-                state: "UT".to_owned(),
-                zip: "84101".to_owned(),
-                country: "US".to_owned(),
-            },
-            email: Some(EmailAddress::parse("rosa@example.com").unwrap()),
-            telephone_numbers: vec![PhoneNumber::parse("+18015557001").unwrap()],
-        };
+        let mut new = cpniguard_store::conformance::new_account("MAIL-PROP-1", "Rosa Díaz", &["+18015557001"]);
+        new.email = Some(EmailAddress::parse("rosa@example.com").unwrap());
         runtime.block_on(store.create_account(account, &new, Utc::now())).unwrap();
         let mut config = Config::default();
         config.consent.trusted_authserv_id = TRUSTED.to_owned();
