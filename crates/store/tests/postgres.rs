@@ -23,20 +23,7 @@ async fn call_detail_months_are_partitions_retention_drops() {
     let partitions = || partitions_of(&pool, "calls");
     assert!(partitions().await.is_empty());
     let account = account(store.as_ref()).await;
-    let call = |at, id: &str| cpniguard_core::cpni::CallDetailRecord {
-        id: None,
-        account_id: account,
-        service_number: cpniguard_core::phone::PhoneNumber::parse("+18015557001").unwrap(),
-        started_at: at,
-        duration_secs: 60,
-        direction: cpniguard_core::cpni::Direction::Outbound,
-        other_party: "+13035550100".into(),
-        destination: String::new(),
-        call_type: cpniguard_core::cpni::CallType::LongDistance,
-        charge: None,
-        source_system: "pbx".into(),
-        source_record_id: id.into(),
-    };
+    let call = |at, id: &str| outbound_call(account, at, id);
     // The last second of May (UTC) and the first of June are different months.
     let may = Utc.with_ymd_and_hms(2023, 5, 31, 23, 59, 59).unwrap();
     let june = Utc.with_ymd_and_hms(2023, 6, 1, 0, 0, 0).unwrap();
@@ -59,20 +46,7 @@ async fn import_keys_follow_their_calls_and_leave_with_their_month() {
     let store = cpniguard_store::open(&url, &StoreOptions::default()).await.unwrap();
     store.migrate().await.unwrap();
     let account = account(store.as_ref()).await;
-    let call = |at, id: &str| cpniguard_core::cpni::CallDetailRecord {
-        id: None,
-        account_id: account,
-        service_number: cpniguard_core::phone::PhoneNumber::parse("+18015557001").unwrap(),
-        started_at: at,
-        duration_secs: 60,
-        direction: cpniguard_core::cpni::Direction::Outbound,
-        other_party: "+13035550100".into(),
-        destination: String::new(),
-        call_type: cpniguard_core::cpni::CallType::LongDistance,
-        charge: None,
-        source_system: "pbx".into(),
-        source_record_id: id.into(),
-    };
+    let call = |at, id: &str| outbound_call(account, at, id);
     let may = Utc.with_ymd_and_hms(2023, 5, 31, 23, 59, 59).unwrap();
     let june = Utc.with_ymd_and_hms(2023, 6, 1, 0, 0, 0).unwrap();
     let calls = [call(may, "may-1"), call(june, "june-1")];
@@ -86,6 +60,28 @@ async fn import_keys_follow_their_calls_and_leave_with_their_month() {
     let dropped = store.delete_expired_calls(june, june.date_naive(), 100).await.unwrap();
     assert_eq!(dropped, [("2023-05".to_owned(), 1)].into());
     assert_eq!(store.imported_record_ids("pbx", &ids).await.unwrap(), ["june-1"], "May's key went with May");
+}
+
+/// An outbound call of `account` from source `pbx` with switch record id `id`.
+fn outbound_call(
+    account: cpniguard_core::ids::AccountId,
+    at: chrono::DateTime<chrono::Utc>,
+    id: &str,
+) -> cpniguard_core::cpni::CallDetailRecord {
+    cpniguard_core::cpni::CallDetailRecord {
+        id: None,
+        account_id: account,
+        service_number: cpniguard_core::phone::PhoneNumber::parse("+18015557001").unwrap(),
+        started_at: at,
+        duration_secs: 60,
+        direction: cpniguard_core::cpni::Direction::Outbound,
+        other_party: "+13035550100".into(),
+        destination: String::new(),
+        call_type: cpniguard_core::cpni::CallType::LongDistance,
+        charge: None,
+        source_system: "pbx".into(),
+        source_record_id: id.into(),
+    }
 }
 
 /// The partitions of `parent`, by name.
