@@ -16,6 +16,9 @@ pub mod rules;
 pub mod run;
 pub mod watch;
 
+#[cfg(test)]
+mod properties;
+
 pub use config::{Format, ImportConfig, SourceConfig};
 pub use rematch::{RematchCounts, rematch};
 pub use run::{Counts, ImportError, Source, StreamStart, import_stream, import_stream_from, match_rules};

@@ -13,7 +13,7 @@ use cpniguard_core::phone::PhoneNumber;
 use cpniguard_store::call_import::{CallImportBatch, NewQuarantineEntry, NumberHolder, QuarantineKind};
 use cpniguard_store::{Store, StoreError};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
@@ -243,13 +243,29 @@ async fn write_batch(
     file_name: &str,
     rows: Vec<Pending>,
 ) -> Result<Counts, ImportError> {
+    let mut counts = Counts::default();
+    // A re-imported or overlapping file: rows whose calls this source already stored are
+    // duplicates, known from one probe of the stored keys, before any number lookup,
+    // matching or insert is spent on them.
+    let ids: Vec<String> = rows.iter().filter_map(|r| r.read.as_ref().ok()).map(|c| c.record_id.clone()).collect();
+    let stored: HashSet<String> = store.imported_record_ids(&rules.source, &ids).await?.into_iter().collect();
+    let rows: Vec<Pending> = rows
+        .into_iter()
+        .filter(|r| {
+            let known = r.read.as_ref().is_ok_and(|c| stored.contains(&c.record_id));
+            counts.duplicates += u64::from(known);
+            !known
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(counts);
+    }
     let holders = holders_of(store, rules, rows.iter().filter_map(|r| r.read.as_ref().ok())).await?;
     let mut calls: Vec<CallDetailRecord> = Vec::with_capacity(rows.len() * 2);
     // For each matched row, the range of its calls in `calls`.
     let mut matched: Vec<std::ops::Range<usize>> = Vec::with_capacity(rows.len());
     let mut resolved: Vec<String> = Vec::new();
     let mut quarantine: Vec<NewQuarantineEntry> = Vec::new();
-    let mut counts = Counts::default();
     for row in rows {
         let entry = |kind, reason: String, row_key: String, call: Option<&SwitchCall>| NewQuarantineEntry {
             source: rules.source.clone(),

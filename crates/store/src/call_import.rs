@@ -123,6 +123,13 @@ pub trait CallImportStore: Send + Sync {
     /// Every service, current or past, whose number is one of `numbers`.
     async fn number_holders(&self, numbers: &[PhoneNumber]) -> StoreResult<Vec<NumberHolder>>;
 
+    /// Of the switch's record ids `ids`, those whose calls `source` already stored
+    /// through [`import_calls`](Self::import_calls): a re-imported or overlapping file
+    /// skips them before matching. It says only which of the caller's own ids are
+    /// stored, nothing of the calls. A record missing from the answer is still never
+    /// stored twice (the insert skips a key already stored).
+    async fn imported_record_ids(&self, source: &str, ids: &[String]) -> StoreResult<Vec<String>>;
+
     /// Store one batch as one transaction: the calls (skipping a
     /// `(source_system, source_record_id, direction)` already stored), the new
     /// quarantine entries, and the removal of the resolved ones. Nothing is written when

@@ -66,6 +66,8 @@ pub use consent::{
     consent_one_open_optout_incident_per_mechanism, consent_optout_health_observed,
 };
 pub use contacts::{contact_changes_serialize, contact_points_change_and_history};
+/// A residential test account (postal address, no email), for other crates' tests too.
+pub use fixtures::new_account;
 pub use notices::{
     notices_claimed_when_due_in_order, notices_concurrent_claims_take_each_once, notices_delivery_outcomes,
     notices_idempotency_keys_queue_once, notices_listing_and_counts, notices_not_queued_without_a_change,

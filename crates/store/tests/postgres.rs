@@ -2,6 +2,10 @@
 //! unless `CPNIGUARD_TEST_POSTGRES_URL` names a server, for example
 //! `postgres://postgres@127.0.0.1:5432/postgres`.
 
+#[macro_use]
+#[path = "shared/breach_trigger.rs"]
+mod breach_trigger;
+
 use cpniguard_store::testing::fresh_postgres;
 
 cpniguard_store::conformance_suite!(fresh_postgres);
@@ -19,7 +23,52 @@ async fn call_detail_months_are_partitions_retention_drops() {
     let partitions = || partitions_of(&pool, "calls");
     assert!(partitions().await.is_empty());
     let account = account(store.as_ref()).await;
-    let call = |at, id: &str| cpniguard_core::cpni::CallDetailRecord {
+    let call = |at, id: &str| outbound_call(account, at, id);
+    // The last second of May (UTC) and the first of June are different months.
+    let may = Utc.with_ymd_and_hms(2023, 5, 31, 23, 59, 59).unwrap();
+    let june = Utc.with_ymd_and_hms(2023, 6, 1, 0, 0, 0).unwrap();
+    store.insert_calls(&[call(may, "1"), call(june, "2")]).await.unwrap();
+    assert_eq!(partitions().await, ["calls_y2023m05", "calls_y2023m06"]);
+    // Before the end of June: May goes whole, June stays.
+    let dropped = store.delete_expired_calls(june, june.date_naive(), 100).await.unwrap();
+    assert_eq!(dropped, [("2023-05".to_owned(), 1)].into());
+    assert_eq!(partitions().await, ["calls_y2023m06"]);
+}
+
+/// The import's keys (migration 0026) are written with the calls they stand for, and
+/// retention drops them with their month.
+#[tokio::test]
+async fn import_keys_follow_their_calls_and_leave_with_their_month() {
+    use chrono::{TimeZone, Utc};
+    use cpniguard_store::call_import::CallImportBatch;
+    use cpniguard_store::{StoreOptions, testing::create_fresh_postgres_database};
+    let Some((url, _db)) = create_fresh_postgres_database().await else { return };
+    let store = cpniguard_store::open(&url, &StoreOptions::default()).await.unwrap();
+    store.migrate().await.unwrap();
+    let account = account(store.as_ref()).await;
+    let call = |at, id: &str| outbound_call(account, at, id);
+    let may = Utc.with_ymd_and_hms(2023, 5, 31, 23, 59, 59).unwrap();
+    let june = Utc.with_ymd_and_hms(2023, 6, 1, 0, 0, 0).unwrap();
+    let calls = [call(may, "may-1"), call(june, "june-1")];
+    let batch = CallImportBatch { source: "pbx", calls: &calls, quarantine: &[], resolved: &[] };
+    assert_eq!(store.import_calls(&batch, june).await.unwrap().inserted, [true, true]);
+    let ids = ["june-1".to_owned(), "may-1".to_owned()];
+    let mut stored = store.imported_record_ids("pbx", &ids).await.unwrap();
+    stored.sort();
+    assert_eq!(stored, ids);
+
+    let dropped = store.delete_expired_calls(june, june.date_naive(), 100).await.unwrap();
+    assert_eq!(dropped, [("2023-05".to_owned(), 1)].into());
+    assert_eq!(store.imported_record_ids("pbx", &ids).await.unwrap(), ["june-1"], "May's key went with May");
+}
+
+/// An outbound call of `account` from source `pbx` with switch record id `id`.
+fn outbound_call(
+    account: cpniguard_core::ids::AccountId,
+    at: chrono::DateTime<chrono::Utc>,
+    id: &str,
+) -> cpniguard_core::cpni::CallDetailRecord {
+    cpniguard_core::cpni::CallDetailRecord {
         id: None,
         account_id: account,
         service_number: cpniguard_core::phone::PhoneNumber::parse("+18015557001").unwrap(),
@@ -32,16 +81,7 @@ async fn call_detail_months_are_partitions_retention_drops() {
         charge: None,
         source_system: "pbx".into(),
         source_record_id: id.into(),
-    };
-    // The last second of May (UTC) and the first of June are different months.
-    let may = Utc.with_ymd_and_hms(2023, 5, 31, 23, 59, 59).unwrap();
-    let june = Utc.with_ymd_and_hms(2023, 6, 1, 0, 0, 0).unwrap();
-    store.insert_calls(&[call(may, "1"), call(june, "2")]).await.unwrap();
-    assert_eq!(partitions().await, ["calls_y2023m05", "calls_y2023m06"]);
-    // Before the end of June: May goes whole, June stays.
-    let dropped = store.delete_expired_calls(june, june.date_naive(), 100).await.unwrap();
-    assert_eq!(dropped, [("2023-05".to_owned(), 1)].into());
-    assert_eq!(partitions().await, ["calls_y2023m06"]);
+    }
 }
 
 /// The partitions of `parent`, by name.
@@ -153,4 +193,16 @@ async fn account(store: &dyn cpniguard_store::Store) -> cpniguard_core::ids::Acc
     let id = cpniguard_core::ids::AccountId::new();
     store.create_account(id, &new, chrono::Utc::now()).await.unwrap();
     id
+}
+
+/// Migration 0020 on its own, from a writer other than the store: raw SQL that moves a
+/// breach record's retain-until date earlier is refused by the trigger; later, the same
+/// date, or another column changed is accepted.
+#[tokio::test]
+async fn breach_retention_date_only_moves_later_whoever_writes_it() {
+    use cpniguard_store::{StoreOptions, testing::create_fresh_postgres_database};
+    let Some((url, _db)) = create_fresh_postgres_database().await else { return };
+    let store = cpniguard_store::open(&url, &StoreOptions::default()).await.unwrap();
+    store.migrate().await.unwrap();
+    breach_retention_only_moves_later!(sqlx::PgPool::connect(&url).await.unwrap());
 }

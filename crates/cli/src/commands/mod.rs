@@ -23,6 +23,8 @@ pub mod import_accounts;
 pub mod import_watch;
 pub mod init;
 pub mod mail;
+#[cfg(test)]
+mod mail_properties;
 pub mod policy;
 pub mod report;
 pub mod restore;

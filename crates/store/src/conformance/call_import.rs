@@ -64,6 +64,13 @@ pub async fn call_import_batches_calls_and_quarantine(store: &dyn StoreWithRecor
     assert_eq!(first.inserted, vec![true, true, false]);
     assert_eq!((first.quarantined, first.resolved), (2, 0));
 
+    // A re-import learns which of its records are stored, per source, before matching;
+    // a record only quarantined (unmatched) is not stored.
+    let ids = [out.source_record_id.clone(), "never-imported".to_owned(), "1.9".to_owned()];
+    assert_eq!(store.imported_record_ids("pbx1", &ids).await.unwrap(), vec![out.source_record_id.clone()]);
+    assert!(store.imported_record_ids("pbx2", &ids).await.unwrap().is_empty(), "another source's ids are its own");
+    assert!(store.imported_record_ids("pbx1", &[]).await.unwrap().is_empty());
+
     let again = store.import_calls(&batch, at(200)).await.unwrap();
     assert_eq!(again.inserted, vec![false, false, false]);
     assert_eq!(again.quarantined, 0, "the same rows are quarantined once");
@@ -95,6 +102,7 @@ pub async fn call_import_batches_calls_and_quarantine(store: &dyn StoreWithRecor
         CallImportBatch { source: "pbx1", calls: std::slice::from_ref(&later), quarantine: &[], resolved: &resolved };
     let outcome = store.import_calls(&batch, at(300)).await.unwrap();
     assert_eq!((outcome.inserted, outcome.resolved), (vec![true], 1));
+    assert_eq!(store.imported_record_ids("pbx1", &resolved).await.unwrap(), resolved, "stored once matched");
     assert!(store.get_import_quarantine(listed[0].id).await.unwrap().is_none());
 
     assert!(store.discard_import_quarantine(listed[1].id).await.unwrap());

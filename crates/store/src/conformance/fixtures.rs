@@ -48,7 +48,7 @@ pub(super) fn postal(line1: &str) -> PostalAddress {
 }
 
 /// A residential account with a postal address, no email, and `phones`.
-pub(super) fn new_account(account_number: &str, name: &str, phones: &[&str]) -> NewAccount {
+pub fn new_account(account_number: &str, name: &str, phones: &[&str]) -> NewAccount {
     NewAccount {
         profile: AccountProfile {
             account_number: number(account_number),

@@ -77,6 +77,14 @@ pub(super) async fn drop_audit_months_before(
     Ok(u64::try_from(dropped).unwrap_or(0))
 }
 
+/// The first instant (UTC) after the month `YYYY-MM`.
+fn month_after(month: &str) -> Option<DateTime<Utc>> {
+    let (year, month) = month.split_once('-')?;
+    let (year, month): (i32, u32) = (year.parse().ok()?, month.parse().ok()?);
+    let (year, month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0).single()
+}
+
 fn month_start(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
     Utc.with_ymd_and_hms(t.year(), t.month(), 1, 0, 0, 0).single()
 }
@@ -87,7 +95,9 @@ impl PgStore {
     }
 
     /// Drop every month wholly before `before` that holds no call retention keeps;
-    /// the calls dropped, by month.
+    /// the calls dropped, by month. The import keys (migration 0026) of records that
+    /// started before the last month dropped go with them, in one statement: it runs
+    /// only on the day a month is dropped.
     pub(crate) async fn drop_expired_call_months(
         &self,
         before: DateTime<Utc>,
@@ -99,6 +109,10 @@ impl PgStore {
                 .bind(today.format("%Y-%m-%d").to_string())
                 .fetch_all(&self.pool)
                 .await?;
+        let last_dropped = dropped.iter().filter_map(|(month, _)| month_after(month)).max();
+        if let Some(end) = last_dropped {
+            sqlx::query("DELETE FROM call_import_keys WHERE started_at < $1").bind(end).execute(&self.pool).await?;
+        }
         Ok(dropped.into_iter().map(|(month, n)| (month, u64::try_from(n).unwrap_or(0))).collect())
     }
 }

@@ -53,6 +53,23 @@ where
     qb
 }
 
+/// The ids among `ids` (one chunk) whose calls `source` stored, from the calls' own
+/// de-duplication key (SQLite; PostgreSQL keeps the keys in a table of their own).
+pub(crate) fn imported_ids_query<DB>(source: &str, ids: &[String]) -> QueryBuilder<DB>
+where
+    DB: Database,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new("SELECT DISTINCT source_record_id FROM calls WHERE source_system = ");
+    qb.push_bind(source.to_owned()).push(" AND source_record_id IN (");
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(id.clone());
+    }
+    qb.push(")");
+    qb
+}
+
 /// `DELETE` the quarantine entries of `source` whose keys are `keys` (one chunk).
 pub(crate) fn delete_resolved<DB>(source: &str, keys: &[String]) -> QueryBuilder<DB>
 where
@@ -167,7 +184,7 @@ impl QuarantineRow {
 }
 
 macro_rules! call_import_backend {
-    ($store:ty, $pool:ty, $db:ty, $begin:path, $insert_stored_keys:path) => {
+    ($store:ty, $pool:ty, $db:ty, $begin:path, $insert_stored_keys:path, $imported_record_ids:path) => {
         use crate::StoreResult;
         use crate::call_import::{
             CallImportBatch, CallImportOutcome, CallImportStore, NumberHolder, QuarantineEntry, QuarantineQuery,
@@ -212,6 +229,10 @@ macro_rules! call_import_backend {
                     }
                 }
                 Ok(holders)
+            }
+
+            async fn imported_record_ids(&self, source: &str, ids: &[String]) -> StoreResult<Vec<String>> {
+                $imported_record_ids(&self.pool, source, ids).await
             }
 
             async fn import_calls(

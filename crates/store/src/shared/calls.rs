@@ -41,10 +41,23 @@ where
     for<'a> Option<i64>: Encode<'a, DB>,
     for<'a> DbTime: Encode<'a, DB> + Type<DB>,
 {
-    let mut qb = QueryBuilder::new(
-        "INSERT INTO calls (account_id, service_number, started_at, duration_secs, direction, other_party, \
-         destination, call_type, charge_cents, source_system, source_record_id) ",
-    );
+    insert_after("", calls)
+}
+
+/// [`insert`] after `prefix` (the start of a `WITH` clause the insert is part of).
+pub(crate) fn insert_after<DB>(prefix: &str, calls: &[CallDetailRecord]) -> QueryBuilder<DB>
+where
+    DB: Database,
+    for<'a> Uuid: Encode<'a, DB> + Type<DB>,
+    for<'a> Arc<str>: Encode<'a, DB> + Type<DB>,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<i64>: Encode<'a, DB>,
+    for<'a> DbTime: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(format!(
+        "{prefix}INSERT INTO calls (account_id, service_number, started_at, duration_secs, direction, \
+         other_party, destination, call_type, charge_cents, source_system, source_record_id) "
+    ));
     // Text is bound as `Arc<str>`: SQLite's driver keeps it as it is, where a `&str`
     // would be copied into a `String` and then boxed in an `Arc`. One allocation per
     // value instead of two shows on loads of millions of rows.

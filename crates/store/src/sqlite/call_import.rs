@@ -7,5 +7,6 @@ crate::shared::call_import::call_import_backend!(
     sqlx::SqlitePool,
     sqlx::Sqlite,
     begin_write,
-    super::calls::insert_stored_keys
+    super::calls::insert_stored_keys,
+    super::calls::imported_record_ids
 );

@@ -52,6 +52,21 @@ pub(super) async fn list(pool: &SqlitePool, query: &CallQuery) -> StoreResult<Ca
     sql::page(rows, limit)
 }
 
+/// Of `ids`, those whose calls `source` stored: SQLite's de-duplication key
+/// `(source_system, source_record_id, direction)` answers it from its index.
+pub(crate) async fn imported_record_ids(pool: &SqlitePool, source: &str, ids: &[String]) -> StoreResult<Vec<String>> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(crate::shared::call_import::NUMBERS_PER_STATEMENT) {
+        let rows: Vec<(String,)> = crate::shared::call_import::imported_ids_query::<Sqlite>(source, chunk)
+            .build_query_as()
+            .fetch_all(pool)
+            .await
+            .map_err(reading("calls"))?;
+        found.extend(rows.into_iter().map(|(id,)| id));
+    }
+    Ok(found)
+}
+
 /// Insert one chunk of an import and say which of its calls were stored, as (record id,
 /// direction). Not with `RETURNING`: the SQLite driver hands each returned row over from
 /// its worker thread on its own, and on `cpniguard bench import` that hand-over cost the
