@@ -14,6 +14,7 @@ mod calls;
 mod campaigns;
 mod complaints;
 mod consent;
+mod consent_bulk;
 mod contacts;
 mod fixtures;
 mod notices;
@@ -59,6 +60,7 @@ pub use complaints::{
     complaints_broker_actions_linked_and_listed_by_day, complaints_privacy_mail_quarantine_review,
     complaints_recorded_once_advanced_and_listed,
 };
+pub use consent_bulk::consent_bulk_approval_agrees_with_status_on_random_histories;
 pub use consent::{
     consent_accounts_matched_by_current_email, consent_bulk_approval_matches_per_account,
     consent_changes_are_all_or_nothing, consent_delayed_optouts_found_by_their_wait, consent_history_cannot_be_changed,
@@ -141,6 +143,7 @@ macro_rules! conformance_suite {
             consent_history_is_recorded_and_derives_status,
             consent_changes_are_all_or_nothing,
             consent_bulk_approval_matches_per_account,
+            consent_bulk_approval_agrees_with_status_on_random_histories,
             consent_history_cannot_be_changed,
             consent_accounts_matched_by_current_email,
             consent_mail_quarantine_review,
