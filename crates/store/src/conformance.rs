@@ -60,13 +60,13 @@ pub use complaints::{
     complaints_broker_actions_linked_and_listed_by_day, complaints_privacy_mail_quarantine_review,
     complaints_recorded_once_advanced_and_listed,
 };
-pub use consent_bulk::consent_bulk_approval_agrees_with_status_on_random_histories;
 pub use consent::{
     consent_accounts_matched_by_current_email, consent_bulk_approval_matches_per_account,
     consent_changes_are_all_or_nothing, consent_delayed_optouts_found_by_their_wait, consent_history_cannot_be_changed,
     consent_history_is_recorded_and_derives_status, consent_mail_quarantine_review,
     consent_one_open_optout_incident_per_mechanism, consent_optout_health_observed,
 };
+pub use consent_bulk::consent_bulk_approval_agrees_with_status_on_random_histories;
 pub use contacts::{contact_changes_serialize, contact_points_change_and_history};
 pub use notices::{
     notices_claimed_when_due_in_order, notices_concurrent_claims_take_each_once, notices_delivery_outcomes,

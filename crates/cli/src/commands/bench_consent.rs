@@ -20,8 +20,8 @@ use cpniguard_core::consent::{
 };
 use cpniguard_core::ids::AccountId;
 use cpniguard_demo::{DemoSpec, generate_account};
-use cpniguard_store::{AccountLoad, Store};
 use cpniguard_store::consent::ConsentChange;
+use cpniguard_store::{AccountLoad, Store};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;

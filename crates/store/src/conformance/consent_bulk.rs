@@ -12,8 +12,8 @@ use crate::consent::ConsentChange;
 use crate::{AccountLoad, Store};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use cpniguard_core::consent::{
-    ConsentChannel, ConsentEvent, ConsentEventKind, ConsentPolicy, Evidence, NoticeMedium, NoticeServed,
-    renotice_by, status, waiting_ends,
+    ConsentChannel, ConsentEvent, ConsentEventKind, ConsentPolicy, Evidence, NoticeMedium, NoticeServed, renotice_by,
+    status, waiting_ends,
 };
 use cpniguard_core::ids::AccountId;
 use proptest::prelude::*;
@@ -97,8 +97,8 @@ fn history(account: AccountId, drafts: &[Draft]) -> Vec<ConsentEvent> {
                 medium: if medium == 1 { NoticeMedium::Electronic } else { NoticeMedium::Mail },
             });
             // A bounce refers to one of the account's own events, or to nothing stored.
-            let refers_to =
-                (kind == ConsentEventKind::NoticeBounced).then(|| ids.get(target).copied().unwrap_or_else(Uuid::new_v4));
+            let refers_to = (kind == ConsentEventKind::NoticeBounced)
+                .then(|| ids.get(target).copied().unwrap_or_else(Uuid::new_v4));
             ConsentEvent {
                 id,
                 account_id: account,
@@ -141,7 +141,11 @@ pub async fn consent_bulk_approval_agrees_with_status_on_random_histories(store:
         let loads: Vec<AccountLoad> = (0..ACCOUNTS)
             .map(|i| AccountLoad {
                 id: AccountId::new(),
-                new: new_account(&format!("PB-{case}-{i}"), "Random History", &[&format!("+1801555{:04}", case * 100 + i as u32)]),
+                new: new_account(
+                    &format!("PB-{case}-{i}"),
+                    "Random History",
+                    &[&format!("+1801555{:04}", case * 100 + i as u32)],
+                ),
                 opened_at: origin(),
                 services: Vec::new(),
                 contact_since: Vec::new(),
@@ -163,7 +167,8 @@ pub async fn consent_bulk_approval_agrees_with_status_on_random_histories(store:
                     let want = (want.state, want.usable, want.basis);
                     let in_all = all.iter().find(|a| a.account_id == *account).expect("every account is listed");
                     let in_some = some.iter().find(|a| a.account_id == *account).expect("every audience member");
-                    let context = || format!("case {case}, scope {}, at {at}, {policy:?}, history {history:#?}", scope.name);
+                    let context =
+                        || format!("case {case}, scope {}, at {at}, {policy:?}, history {history:#?}", scope.name);
                     assert_eq!((in_all.state, in_all.usable, in_all.basis), want, "{}", context());
                     assert_eq!(in_some, in_all, "{}", context());
                 }
