@@ -56,7 +56,8 @@ impl ApprovalQuery {
         let b = &self.bounds;
         let time = |t| DbTime::from(t);
         q.push(if with { "WITH " } else { ", " });
-        q.push("bounced AS (SELECT DISTINCT account_id, refers_to FROM consent_events WHERE scope = ")
+        // Materialised: SQLite would otherwise run it again for every notice it checks.
+        q.push("bounced AS MATERIALIZED (SELECT DISTINCT account_id, refers_to FROM consent_events WHERE scope = ")
             .push_bind(self.scope.clone())
             .push(" AND kind = 'notice_bounced' AND refers_to IS NOT NULL AND at <= ")
             .push_bind(time(b.at));
