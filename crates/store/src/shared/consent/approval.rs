@@ -56,8 +56,10 @@ impl ApprovalQuery {
         let b = &self.bounds;
         let time = |t| DbTime::from(t);
         q.push(if with { "WITH " } else { ", " });
-        // Materialised: SQLite would otherwise run it again for every notice it checks.
-        q.push("bounced AS MATERIALIZED (SELECT DISTINCT account_id, refers_to FROM consent_events WHERE scope = ")
+        // SQLite runs an unmaterialised CTE again for every notice it checks; PostgreSQL
+        // checks an inlined one through one hash (a materialised one it scans per notice).
+        q.push(if DB::NAME == "SQLite" { "bounced AS MATERIALIZED (" } else { "bounced AS (" });
+        q.push("SELECT DISTINCT account_id, refers_to FROM consent_events WHERE scope = ")
             .push_bind(self.scope.clone())
             .push(" AND kind = 'notice_bounced' AND refers_to IS NOT NULL AND at <= ")
             .push_bind(time(b.at));
