@@ -5,8 +5,9 @@
 //! its own. Nothing is built ahead or kept between calls but the engine itself (the
 //! validated policy set and schema).
 //!
-//! The baseline in the same run is the same decision for a request Cedar refuses
-//! (no evidence: default deny), so a change that only speeds one outcome shows.
+//! The baseline in the same run is the same request without the password (refused by
+//! the forbid on call detail by phone without it), so a change that only speeds one
+//! outcome shows.
 
 use super::bench_peak_rss as peak_rss;
 use clap::Args;
