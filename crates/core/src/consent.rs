@@ -367,5 +367,8 @@ pub fn may_use(
     }
 }
 
+mod time_bounds;
+pub use time_bounds::TimeBounds;
+
 #[cfg(test)]
 mod tests;

@@ -59,6 +59,7 @@ pub enum BenchCommand {
     /// `import cdr` of an Asterisk file against a raw batched insert of the same calls
     /// into the same table, then a re-import of the same file; peak RSS.
     Import(super::bench_import::ImportBenchArgs),
+    Decision(super::bench_decision::DecisionBenchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -114,6 +115,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Audience(args) => super::bench_audience::run(args).await?,
         BenchCommand::Publication(args) => super::bench_publication::run(args).await?,
         BenchCommand::Import(args) => super::bench_import::run(args).await?,
+        BenchCommand::Decision(args) => super::bench_decision::run(args).await?,
         BenchCommand::CallsScale(args) => super::bench_calls_scale::run(args).await?,
         BenchCommand::Breach(args) => {
             println!("{}", super::bench_breach::run(args).await?);

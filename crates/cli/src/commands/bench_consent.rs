@@ -4,13 +4,14 @@
 //! database.
 //!
 //! The accounts are demo-generator customers (no calls or invoices: the figure is
-//! about the consent history) created with `Store::create_account` from several
-//! concurrent tasks; each gets a realistic consent history generated here: the
+//! about the consent history) loaded with `Store::load_accounts` a thousand at a time
+//! from several concurrent tasks; each gets a realistic consent history generated here: the
 //! opt-out notice served one to three times over four years (mostly by email, some
 //! mailed, some emails bounced and re-sent by mail), about 10% opting out of
 //! marketing at some point, and a few opting in to partner sharing.
 
 use super::bench::{BenchTarget, open_target};
+use super::bench_peak_rss as peak_rss;
 use chrono::{DateTime, Duration, Utc};
 use clap::Args;
 use cpniguard_core::consent::{
@@ -19,8 +20,8 @@ use cpniguard_core::consent::{
 };
 use cpniguard_core::ids::AccountId;
 use cpniguard_demo::{DemoSpec, generate_account};
-use cpniguard_store::Store;
 use cpniguard_store::consent::ConsentChange;
+use cpniguard_store::{AccountLoad, Store};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,8 +31,7 @@ use uuid::Uuid;
 pub struct ConsentBenchArgs {
     #[command(flatten)]
     pub target: BenchTarget,
-    /// Accounts in the audience (1,000,000 takes ~12 minutes to create on SQLite on
-    /// a 2-core machine: account creation is one transaction per account).
+    /// Accounts in the audience.
     #[arg(long, default_value_t = 100_000)]
     pub accounts: u32,
     /// Concurrent tasks creating accounts and histories.
@@ -200,17 +200,37 @@ impl Histories {
     }
 }
 
-/// Create accounts `range` and their histories; returns the events written.
+/// Accounts per `load_accounts` call while populating.
+const ACCOUNTS_PER_LOAD: usize = 1_000;
+
+/// Create accounts `range` (a thousand per transaction, as a billing load would) and
+/// their histories; returns the events written.
 pub(super) async fn populate(
     store: Arc<dyn Store>,
     spec: Arc<DemoSpec>,
     range: std::ops::Range<u32>,
 ) -> anyhow::Result<u64> {
     let mut histories = Histories::new(store.clone(), spec.clone());
-    for index in range {
+    let mut loads: Vec<AccountLoad> = Vec::with_capacity(ACCOUNTS_PER_LOAD);
+    for index in range.clone() {
         let demo = generate_account(&spec, index);
-        store.create_account(demo.id, &demo.new_account, demo.opened_at).await?;
-        histories.add(demo.id, index).await?;
+        // The consent figure is about the history: no services, contact points as opened.
+        let load = AccountLoad {
+            id: demo.id,
+            new: demo.new_account,
+            opened_at: demo.opened_at,
+            services: Vec::new(),
+            contact_since: Vec::new(),
+        };
+        loads.push(load);
+        if loads.len() == ACCOUNTS_PER_LOAD || index + 1 == range.end {
+            store.load_accounts(&loads).await?;
+            // The batch holds accounts `index + 1 - len ..= index`, in order.
+            let first = index + 1 - loads.len() as u32;
+            for (load, index) in loads.drain(..).zip(first..) {
+                histories.add(load.id, index).await?;
+            }
+        }
     }
     histories.finish().await
 }
@@ -242,12 +262,16 @@ pub async fn run(args: ConsentBenchArgs) -> anyhow::Result<serde_json::Value> {
     let scope =
         policy.scope(CARRIER_MARKETING).cloned().ok_or_else(|| anyhow::anyhow!("no carrier_marketing scope"))?;
     // Baseline first, then the bulk query, then the baseline again (the better of the two).
+    let rss_reset = peak_rss::reset();
     let t = Instant::now();
     let counted = store.count_consent_events().await?;
     let mut count_s = t.elapsed().as_secs_f64();
+    let count_rss = peak_rss::peak_bytes();
+    peak_rss::reset();
     let t = Instant::now();
     let approvals = store.bulk_approval(&scope, &policy, now, None).await?;
     let bulk_s = t.elapsed().as_secs_f64();
+    let bulk_rss = peak_rss::peak_bytes();
     let t = Instant::now();
     store.count_consent_events().await?;
     count_s = count_s.min(t.elapsed().as_secs_f64());
@@ -265,7 +289,11 @@ pub async fn run(args: ConsentBenchArgs) -> anyhow::Result<serde_json::Value> {
         "populate_seconds": populate_s,
         "scope": scope.name,
         "bulk_approval_seconds": bulk_s,
+        "bulk_approval_peak_rss_bytes": bulk_rss,
         "count_star_seconds": count_s,
+        "count_star_peak_rss_bytes": count_rss,
+        // Whether each phase's peak is its own (else it is the process's peak so far).
+        "peak_rss_per_phase": rss_reset,
         "bulk_to_count_ratio": bulk_s / count_s.max(1e-9),
         "audience": approvals.len(),
         "usable": approvals.iter().filter(|a| a.usable).count(),

@@ -269,3 +269,67 @@ proptest! {
         }
     }
 }
+
+/// Events at whole microseconds (what the store keeps) from 2023 to 2030, so leap
+/// days and month ends come up.
+fn arb_micros_time() -> impl Strategy<Value = DateTime<Utc>> {
+    let start = Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap().timestamp_micros();
+    let end = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap().timestamp_micros();
+    (start..end).prop_map(|m| DateTime::from_timestamp_micros(m).unwrap())
+}
+
+proptest! {
+    /// Each time rule of `status` and its restatement as a bound on the event's time
+    /// agree, for any policy and any event time near the boundaries (month ends, leap
+    /// days, the time of day), with `at` carrying nanoseconds the store does not keep.
+    #[test]
+    fn time_bounds_agree_with_the_rules(
+        event_at in arb_micros_time(),
+        renotice_months in 1u32..=24,
+        grace in 0u32..60,
+        waiting in 30u32..60,
+        extra in 3u32..10,
+        one_time in 1u32..600,
+        offset_days in -5i64..5,
+        offset_nanos in 0i64..(86_400 * 1_000_000_000),
+        pick in 0u8..4,
+    ) {
+        let p = ConsentPolicy {
+            renotice_months, renotice_grace_days: grace, waiting_period_days: waiting,
+            mailed_notice_extra_days: extra, one_time_max_minutes: one_time, ..ConsentPolicy::default()
+        };
+        // `at` a few days around the boundary the case looks at.
+        let boundary = match pick {
+            0 => renotice_by(event_at, &p) + Duration::days(grace.into()),
+            1 => waiting_ends(event_at, NoticeMedium::Electronic, &p),
+            2 => waiting_ends(event_at, NoticeMedium::Mail, &p),
+            _ => event_at + Duration::minutes(one_time.into()),
+        };
+        let day = boundary.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
+        let at = day + Duration::days(offset_days) + Duration::nanoseconds(offset_nanos);
+        let b = TimeBounds::new(&p, at);
+        prop_assert_eq!(b.at, at);
+        prop_assert_eq!(
+            b.renotice_due(event_at),
+            at >= renotice_by(event_at, &p) + Duration::days(grace.into()),
+            "renotice at {} for {}", at, event_at
+        );
+        prop_assert_eq!(event_at <= b.electronic_waited, waiting_ends(event_at, NoticeMedium::Electronic, &p) <= at);
+        prop_assert_eq!(event_at <= b.mail_waited, waiting_ends(event_at, NoticeMedium::Mail, &p) <= at);
+        prop_assert_eq!(event_at > b.one_time_after, at < event_at + Duration::minutes(one_time.into()));
+    }
+}
+
+/// Adding 24 months clamps 29 February onto 28 February: both days' notices come due
+/// on the same date, each from its own time of day.
+#[test]
+fn notices_of_28_and_29_february_come_due_on_the_same_day() {
+    let p = ConsentPolicy { renotice_grace_days: 0, ..ConsentPolicy::default() };
+    let at = Utc.with_ymd_and_hms(2026, 2, 28, 12, 0, 0).unwrap();
+    let b = TimeBounds::new(&p, at);
+    let on = |d: u32, h: u32| Utc.with_ymd_and_hms(2024, 2, d, h, 0, 0).unwrap();
+    assert!(b.renotice_due(on(27, 23)));
+    assert!(b.renotice_due(on(28, 12)) && !b.renotice_due(on(28, 13)));
+    assert!(b.renotice_due(on(29, 12)) && !b.renotice_due(on(29, 13)));
+    assert!(!b.renotice_due(Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap()));
+}

@@ -228,13 +228,12 @@ macro_rules! campaigns_backend {
             self as sql, AudienceRow, CampaignRow, ContactRow, EventRow, MemberRow, day_start, db_u64,
         };
         use crate::consent::AccountApproval;
-        use crate::shared::consent::{BulkFold, CandidateRow};
+        use crate::shared::consent::approval::{self, ApprovalQuery, ApprovalRow};
         use crate::{StoreError, StoreResult};
         use async_trait::async_trait;
         use chrono::{DateTime, NaiveDate, Utc};
         use cpniguard_core::consent::{ConsentPolicy, ScopeDef};
         use cpniguard_core::ids::AccountId;
-        use futures::TryStreamExt;
         use sqlx::types::Json;
         use uuid::Uuid;
 
@@ -323,31 +322,17 @@ macro_rules! campaigns_backend {
                 at: DateTime<Utc>,
             ) -> StoreResult<Vec<AccountApproval>> {
                 // Materialised so the criteria (a per-account sum over call detail) run
-                // once per account, not once per joined event.
+                // once per account, not once per event.
                 let mut q = sqlx::QueryBuilder::<$db>::new("WITH candidates AS MATERIALIZED (SELECT a.id");
                 push_criteria(&mut q, criteria);
-                q.push(
-                    ") SELECT c.id AS candidate, e.id, e.kind, e.at, e.notice_medium, e.refers_to, \
-                     e.interaction_id FROM candidates c LEFT JOIN consent_events e \
-                     ON e.scope = ",
-                )
-                .push_bind(scope.name.as_str())
-                .push(" AND e.account_id = c.id AND e.at <= ")
-                .push_bind(DbTime::from(at))
-                .push(" ORDER BY c.id, e.at, e.id");
-                let mut rows = q.build_query_as::<CandidateRow>().fetch(&self.pool);
-                let mut fold = BulkFold::new(scope, policy, at);
-                let mut ids: Vec<Uuid> = Vec::new();
-                while let Some(row) = rows.try_next().await.map_err(reading("consent_events"))? {
-                    if ids.last() != Some(&row.candidate) {
-                        ids.push(row.candidate);
-                    }
-                    if let Some(event) = row.event() {
-                        fold.push(event)?;
-                    }
-                }
-                fold.flush();
-                Ok(ids.into_iter().map(|id| fold.approval(id)).collect())
+                q.push(")");
+                ApprovalQuery::new(scope, policy, at).push_decided(&mut q, false, &|q| {
+                    q.push(" AND account_id IN (SELECT id FROM candidates)");
+                });
+                q.push(approval::SELECT_JOINED).push("candidates a").push(approval::JOIN_DECIDED);
+                let rows: Vec<ApprovalRow> =
+                    q.build_query_as().fetch_all(&self.pool).await.map_err(reading("consent_events"))?;
+                rows.into_iter().map(ApprovalRow::into_approval).collect()
             }
 
             async fn audience_members(&self, audience: Uuid, included_only: bool) -> StoreResult<Vec<AudienceMember>> {

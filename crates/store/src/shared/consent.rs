@@ -3,18 +3,15 @@
 //! whole implementation as a macro each backend expands with its pool type and its
 //! way of beginning a write transaction.
 
+pub(crate) mod approval;
 pub(crate) mod optout_health;
 
 use super::DbTime;
-use crate::consent::{AccountApproval, QuarantinedMail};
+use crate::consent::QuarantinedMail;
 use crate::{StoreError, StoreResult};
-use cpniguard_core::consent::{
-    ConsentChannel, ConsentEvent, ConsentEventKind, ConsentPolicy, Evidence, NoticeMedium, NoticeServed, ScopeDef,
-    status,
-};
+use cpniguard_core::consent::{ConsentChannel, ConsentEvent, ConsentEventKind, Evidence, NoticeMedium, NoticeServed};
 use cpniguard_core::ids::AccountId;
 use sqlx::types::Json;
-use std::collections::HashMap;
 use uuid::Uuid;
 
 macro_rules! event_columns {
@@ -40,26 +37,6 @@ pub(crate) const INSERT_EVENT: &str = concat!(
 
 pub(crate) const HISTORY: &str =
     concat!("SELECT ", event_columns!(), " FROM consent_events WHERE account_id = $1 ORDER BY at, id");
-
-macro_rules! bulk_select {
-    () => {
-        "SELECT account_id, id, kind, at, notice_medium, refers_to, interaction_id \
-         FROM consent_events WHERE scope = $1 AND at <= $2"
-    };
-}
-
-/// The columns status derivation needs, for one scope up to a time, by account: the
-/// first page of `$3` rows.
-pub(crate) const BULK_EVENTS_FIRST: &str = concat!(bulk_select!(), " ORDER BY account_id, at, id LIMIT $3");
-
-/// The page after the row `($4, $5, $6)`.
-pub(crate) const BULK_EVENTS_NEXT: &str =
-    concat!(bulk_select!(), " AND (account_id, at, id) > ($4, $5, $6) ORDER BY account_id, at, id LIMIT $3");
-
-/// Rows per page of a whole-audience bulk query.
-pub(crate) const BULK_PAGE: i64 = 20_000;
-
-pub(crate) const ALL_ACCOUNT_IDS: &str = "SELECT id FROM accounts ORDER BY id";
 
 pub(crate) const COUNT_EVENTS: &str = "SELECT COUNT(*) FROM consent_events";
 
@@ -150,123 +127,6 @@ impl EventRow {
     }
 }
 
-/// The few columns of [`BULK_EVENTS`].
-#[derive(sqlx::FromRow)]
-pub(crate) struct SlimRow {
-    account_id: Uuid,
-    id: Uuid,
-    kind: String,
-    at: DbTime,
-    notice_medium: Option<String>,
-    refers_to: Option<Uuid>,
-    interaction_id: Option<String>,
-}
-
-/// One row of an audience's single query: a candidate account and, when it has any,
-/// one of its consent events for the scope (the `LEFT JOIN` leaves the event columns
-/// empty for an account with none).
-#[derive(sqlx::FromRow)]
-pub(crate) struct CandidateRow {
-    pub(crate) candidate: Uuid,
-    id: Option<Uuid>,
-    kind: Option<String>,
-    at: Option<DbTime>,
-    notice_medium: Option<String>,
-    refers_to: Option<Uuid>,
-    interaction_id: Option<String>,
-}
-
-impl CandidateRow {
-    /// The event, when the row carries one.
-    pub(crate) fn event(self) -> Option<SlimRow> {
-        let (id, kind, at) = (self.id?, self.kind?, self.at?);
-        Some(SlimRow {
-            account_id: self.candidate,
-            id,
-            kind,
-            at,
-            notice_medium: self.notice_medium,
-            refers_to: self.refers_to,
-            interaction_id: self.interaction_id,
-        })
-    }
-}
-
-impl SlimRow {
-    pub(crate) fn key(&self) -> (Uuid, DbTime, Uuid) {
-        (self.account_id, self.at, self.id)
-    }
-
-    fn into_event(self, scope: &str) -> StoreResult<ConsentEvent> {
-        let table = "consent_events";
-        let notice = match self.notice_medium {
-            Some(m) => Some(NoticeServed {
-                version: String::new(),
-                medium: NoticeMedium::parse(&m).ok_or_else(|| corrupt(table, "unknown notice_medium"))?,
-            }),
-            None => None,
-        };
-        Ok(ConsentEvent {
-            id: self.id,
-            account_id: AccountId(self.account_id),
-            scope: scope.to_owned(),
-            kind: ConsentEventKind::parse(&self.kind).ok_or_else(|| corrupt(table, "unknown kind"))?,
-            at: self.at.time(),
-            channel: ConsentChannel::Api,
-            recorded_by: String::new(),
-            recorded_at: self.at.time(),
-            evidence: Evidence { interaction_id: self.interaction_id, ..Evidence::default() },
-            notice,
-            refers_to: self.refers_to,
-            idempotency_key: None,
-        })
-    }
-}
-
-/// Folds the rows of one scope, ordered by account, into each account's approval.
-pub(crate) struct BulkFold<'a> {
-    scope: &'a ScopeDef,
-    policy: &'a ConsentPolicy,
-    at: chrono::DateTime<chrono::Utc>,
-    current: Option<Uuid>,
-    events: Vec<ConsentEvent>,
-    pub(crate) done: HashMap<Uuid, AccountApproval>,
-}
-
-impl<'a> BulkFold<'a> {
-    pub(crate) fn new(scope: &'a ScopeDef, policy: &'a ConsentPolicy, at: chrono::DateTime<chrono::Utc>) -> Self {
-        Self { scope, policy, at, current: None, events: Vec::new(), done: HashMap::new() }
-    }
-
-    pub(crate) fn push(&mut self, row: SlimRow) -> StoreResult<()> {
-        if self.current != Some(row.account_id) {
-            self.flush();
-            self.current = Some(row.account_id);
-        }
-        self.events.push(row.into_event(&self.scope.name)?);
-        Ok(())
-    }
-
-    pub(crate) fn flush(&mut self) {
-        if let Some(account) = self.current.take() {
-            let s = status(&self.events, self.scope, self.at, self.policy);
-            self.done.insert(
-                account,
-                AccountApproval { account_id: AccountId(account), state: s.state, usable: s.usable, basis: s.basis },
-            );
-            self.events.clear();
-        }
-    }
-
-    /// The approval of `account` (no events: `no_notice`).
-    pub(crate) fn approval(&self, account: Uuid) -> AccountApproval {
-        self.done.get(&account).copied().unwrap_or_else(|| {
-            let s = status(&[], self.scope, self.at, self.policy);
-            AccountApproval { account_id: AccountId(account), state: s.state, usable: s.usable, basis: s.basis }
-        })
-    }
-}
-
 #[derive(sqlx::FromRow)]
 pub(crate) struct QuarantineRow {
     id: Uuid,
@@ -312,7 +172,8 @@ macro_rules! consent_backend {
             AccountApproval, ConsentChange, ConsentChangeOutcome, ConsentStore, QuarantineResolution, QuarantinedMail,
         };
         use crate::error::{reading, writing};
-        use crate::shared::consent::{self as sql, BulkFold, EventRow, QuarantineRow, SlimRow};
+        use crate::shared::consent::approval::{self, ApprovalQuery, ApprovalRow};
+        use crate::shared::consent::{self as sql, EventRow, QuarantineRow};
         use crate::shared::{DbTime, notices as nsql};
         use crate::{StoreError, StoreResult};
         use async_trait::async_trait;
@@ -423,71 +284,42 @@ macro_rules! consent_backend {
                 at: DateTime<Utc>,
                 audience: Option<&[AccountId]>,
             ) -> StoreResult<Vec<AccountApproval>> {
-                let mut fold = BulkFold::new(scope, policy, at);
-                match audience {
-                    None => {
-                        // Keyset pages over (account, time, id): bounded memory, one index
-                        // range scan, and an account cut between pages folds on.
-                        let mut rows: Vec<SlimRow> = sqlx::query_as(sql::BULK_EVENTS_FIRST)
-                            .bind(scope.name.as_str())
-                            .bind(DbTime::from(at))
-                            .bind(sql::BULK_PAGE)
-                            .fetch_all(&self.pool)
-                            .await
-                            .map_err(reading("consent_events"))?;
-                        loop {
-                            let last = rows.last().map(|r| r.key());
-                            let full = rows.len() as i64 == sql::BULK_PAGE;
-                            for row in rows {
-                                fold.push(row)?;
-                            }
-                            let Some((account, time, id)) = last.filter(|_| full) else { break };
-                            rows = sqlx::query_as(sql::BULK_EVENTS_NEXT)
-                                .bind(scope.name.as_str())
-                                .bind(DbTime::from(at))
-                                .bind(sql::BULK_PAGE)
-                                .bind(account)
-                                .bind(time)
-                                .bind(id)
-                                .fetch_all(&self.pool)
-                                .await
-                                .map_err(reading("consent_events"))?;
+                let query = ApprovalQuery::new(scope, policy, at);
+                let Some(accounts) = audience else {
+                    let mut q = sqlx::QueryBuilder::<$db>::default();
+                    query.push_decided(&mut q, true, &|_| {});
+                    q.push(approval::SELECT_JOINED).push("accounts a").push(approval::JOIN_DECIDED);
+                    let rows: Vec<ApprovalRow> =
+                        q.build_query_as().fetch_all(&self.pool).await.map_err(reading("consent_events"))?;
+                    return rows.into_iter().map(ApprovalRow::into_approval).collect();
+                };
+                let mut ids: Vec<Uuid> = accounts.iter().map(|a| a.0).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(sql::AUDIENCE_CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<$db>::default();
+                    query.push_decided(&mut q, true, &|q| {
+                        q.push(" AND account_id IN (");
+                        let mut list = q.separated(", ");
+                        for id in chunk {
+                            list.push_bind(*id);
                         }
-                        fold.flush();
-                        let ids: Vec<Uuid> = sqlx::query_scalar(sql::ALL_ACCOUNT_IDS).fetch_all(&self.pool).await?;
-                        Ok(ids.into_iter().map(|id| fold.approval(id)).collect())
-                    }
-                    Some(accounts) => {
-                        let mut ids: Vec<Uuid> = accounts.iter().map(|a| a.0).collect();
-                        ids.sort_unstable();
-                        ids.dedup();
-                        for chunk in ids.chunks(sql::AUDIENCE_CHUNK) {
-                            let mut full = sqlx::QueryBuilder::<$db>::new(
-                                "SELECT account_id, id, kind, at, notice_medium, refers_to, interaction_id \
-                                 FROM consent_events WHERE scope = ",
-                            );
-                            full.push_bind(scope.name.as_str());
-                            full.push(" AND at <= ");
-                            full.push_bind(DbTime::from(at));
-                            full.push(" AND account_id IN (");
-                            let mut list = full.separated(", ");
-                            for id in chunk {
-                                list.push_bind(*id);
-                            }
-                            full.push(") ORDER BY account_id, at, id");
-                            let rows = full
-                                .build_query_as::<SlimRow>()
-                                .fetch_all(&self.pool)
-                                .await
-                                .map_err(reading("consent_events"))?;
-                            for row in rows {
-                                fold.push(row)?;
-                            }
-                            fold.flush();
+                        q.push(")");
+                    });
+                    q.push(approval::SELECT_DECIDED).push(" ORDER BY account_id");
+                    let rows: Vec<ApprovalRow> =
+                        q.build_query_as().fetch_all(&self.pool).await.map_err(reading("consent_events"))?;
+                    // Both in account order: an id without a row has nothing that counts.
+                    let mut rows = rows.into_iter().peekable();
+                    for id in chunk {
+                        match rows.next_if(|r| r.account() == *id) {
+                            Some(row) => out.push(row.into_approval()?),
+                            None => out.push(approval::no_notice(*id)),
                         }
-                        Ok(ids.into_iter().map(|id| fold.approval(id)).collect())
                     }
                 }
+                Ok(out)
             }
 
             async fn count_consent_events(&self) -> StoreResult<u64> {
