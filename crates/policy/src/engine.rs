@@ -335,7 +335,8 @@ impl Engine {
     /// The request's entities: its principal and resource, and its action's scope.
     fn entities(&self, action: &EntityUid, request_entities: [Entity; 2]) -> Result<Entities, String> {
         let scope = self.action_scopes.get(action).map(Vec::as_slice).unwrap_or_default();
-        Entities::from_entities(request_entities.into_iter().chain(scope.iter().cloned()), None).map_err(|e| e.to_string())
+        Entities::from_entities(request_entities.into_iter().chain(scope.iter().cloned()), None)
+            .map_err(|e| e.to_string())
     }
 
     fn uid(&self, t: &EntityTypeName, id: &str) -> EntityUid {

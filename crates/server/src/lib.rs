@@ -21,6 +21,7 @@ pub mod problem;
 pub mod retention_jobs;
 pub mod serve;
 pub mod state;
+pub mod unaudited_baseline;
 
 pub use app::router;
 pub use config::Config;

@@ -40,6 +40,15 @@ pub trait AuditStore: Send + Sync {
     /// committed. An empty slice writes nothing.
     async fn append_audit(&self, records: &[AuditRecord]) -> StoreResult<Vec<AuditEntry>>;
 
+    /// The baseline `cpniguard bench audit` measures `append_audit` against (issue 23):
+    /// entries sealed beforehand that continue the head, written as they are —
+    /// multi-row `INSERT`s and the head moved, in one transaction, as durable as an
+    /// append — with no head read under lock and no sealing. `Conflict` (nothing
+    /// written) unless the first entry continues the head as it is now; `Invalid` unless
+    /// the entries are one linked run. Not for the server: its entries are sealed by
+    /// `append_audit` from the head it reads.
+    async fn insert_sealed_audit(&self, entries: &[AuditEntry]) -> StoreResult<()>;
+
     /// The chain head as recorded with the last append (`None` before the first).
     /// Truncation keeps it.
     async fn audit_head(&self) -> StoreResult<Option<ChainHead>>;

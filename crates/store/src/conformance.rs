@@ -31,7 +31,7 @@ pub use accounts::{
 };
 pub use audit::{
     audit_appends_form_a_verifiable_chain, audit_checkpoints_and_retention, audit_concurrent_appends_keep_one_chain,
-    audit_record, audit_search_filters_and_pages, audit_test_key,
+    audit_record, audit_sealed_insert_continues_the_head_only, audit_search_filters_and_pages, audit_test_key,
 };
 pub use auth::{
     auth_credentials_set_with_their_notice, auth_interactions_and_evidence, auth_lockout_counts_and_clears,
@@ -154,6 +154,7 @@ macro_rules! conformance_suite {
             consent_one_open_optout_incident_per_mechanism,
             // audit chain (issue 5) below this line
             audit_appends_form_a_verifiable_chain,
+            audit_sealed_insert_continues_the_head_only,
             audit_search_filters_and_pages,
             audit_checkpoints_and_retention,
             // breach incidents (issue 7)

@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 use cpniguard_server::Config;
 use cpniguard_store::StoreWithRecords;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -94,6 +95,44 @@ pub(super) async fn open_target(
     Ok((dir, store, scheme(&url).to_owned()))
 }
 
+/// The highest `VmHWM` any phase read, kept across the resets between phases so the
+/// whole run's peak can be reported too.
+static OVERALL_PEAK_RSS: AtomicU64 = AtomicU64::new(0);
+
+/// The peak resident set size of this process since the last reset (Linux `VmHWM`), in
+/// bytes, then resets the mark to the current RSS (`5` to `/proc/self/clear_refs`), so
+/// the next phase reports its own peak. Call it before a phase (to reset) and after it
+/// (its peak). `None` where `/proc` does not say.
+pub(super) fn take_peak_rss() -> Option<u64> {
+    let peak = read_peak_rss()?;
+    OVERALL_PEAK_RSS.fetch_max(peak, Ordering::Relaxed);
+    // Resetting fails only without /proc (or with it read-only): the next figure is then
+    // the peak since the start, which is still an upper bound, never a smaller claim.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    Some(peak)
+}
+
+fn read_peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// The whole run's peak RSS: the highest of every phase's and the one since the last reset.
+fn overall_peak_rss() -> Option<u64> {
+    let now = read_peak_rss()?;
+    Some(OVERALL_PEAK_RSS.fetch_max(now, Ordering::Relaxed).max(now))
+}
+
+/// Put the run's peak RSS beside the figures of a bench's JSON object.
+fn with_overall_peak(mut output: serde_json::Value) -> serde_json::Value {
+    if let Some(object) = output.as_object_mut() {
+        object.insert("peak_rss_bytes".to_owned(), serde_json::json!(overall_peak_rss()));
+    }
+    output
+}
+
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     let output = match cmd {
         BenchCommand::CdrInsert { target, rows } => {
@@ -118,10 +157,10 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Decision(args) => super::bench_decision::run(args).await?,
         BenchCommand::CallsScale(args) => super::bench_calls_scale::run(args).await?,
         BenchCommand::Breach(args) => {
-            println!("{}", super::bench_breach::run(args).await?);
+            println!("{}", with_overall_peak(super::bench_breach::run(args).await?));
             return Ok(());
         }
     };
-    println!("{}", serde_json::to_string_pretty(&output)?);
+    println!("{}", serde_json::to_string_pretty(&with_overall_peak(output))?);
     Ok(())
 }

@@ -1,13 +1,16 @@
 //! `cpniguard bench audit`: durable audit appends per second through the
 //! group-commit writer (many concurrent callers, each waiting for its commit),
-//! against two baselines on the same database in the same run: one append per
-//! transaction (what a gate without group commit would do), and one batched append
-//! of as many rows (the ceiling group commit approaches).
+//! against three baselines on the same database in the same run: one append per
+//! transaction (what a gate without group commit would do), one batched append of as
+//! many rows, and the raw batched insert of the same entries (sealed beforehand,
+//! written `max_batch` rows a transaction with nothing else: `insert_sealed_audit`),
+//! every commit as durable as the writer's. Each figure has the process's peak RSS
+//! during its phase beside it.
 
-use super::bench::{BenchTarget, open_target};
+use super::bench::{BenchTarget, open_target, take_peak_rss};
 use anyhow::bail;
 use clap::Args;
-use cpniguard_core::audit::{AuditRecord, Decision, Principal, PrincipalKind, SigningKey};
+use cpniguard_core::audit::{AuditEntry, AuditRecord, ChainHash, Decision, Principal, PrincipalKind, SigningKey};
 use cpniguard_core::ids::AccountId;
 use cpniguard_server::SystemClock;
 use cpniguard_server::audit_writer::{AuditWriter, AuditWriterConfig};
@@ -27,17 +30,24 @@ pub struct AuditBenchArgs {
     pub concurrency: u32,
 }
 
+/// The group-commit writer's batch limit, and the raw insert's rows per transaction.
+const MAX_BATCH: usize = 1000;
+
 #[derive(Serialize)]
 struct Rate {
     entries: u32,
     seconds: f64,
     per_second: f64,
+    /// The process's peak RSS while this method ran.
+    peak_rss_bytes: Option<u64>,
 }
 
 impl Rate {
-    fn of(entries: u32, elapsed: Duration) -> Self {
-        let seconds = elapsed.as_secs_f64();
-        Self { entries, seconds, per_second: f64::from(entries) / seconds.max(1e-9) }
+    /// The rate of `entries` written since `started`; also ends the phase's peak RSS
+    /// (started by a [`take_peak_rss`] before it).
+    fn since(entries: u32, started: Instant) -> Self {
+        let seconds = started.elapsed().as_secs_f64();
+        Self { entries, seconds, per_second: f64::from(entries) / seconds.max(1e-9), peak_rss_bytes: take_peak_rss() }
     }
 }
 
@@ -54,13 +64,14 @@ pub async fn run(args: AuditBenchArgs) -> anyhow::Result<serde_json::Value> {
         store.clone(),
         SigningKey::from_bytes(&rand::random::<[u8; 32]>()),
         AuditWriterConfig {
-            max_batch: 1000,
+            max_batch: MAX_BATCH,
             checkpoint_every: 1000,
             checkpoint_interval: Duration::from_secs(60),
             anchor_file: None,
         },
         Arc::new(SystemClock),
     );
+    take_peak_rss();
     let started = Instant::now();
     let mut callers = Vec::new();
     for c in 0..concurrency {
@@ -75,20 +86,30 @@ pub async fn run(args: AuditBenchArgs) -> anyhow::Result<serde_json::Value> {
     for caller in callers {
         caller.await??;
     }
-    let group_commit = Rate::of(n, started.elapsed());
+    let group_commit = Rate::since(n, started);
     drop(writer);
     task.await?;
 
+    take_peak_rss();
     let started = Instant::now();
     for i in 0..n {
         store.append_audit(&[record(i)]).await?;
     }
-    let one_per_transaction = Rate::of(n, started.elapsed());
+    let one_per_transaction = Rate::since(n, started);
 
     let records: Vec<AuditRecord> = (0..n).map(record).collect();
+    take_peak_rss();
     let started = Instant::now();
     store.append_audit(&records).await?;
-    let one_batch = Rate::of(n, started.elapsed());
+    let one_batch = Rate::since(n, started);
+
+    let sealed = seal_after(store.audit_head().await?.map_or((0, ChainHash::GENESIS), |h| (h.seq, h.hash)), n);
+    take_peak_rss();
+    let started = Instant::now();
+    for batch in sealed.chunks(MAX_BATCH) {
+        store.insert_sealed_audit(batch).await?;
+    }
+    let raw_batched_insert = Rate::since(n, started);
 
     Ok(serde_json::json!({
         "bench": "audit",
@@ -97,9 +118,23 @@ pub async fn run(args: AuditBenchArgs) -> anyhow::Result<serde_json::Value> {
         "group_commit": group_commit,
         "one_per_transaction": one_per_transaction,
         "one_batch": one_batch,
+        "raw_batched_insert": raw_batched_insert,
         "group_commit_vs_one_per_transaction": group_commit.per_second / one_per_transaction.per_second,
         "group_commit_vs_one_batch": group_commit.per_second / one_batch.per_second,
+        "group_commit_vs_raw_batched_insert": group_commit.per_second / raw_batched_insert.per_second,
     }))
+}
+
+/// `n` entries sealed after the head `(seq, hash)`, ready for the raw insert (sealing
+/// is not part of what it times).
+fn seal_after((mut seq, mut hash): (u64, ChainHash), n: u32) -> Vec<AuditEntry> {
+    (0..n)
+        .map(|i| {
+            let entry = AuditEntry::seal(seq + 1, hash, record(i));
+            (seq, hash) = (entry.seq, entry.hash);
+            entry
+        })
+        .collect()
 }
 
 /// A realistic entry: references only, two policies, two record references.

@@ -10,8 +10,7 @@
 //! mailed, some emails bounced and re-sent by mail), about 10% opting out of
 //! marketing at some point, and a few opting in to partner sharing.
 
-use super::bench::{BenchTarget, open_target};
-use super::bench_peak_rss as peak_rss;
+use super::bench::{BenchTarget, open_target, take_peak_rss};
 use chrono::{DateTime, Duration, Utc};
 use clap::Args;
 use cpniguard_core::consent::{
@@ -262,16 +261,15 @@ pub async fn run(args: ConsentBenchArgs) -> anyhow::Result<serde_json::Value> {
     let scope =
         policy.scope(CARRIER_MARKETING).cloned().ok_or_else(|| anyhow::anyhow!("no carrier_marketing scope"))?;
     // Baseline first, then the bulk query, then the baseline again (the better of the two).
-    let rss_reset = peak_rss::reset();
+    take_peak_rss();
     let t = Instant::now();
     let counted = store.count_consent_events().await?;
     let mut count_s = t.elapsed().as_secs_f64();
-    let count_rss = peak_rss::peak_bytes();
-    peak_rss::reset();
+    let count_rss = take_peak_rss();
     let t = Instant::now();
     let approvals = store.bulk_approval(&scope, &policy, now, None).await?;
     let bulk_s = t.elapsed().as_secs_f64();
-    let bulk_rss = peak_rss::peak_bytes();
+    let bulk_rss = take_peak_rss();
     let t = Instant::now();
     store.count_consent_events().await?;
     count_s = count_s.min(t.elapsed().as_secs_f64());
@@ -292,8 +290,6 @@ pub async fn run(args: ConsentBenchArgs) -> anyhow::Result<serde_json::Value> {
         "bulk_approval_peak_rss_bytes": bulk_rss,
         "count_star_seconds": count_s,
         "count_star_peak_rss_bytes": count_rss,
-        // Whether each phase's peak is its own (else it is the process's peak so far).
-        "peak_rss_per_phase": rss_reset,
         "bulk_to_count_ratio": bulk_s / count_s.max(1e-9),
         "audience": approvals.len(),
         "usable": approvals.iter().filter(|a| a.usable).count(),

@@ -9,7 +9,7 @@
 //! the forbid on call detail by phone without it), so a change that only speeds one
 //! outcome shows.
 
-use super::bench_peak_rss as peak_rss;
+use super::bench::take_peak_rss;
 use clap::Args;
 use cpniguard_core::staff::Role;
 use cpniguard_policy::{AccountFacts, Action, Channel, Engine, Evidence, Principal, Purpose, Request};
@@ -46,7 +46,7 @@ fn measure(engine: &Engine, request: &Request, n: u32) -> anyhow::Result<serde_j
         black_box(engine.decide(black_box(request)));
     }
     let mut nanos: Vec<u64> = Vec::with_capacity(n as usize);
-    peak_rss::reset();
+    take_peak_rss();
     let started = Instant::now();
     for _ in 0..n {
         let t = Instant::now();
@@ -54,7 +54,7 @@ fn measure(engine: &Engine, request: &Request, n: u32) -> anyhow::Result<serde_j
         nanos.push(u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX));
     }
     let total = started.elapsed().as_secs_f64();
-    let peak = peak_rss::peak_bytes();
+    let peak = take_peak_rss();
     nanos.sort_unstable();
     let at = |q: f64| nanos[((nanos.len() - 1) as f64 * q).round() as usize] as f64 / 1000.0;
     Ok(serde_json::json!({

@@ -1,14 +1,22 @@
 //! `cpniguard bench gate`: audited call-detail reads over HTTP — a CSR's read that the
 //! disclosure gate decides and records (durably, through the group-commit writer)
-//! before the calls are read — against a plain, unauthenticated endpoint of the same
-//! server (same middleware stack) answering a body of the same size, at the same
-//! number of keep-alive connections. Reports throughput, p50 and p99 of each and the
-//! throughput ratio (issue 5, figure (a)).
+//! before the calls are read — against two baselines served by the same process, at the
+//! same number of keep-alive connections:
+//! - the fair one (issue 23): the same page for the same accounts through the same
+//!   token authentication and middleware, the handler less the gate decision and the
+//!   audit append (`cpniguard_server::unaudited_baseline`): `ratio_to_unaudited` is
+//!   what the gate costs;
+//! - a plain, unauthenticated endpoint (same middleware stack) answering a body of the
+//!   same size (issue 5, figure (a)): `ratio`.
+//!
+//! The notice worker and the scheduled jobs run throughout, as under `serve`. Each
+//! figure has the process's peak RSS during its phase beside it.
 //!
 //! The load comes from the minimal HTTP/1.1 client of `bench_http`.
 
-use super::bench::{BenchTarget, open_target};
-use super::bench_http::{connect, get, load, spawn};
+use super::bench::{BenchTarget, open_target, take_peak_rss};
+use super::bench_http::{Load, connect, get, load, spawn};
+use super::serve::{Background, spawn_worker};
 use anyhow::bail;
 use axum::body::Bytes;
 use chrono::{Duration as ChronoDuration, Utc};
@@ -21,6 +29,7 @@ use cpniguard_server::auth::tokens;
 use cpniguard_server::{AppState, Config, SystemClock};
 use cpniguard_store::AccountQuery;
 use cpniguard_store::auth::{Evidence, Interaction};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -76,13 +85,14 @@ pub async fn run(args: GateBenchArgs) -> anyhow::Result<serde_json::Value> {
 
     let mut config = Config::default();
     config.log.level = "warn".into();
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let worker = spawn_worker(&config, store.clone(), stopping.clone())?;
     let state = AppState::with_throwaway_key(store.clone(), config, Arc::new(SystemClock));
+    let background = Background::spawn(&state, worker, &stopping);
     // Measure one audited body, then serve a plain body of that size beside the API.
-    let probe_app = cpniguard_server::router(state.clone());
-    let (addr, server) = spawn(probe_app).await?;
+    let (addr, server) = spawn(cpniguard_server::router(state.clone())).await?;
     let auth = format!("Authorization: Bearer {token}");
     let sample = get(&mut connect(addr).await?, &paths[0], Some(&auth)).await?;
-    server.abort();
     let plain_body = Bytes::from(vec![b'x'; sample]);
     let plain = axum::Router::new().route(
         "/bench/plain",
@@ -91,23 +101,50 @@ pub async fn run(args: GateBenchArgs) -> anyhow::Result<serde_json::Value> {
             async move { body }
         }),
     );
-    let (addr, server) = spawn(cpniguard_server::router(state).merge(plain)).await?;
+    let (plain_addr, plain_server) = spawn(cpniguard_server::router(state.clone()).merge(plain)).await?;
+    // The same paths, answered without the gate: the bench hands over the CPNI reads it
+    // holds as the opener of the store (see `unaudited_baseline` for why that is safe).
+    let unaudited_app = cpniguard_server::unaudited_baseline::router(state.clone(), store.clone());
+    let (unaudited_addr, unaudited_server) = spawn(unaudited_app).await?;
+    drop(state);
 
     let duration = Duration::from_secs(args.seconds.max(1));
-    let baseline = load(addr, args.connections, duration, Arc::new(vec!["/bench/plain".to_owned()]), None).await?;
-    let audited = load(addr, args.connections, duration, Arc::new(paths), Some(Arc::new(auth))).await?;
-    server.abort();
+    let paths = Arc::new(paths);
+    let auth = Some(Arc::new(auth));
+    let phase = |addr: SocketAddr, paths: Arc<Vec<String>>, header: Option<Arc<String>>| async move {
+        take_peak_rss();
+        let figures = load(addr, args.connections, duration, paths, header).await?;
+        anyhow::Ok(Phase { figures, peak_rss_bytes: take_peak_rss() })
+    };
+    let plain = phase(plain_addr, Arc::new(vec!["/bench/plain".to_owned()]), None).await?;
+    let unaudited = phase(unaudited_addr, paths.clone(), auth.clone()).await?;
+    let audited = phase(addr, paths, auth).await?;
     let entries = store.audit_head().await?.map_or(0, |h| h.seq);
+    for server in [server, plain_server, unaudited_server] {
+        server.abort();
+    }
+    let _ = stop.send(true);
+    background.join().await?;
     Ok(serde_json::json!({
         "bench": "gate",
         "backend": backend,
         "connections": args.connections,
         "body_bytes": sample,
-        "plain": baseline,
+        "plain": plain,
+        "unaudited_call_detail": unaudited,
         "audited_call_detail": audited,
         "audit_entries_written": entries,
-        "ratio": audited.per_second / baseline.per_second.max(1e-9),
+        "ratio": audited.figures.per_second / plain.figures.per_second.max(1e-9),
+        "ratio_to_unaudited": audited.figures.per_second / unaudited.figures.per_second.max(1e-9),
     }))
+}
+
+/// One endpoint's figures under load, with the process's peak RSS while it ran.
+#[derive(serde::Serialize)]
+struct Phase {
+    #[serde(flatten)]
+    figures: Load,
+    peak_rss_bytes: Option<u64>,
 }
 
 /// One in-store visit with a photo ID checked, opened by `csr`, on each of the first

@@ -3,7 +3,7 @@
 //! calls into the same table in the same run, then the same file imported again (all
 //! duplicates), with the process's peak RSS before and after.
 
-use super::bench::{BenchTarget, open_target};
+use super::bench::{BenchTarget, open_target, take_peak_rss};
 use chrono::{Duration, TimeZone, Utc};
 use clap::Args;
 use cpniguard_core::account::{
@@ -39,14 +39,6 @@ fn customer_number(i: u64) -> String {
 
 fn external_number(i: u64) -> String {
     format!("+1303{:07}", 2_000_000 + i % 5_000_000)
-}
-
-/// Peak resident set size of this process so far, in MiB (Linux `VmHWM`).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some((kib / 1024.0 * 10.0).round() / 10.0)
 }
 
 async fn load_customers(store: &dyn Store, accounts: u32) -> anyhow::Result<()> {
@@ -173,7 +165,7 @@ pub async fn run(args: ImportBenchArgs) -> anyhow::Result<serde_json::Value> {
     }
     let accounts: Vec<AccountId> = numbers.iter().map(|n| by_number[n]).collect();
     let file_bytes = write_master(&master, args.rows, args.accounts)?;
-    let rss_before = peak_rss_mib();
+    take_peak_rss();
 
     // The baseline first, so the import runs on the fuller table.
     let mut baseline_secs = 0.0;
@@ -189,9 +181,11 @@ pub async fn run(args: ImportBenchArgs) -> anyhow::Result<serde_json::Value> {
 
     let source =
         Source::resolve(store.as_ref(), &ImportConfig::default(), "bench-pbx", Some(Format::AsteriskCsv), None).await?;
+    let baseline_rss = take_peak_rss();
     let (first, import_secs) = import_file(&store, &source, &master).await?;
-    let rss_after_import = peak_rss_mib();
+    let import_rss = take_peak_rss();
     let (again, reimport_secs) = import_file(&store, &source, &master).await?;
+    let reimport_rss = take_peak_rss();
     let per_sec = |secs: f64| (args.rows as f64 / secs.max(f64::MIN_POSITIVE)).round();
     Ok(serde_json::json!({
         "bench": "import",
@@ -199,10 +193,9 @@ pub async fn run(args: ImportBenchArgs) -> anyhow::Result<serde_json::Value> {
         "rows": args.rows,
         "accounts": args.accounts,
         "file_mib": (file_bytes as f64 / 1048576.0 * 10.0).round() / 10.0,
-        "import": { "counts": first, "secs": import_secs, "rows_per_sec": per_sec(import_secs) },
-        "raw_batched_insert": { "batch_rows": BASELINE_BATCH, "secs": baseline_secs, "rows_per_sec": per_sec(baseline_secs) },
+        "import": { "counts": first, "secs": import_secs, "rows_per_sec": per_sec(import_secs), "peak_rss_bytes": import_rss },
+        "raw_batched_insert": { "batch_rows": BASELINE_BATCH, "secs": baseline_secs, "rows_per_sec": per_sec(baseline_secs), "peak_rss_bytes": baseline_rss },
         "import_vs_raw": baseline_secs / import_secs.max(f64::MIN_POSITIVE),
-        "reimport": { "counts": again, "secs": reimport_secs, "speedup_vs_first": import_secs / reimport_secs.max(f64::MIN_POSITIVE) },
-        "peak_rss_mib": { "before_import": rss_before, "after_import": rss_after_import, "after_reimport": peak_rss_mib() },
+        "reimport": { "counts": again, "secs": reimport_secs, "speedup_vs_first": import_secs / reimport_secs.max(f64::MIN_POSITIVE), "peak_rss_bytes": reimport_rss },
     }))
 }

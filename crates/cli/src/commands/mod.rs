@@ -15,7 +15,6 @@ pub mod bench_decision;
 pub mod bench_gate;
 mod bench_http;
 pub mod bench_import;
-mod bench_peak_rss;
 pub mod bench_publication;
 pub mod breach;
 pub mod config;

@@ -45,7 +45,7 @@ async fn stopped(mut rx: watch::Receiver<bool>) {
 }
 
 /// Start the notice worker if configured; it stops with `stop`.
-fn spawn_worker(
+pub(super) fn spawn_worker(
     config: &Config,
     store: Arc<dyn Store>,
     stop: watch::Receiver<bool>,
@@ -87,24 +87,53 @@ pub async fn serve_until_signal(
         tracing::info!(policy_set = %report.policy_set_hash, audit_seq = seq, "the carrier's policy set is proved");
     }
     on_listening(addr);
-    let jobs = tokio::spawn(cpniguard_server::breach_jobs::run(state.clone(), stopped(stop.clone())));
-    let privacy_jobs = tokio::spawn(cpniguard_server::privacy_jobs::run(state.clone(), stopped(stop.clone())));
-    let consent_jobs = tokio::spawn(cpniguard_server::consent_jobs::run(state.clone(), stopped(stop.clone())));
-    let due_notices =
-        tokio::spawn(cpniguard_server::consent_jobs::run_due_notices(state.clone(), stopped(stop.clone())));
-    let retention = tokio::spawn(cpniguard_server::retention_jobs::run(state.clone(), stopped(stop.clone())));
+    let background = Background::spawn(&state, worker, &stop);
     serve(state, listener, stopped(stop)).await?;
-    if let Some(worker) = worker {
-        worker.await.context("the notice worker panicked")?;
-    }
-    // The audit writer ends, with a last checkpoint, once every state handle is gone.
-    jobs.await.context("the breach job panicked")?;
-    privacy_jobs.await.context("the privacy-office job panicked")?;
-    consent_jobs.await.context("the opt-out health job panicked")?;
-    due_notices.await.context("the opt-out notices job panicked")?;
-    retention.await.context("the retention job panicked")?;
+    background.join().await?;
     audit_writer.await.context("the audit writer panicked")?;
     Ok(())
+}
+
+/// What `serve` runs beside the HTTP server: the notice worker (if configured) and the
+/// scheduled jobs. `bench gate` runs the same, so its figures are taken under the same
+/// background load as production.
+pub(super) struct Background {
+    worker: Option<tokio::task::JoinHandle<()>>,
+    jobs: Vec<(&'static str, tokio::task::JoinHandle<()>)>,
+}
+
+impl Background {
+    /// Start the scheduled jobs on `state` beside an already started notice `worker`;
+    /// everything stops with `stop`.
+    pub(super) fn spawn(
+        state: &AppState,
+        worker: Option<tokio::task::JoinHandle<()>>,
+        stop: &watch::Receiver<bool>,
+    ) -> Self {
+        let until = || stopped(stop.clone());
+        let jobs = vec![
+            ("the breach job", tokio::spawn(cpniguard_server::breach_jobs::run(state.clone(), until()))),
+            ("the privacy-office job", tokio::spawn(cpniguard_server::privacy_jobs::run(state.clone(), until()))),
+            ("the opt-out health job", tokio::spawn(cpniguard_server::consent_jobs::run(state.clone(), until()))),
+            (
+                "the opt-out notices job",
+                tokio::spawn(cpniguard_server::consent_jobs::run_due_notices(state.clone(), until())),
+            ),
+            ("the retention job", tokio::spawn(cpniguard_server::retention_jobs::run(state.clone(), until()))),
+        ];
+        Self { worker, jobs }
+    }
+
+    /// Wait for the worker and every job to stop (after `stop` was sent).
+    pub(super) async fn join(self) -> anyhow::Result<()> {
+        if let Some(worker) = self.worker {
+            worker.await.context("the notice worker panicked")?;
+        }
+        for (name, job) in self.jobs {
+            job.await.with_context(|| format!("{name} panicked"))?;
+        }
+        Ok(())
+    }
 }
 
 /// The state with the disclosure gate and the audit writer signing with the carrier's

@@ -45,7 +45,13 @@ pub struct Grounds {
 }
 
 impl Grounds {
-    fn request(&self, staff: &CurrentStaff, action: Action, account: AccountId, request_id: RequestId) -> GateRequest {
+    pub(crate) fn request(
+        &self,
+        staff: &CurrentStaff,
+        action: Action,
+        account: AccountId,
+        request_id: RequestId,
+    ) -> GateRequest {
         GateRequest::staff(&staff.0, action, self.purpose, Target::Account(account))
             .channel(self.channel.unwrap_or(Channel::None))
             .interaction(self.interaction.map(InteractionId))
@@ -123,7 +129,7 @@ pub struct CallParams {
 }
 
 impl CallParams {
-    fn grounds(&self) -> Grounds {
+    pub(crate) fn grounds(&self) -> Grounds {
         Grounds {
             purpose: self.purpose,
             interaction: self.interaction,

@@ -9,8 +9,8 @@ use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
 use cpniguard_core::ValidationError;
 use cpniguard_core::cpni::{CallDetailRecord, Invoice, Service, TimeRange};
-use cpniguard_core::ids::{CallId, InvoiceId};
-use cpniguard_store::CallCursor;
+use cpniguard_core::ids::{AccountId, CallId, InvoiceId};
+use cpniguard_store::{CallCursor, CallQuery};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -38,6 +38,16 @@ impl CallPage {
     fn record_ref(&self) -> String {
         format!("calls:{}/{}", self.range.from.to_rfc3339(), self.range.to.to_rfc3339())
     }
+
+    /// The gate request for this page: decided on its period, its range referenced.
+    pub(crate) fn gate_request(&self, request: GateRequest) -> GateRequest {
+        request.period(self.range).record_ref(self.record_ref())
+    }
+
+    /// The store's query for this page of `account` (what a permit for it reads).
+    pub(crate) fn query(&self, account: AccountId) -> CallQuery {
+        CallQuery { account, range: self.range, after: self.after, limit: self.limit }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -46,6 +56,12 @@ pub struct CallList {
     /// Pass as `after` to get the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_after: Option<String>,
+}
+
+impl From<cpniguard_store::CallPage> for CallList {
+    fn from(read: cpniguard_store::CallPage) -> Self {
+        Self { next_after: read.next_after.as_ref().map(encode_cursor), calls: read.calls }
+    }
 }
 
 /// Cursors are `<start in microseconds since the epoch>.<call id>`: opaque to clients,
@@ -66,10 +82,8 @@ fn decode_cursor(s: &str) -> Result<CallCursor, ValidationError> {
 /// One page of call detail in the page's range: the gate decides on that period, then
 /// the permit reads it.
 pub async fn calls(state: &AppState, request: GateRequest, page: CallPage) -> ApiResult<CallList> {
-    let request = request.period(page.range).record_ref(page.record_ref());
-    let permit = state.gate.authorize(state, request).await?;
-    let read = permit.calls(page.after, page.limit).await?;
-    Ok(CallList { calls: read.calls, next_after: read.next_after.as_ref().map(encode_cursor) })
+    let permit = state.gate.authorize(state, page.gate_request(request)).await?;
+    Ok(permit.calls(page.after, page.limit).await?.into())
 }
 
 /// The account's services, if the gate allows the request.

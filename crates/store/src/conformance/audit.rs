@@ -74,6 +74,33 @@ pub async fn audit_appends_form_a_verifiable_chain(store: &dyn Store) {
     assert_eq!(store.audit_entries(699, 10).await.unwrap().len(), 2);
 }
 
+/// The benchmark's raw insert writes only a run that continues the head: anything else
+/// is refused with nothing written, and what it wrote verifies like an append.
+pub async fn audit_sealed_insert_continues_the_head_only(store: &dyn Store) {
+    let first = store.append_audit(&[audit_record(1)]).await.unwrap().remove(0);
+    let mut prev = first.clone();
+    let run: Vec<AuditEntry> = (2..=600)
+        .map(|n| {
+            prev = AuditEntry::seal(prev.seq + 1, prev.hash, audit_record(n));
+            prev.clone()
+        })
+        .collect();
+    let stale = AuditEntry::seal(1, ChainHash::GENESIS, audit_record(9));
+    assert!(matches!(store.insert_sealed_audit(&[stale]).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.insert_sealed_audit(&run[1..]).await, Err(StoreError::Conflict(_))), "a gap");
+    let unlinked = [run[0].clone(), run[2].clone()];
+    assert!(matches!(store.insert_sealed_audit(&unlinked).await, Err(StoreError::Invalid(_))));
+    assert_eq!(all_entries(store).await, [first.clone()], "nothing written by a refused run");
+
+    store.insert_sealed_audit(&run).await.unwrap();
+    assert_eq!(store.audit_head().await.unwrap().unwrap().seq, 600);
+    let stored = all_entries(store).await;
+    assert_eq!(stored[1..], run[..]);
+    verify_chain(&stored, &[], &audit_test_key().verifying_key(), None).unwrap();
+    let next = store.append_audit(&[audit_record(601)]).await.unwrap();
+    assert_eq!(next[0].prev_hash, run[598].hash, "appends continue after it");
+}
+
 pub async fn audit_search_filters_and_pages(store: &dyn Store) {
     let records: Vec<AuditRecord> = (1..=40).map(audit_record).collect();
     store.append_audit(&records).await.unwrap();

@@ -6,7 +6,6 @@ use super::PgStore;
 use crate::StoreResult;
 use crate::retention::MonthCounts;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
-use cpniguard_core::audit::AuditRecord;
 use cpniguard_core::cpni::CallDetailRecord;
 use sqlx::{PgConnection, PgPool};
 use std::collections::BTreeSet;
@@ -50,8 +49,8 @@ impl KnownMonths {
 
 /// Make the partitions of the months `records` are dated in, where this process has not
 /// seen them yet (the group-commit writer's batches almost always fall in a known one).
-pub(super) async fn make_audit_months(store: &PgStore, records: &[AuditRecord]) -> StoreResult<()> {
-    let mut months: Vec<DateTime<Utc>> = records.iter().filter_map(|r| month_start(r.at)).collect();
+pub(super) async fn make_audit_months(store: &PgStore, times: impl Iterator<Item = DateTime<Utc>>) -> StoreResult<()> {
+    let mut months: Vec<DateTime<Utc>> = times.filter_map(month_start).collect();
     months.sort_unstable();
     months.dedup();
     if store.audit_months.missing(&months) {

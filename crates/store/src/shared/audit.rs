@@ -34,6 +34,11 @@ pub(crate) const HEAD_FOR_UPDATE: &str = "SELECT seq, hash FROM audit_chain_head
 /// Binds: seq, hash.
 pub(crate) const SET_HEAD: &str = "UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1";
 
+/// Moves the head only from where a run of sealed entries continues it. Binds: new
+/// seq, new hash, the seq and hash the run continues.
+pub(crate) const MOVE_HEAD: &str =
+    "UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3 AND hash = $4";
+
 /// Binds: seq.
 pub(crate) const HASH_AT: &str = "SELECT hash FROM audit_entries WHERE seq = $1";
 
@@ -305,7 +310,7 @@ macro_rules! audit_backend {
                 if records.is_empty() {
                     return Ok(Vec::new());
                 }
-                $($make_months(self, records).await?;)?
+                $($make_months(self, records.iter().map(|r| r.at)).await?;)?
                 let mut tx = $begin(&self.pool).await?;
                 let head = sql::head_from(sqlx::query_as($head_for_append).fetch_one(&mut *tx).await?)?;
                 let entries = sql::seal(head, records);
@@ -321,6 +326,34 @@ macro_rules! audit_backend {
                 }
                 tx.commit().await?;
                 Ok(entries)
+            }
+
+            async fn insert_sealed_audit(&self, entries: &[AuditEntry]) -> StoreResult<()> {
+                let (Some(first), Some(last)) = (entries.first(), entries.last()) else { return Ok(()) };
+                let unlinked = entries.windows(2).any(|w| w[1].seq != w[0].seq + 1 || w[1].prev_hash != w[0].hash);
+                if first.seq == 0 || unlinked {
+                    let why = "entries must follow each other: consecutive seqs, each linked to the previous hash";
+                    return Err(cpniguard_core::ValidationError::new("entries", why).into());
+                }
+                $($make_months(self, entries.iter().map(|e| e.record.at)).await?;)?
+                let mut tx = $begin(&self.pool).await?;
+                for chunk in entries.chunks(sql::ROWS_PER_STATEMENT) {
+                    sql::insert::<$db>(chunk)?.build().execute(&mut *tx).await.map_err(unique_is("audit entry"))?;
+                }
+                let moved = sqlx::query(sql::MOVE_HEAD)
+                    .bind(sql::db_seq(last.seq)?)
+                    .bind(last.hash.0.to_vec())
+                    .bind(sql::db_seq(first.seq - 1)?) // first.seq ≥ 1, checked above
+                    .bind(first.prev_hash.0.to_vec())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if moved != 1 {
+                    // Dropping the transaction rolls the inserted rows back.
+                    return Err(crate::StoreError::Conflict("audit chain head"));
+                }
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn audit_head(&self) -> StoreResult<Option<ChainHead>> {
