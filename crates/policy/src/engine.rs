@@ -132,11 +132,7 @@ pub struct Engine {
     info: HashMap<PolicyId, PolicyInfo>,
     hash: String,
     authorizer: Authorizer,
-    /// Each action's own entity and those of the groups it is in (`cpni`...), taken from
-    /// the schema once. A decision adds only these to its principal and resource: copying
-    /// every action of the schema and recomputing their hierarchy per request cost more
-    /// than the evaluation.
-    action_scopes: HashMap<EntityUid, Vec<Entity>>,
+    action_entities: Entities,
     account_type: EntityTypeName,
     principal_types: HashMap<&'static str, EntityTypeName>,
     actions: HashMap<&'static str, EntityUid>,
@@ -225,15 +221,9 @@ impl Engine {
         }
         let action_type = type_name("Action")?;
         const REVIEW_CAMPAIGN: &str = "review_campaign";
-        let actions: HashMap<&'static str, EntityUid> = crate::Action::ALL
+        let actions = crate::Action::ALL
             .iter()
             .map(|a| (a.as_str(), EntityUid::from_type_name_and_id(action_type.clone(), EntityId::new(a.as_str()))))
-            .collect();
-        let review_action = EntityUid::from_type_name_and_id(action_type, EntityId::new(REVIEW_CAMPAIGN));
-        let action_scopes = actions
-            .values()
-            .chain([&review_action])
-            .map(|uid| (uid.clone(), action_scope(&action_entities, uid)))
             .collect();
         Ok(Engine {
             schema,
@@ -241,10 +231,10 @@ impl Engine {
             info,
             hash: set_hash(sources),
             authorizer: Authorizer::new(),
-            action_scopes,
+            action_entities,
             account_type: type_name("Account")?,
             principal_types,
-            review_action,
+            review_action: EntityUid::from_type_name_and_id(action_type, EntityId::new(REVIEW_CAMPAIGN)),
             actions,
             campaign_type: type_name("Campaign")?,
             vocabulary: Vocabulary::new()?,
@@ -313,7 +303,8 @@ impl Engine {
             ("authors".to_owned(), RestrictedExpression::new_set(authors)),
         ]);
         let campaign = Entity::new(campaign_uid.clone(), campaign_attrs, HashSet::new()).map_err(|e| e.to_string())?;
-        let entities = self.entities(&self.review_action, [principal, campaign])?;
+        let entities =
+            self.action_entities.clone().add_entities([principal, campaign], None).map_err(|e| e.to_string())?;
         let context = Context::from_pairs([
             ("purpose".to_owned(), self.vocabulary.review_purpose()),
             ("decision".to_owned(), RestrictedExpression::new_string(r.decision.as_str().to_owned())),
@@ -332,13 +323,6 @@ impl Engine {
         }))
     }
 
-    /// The request's entities: its principal and resource, and its action's scope.
-    fn entities(&self, action: &EntityUid, request_entities: [Entity; 2]) -> Result<Entities, String> {
-        let scope = self.action_scopes.get(action).map(Vec::as_slice).unwrap_or_default();
-        Entities::from_entities(request_entities.into_iter().chain(scope.iter().cloned()), None)
-            .map_err(|e| e.to_string())
-    }
-
     fn uid(&self, t: &EntityTypeName, id: &str) -> EntityUid {
         EntityUid::from_type_name_and_id(t.clone(), EntityId::new(id))
     }
@@ -351,8 +335,9 @@ impl Engine {
         let principal = Entity::new(principal_uid.clone(), attrs, parents).map_err(|e| e.to_string())?;
         let account = Entity::new(account_uid.clone(), self.vocabulary.account_attrs(&r.account), HashSet::new())
             .map_err(|e| e.to_string())?;
+        let entities =
+            self.action_entities.clone().add_entities([principal, account], None).map_err(|e| e.to_string())?;
         let action = self.actions[r.action.as_str()].clone();
-        let entities = self.entities(&action, [principal, account])?;
         let context = Context::from_pairs(self.vocabulary.context_pairs(r)).map_err(|e| e.to_string())?;
         // The typed request always has the schema's shape; debug builds (and so the
         // tests) check it against the schema all the same, release builds save the time.
@@ -400,13 +385,6 @@ impl Engine {
             errors,
         }
     }
-}
-
-/// An action's entity and those of every group it belongs to, as the schema declares
-/// them (with their hierarchy already computed).
-fn action_scope(action_entities: &Entities, action: &EntityUid) -> Vec<Entity> {
-    let groups = action_entities.ancestors(action).into_iter().flatten();
-    std::iter::once(action).chain(groups).filter_map(|uid| action_entities.get(uid).cloned()).collect()
 }
 
 fn render(e: &dyn std::error::Error) -> String {
