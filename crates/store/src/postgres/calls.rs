@@ -143,7 +143,7 @@ pub(super) async fn insert_row_by_row(pool: &PgPool, calls: &[CallDetailRecord])
     let mut tx = pool.begin().await?;
     let mut inserted = 0;
     for call in calls {
-        let done = sql::insert::<Postgres>(std::slice::from_ref(call))
+        let done = sql::insert::<Postgres>("", std::slice::from_ref(call))
             .build()
             .execute(&mut *tx)
             .await
@@ -167,7 +167,7 @@ pub(crate) async fn insert_stored_keys(
     conn: &mut PgConnection,
     calls: &[CallDetailRecord],
 ) -> StoreResult<Vec<(String, String)>> {
-    let mut qb = sql::insert_after::<Postgres>("WITH stored AS (", calls);
+    let mut qb = sql::insert::<Postgres>("WITH stored AS (", calls);
     qb.push(
         " RETURNING source_system, source_record_id, direction, started_at), \
          keys AS (INSERT INTO call_import_keys (source, record_id, started_at) \

@@ -32,20 +32,9 @@ pub(crate) const BINDS_PER_CALL: usize = 11;
 /// source_record_id, direction)` is already stored, or appears earlier in the same statement,
 /// is skipped; the statement's rows-affected count is the number inserted. Only
 /// that uniqueness rule is waived: any other violation still fails the statement.
-pub(crate) fn insert<DB>(calls: &[CallDetailRecord]) -> QueryBuilder<DB>
-where
-    DB: Database,
-    for<'a> Uuid: Encode<'a, DB> + Type<DB>,
-    for<'a> Arc<str>: Encode<'a, DB> + Type<DB>,
-    for<'a> i64: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<i64>: Encode<'a, DB>,
-    for<'a> DbTime: Encode<'a, DB> + Type<DB>,
-{
-    insert_after("", calls)
-}
-
-/// [`insert`] after `prefix` (the start of a `WITH` clause the insert is part of).
-pub(crate) fn insert_after<DB>(prefix: &str, calls: &[CallDetailRecord]) -> QueryBuilder<DB>
+/// `prefix` goes before the `INSERT`: empty, or the start of a `WITH` clause the insert
+/// is part of.
+pub(crate) fn insert<DB>(prefix: &str, calls: &[CallDetailRecord]) -> QueryBuilder<DB>
 where
     DB: Database,
     for<'a> Uuid: Encode<'a, DB> + Type<DB>,

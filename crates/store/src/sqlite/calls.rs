@@ -21,7 +21,7 @@ pub(super) async fn insert(pool: &SqlitePool, calls: &[CallDetailRecord]) -> Sto
     let mut tx = begin_write(pool).await?;
     let mut inserted = 0;
     for chunk in calls.chunks(ROWS_PER_STATEMENT) {
-        let done = sql::insert::<Sqlite>(chunk).build().execute(&mut *tx).await.map_err(reference_is("account"))?;
+        let done = sql::insert::<Sqlite>("", chunk).build().execute(&mut *tx).await.map_err(reference_is("account"))?;
         inserted += done.rows_affected();
     }
     tx.commit().await?;
@@ -35,7 +35,7 @@ pub(super) async fn insert_row_by_row(pool: &SqlitePool, calls: &[CallDetailReco
     let mut tx = begin_write(pool).await?;
     let mut inserted = 0;
     for call in calls {
-        let done = sql::insert::<Sqlite>(std::slice::from_ref(call))
+        let done = sql::insert::<Sqlite>("", std::slice::from_ref(call))
             .build()
             .execute(&mut *tx)
             .await
@@ -78,7 +78,7 @@ pub(crate) async fn insert_stored_keys(
     calls: &[CallDetailRecord],
 ) -> StoreResult<Vec<(String, String)>> {
     let before: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM calls").fetch_one(&mut *conn).await?;
-    sql::insert::<Sqlite>(calls).build().execute(&mut *conn).await.map_err(reference_is("account"))?;
+    sql::insert::<Sqlite>("", calls).build().execute(&mut *conn).await.map_err(reference_is("account"))?;
     let keys: String =
         sqlx::query_scalar("SELECT json_group_array(json_array(source_record_id, direction)) FROM calls WHERE id > ?1")
             .bind(before.unwrap_or(0))
