@@ -78,17 +78,32 @@ fn unreadable_body(rejection: BytesRejection) -> Problem {
     }
 }
 
-/// A JSON document decoded into `T`, with the field path of the first problem. The
-/// syntax is checked on its own first: serde_json reports some wrong shapes (a number
-/// where an enum goes) as syntax errors, and those are 422, not 400.
+/// A JSON document decoded into `T`, with the field path of the first problem. A
+/// body that decodes is read once; only a refused one is read again to say why.
 // The error is the `Problem` every handler answers with; boxing it here alone would
 // only add an allocation to each refusal.
 #[allow(clippy::result_large_err)]
 fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    if first_byte(bytes) == Some(b'{') {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        if let Ok(value) = <T as serde::Deserialize>::deserialize(&mut de)
+            && de.end().is_ok()
+        {
+            return Ok(value);
+        }
+    }
+    explain_refusal(bytes)
+}
+
+/// Why a body was refused. The syntax is checked on its own first: serde_json reports
+/// some wrong shapes (a number where an enum goes) as syntax errors, and those are 422,
+/// not 400.
+#[allow(clippy::result_large_err)]
+fn explain_refusal<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| malformed_json(&e))?;
     // Every body of this API is an object; serde would otherwise read a struct from an
     // array of its fields in order, which no client means.
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+    if first_byte(bytes) != Some(b'{') {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
@@ -106,6 +121,10 @@ fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
             Category::Data | Category::Syntax | Category::Eof => invalid_field(&path, &inner.to_string(), "the body"),
         }
     })
+}
+
+fn first_byte(bytes: &[u8]) -> Option<u8> {
+    bytes.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
 fn malformed_json(e: &serde_json::Error) -> Problem {
