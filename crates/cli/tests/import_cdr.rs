@@ -10,8 +10,7 @@ mod mail_env;
 use chrono::{NaiveDate, TimeZone, Utc};
 use cpniguard_core::account::Language;
 use cpniguard_core::cpni::{Direction, Service, TimeRange};
-use cpniguard_core::ids::{AccountId, ServiceId, StaffId};
-use cpniguard_core::money::Cents;
+use cpniguard_core::ids::{AccountId, StaffId};
 use cpniguard_core::phone::PhoneNumber;
 use cpniguard_core::staff::{NewStaff, Role, Username};
 use cpniguard_store::{CallQuery, Store, StoreOptions, StoreWithRecords};
@@ -54,18 +53,7 @@ async fn account(store: &dyn Store, number: &str, phone: &str) -> AccountId {
 }
 
 fn line(account: AccountId, phone: &str, since: &str) -> Service {
-    Service {
-        id: ServiceId::new(),
-        account_id: account,
-        service_type: "voip_line".to_owned(),
-        service_number: Some(PhoneNumber::parse(phone).unwrap()),
-        quantity: 1,
-        configuration: json!({}),
-        rate_plan: "Basic".to_owned(),
-        monthly_rate: Cents(2500),
-        since: NaiveDate::parse_from_str(since, "%Y-%m-%d").unwrap(),
-        until: None,
-    }
+    mail_env::voip_line(account, phone, NaiveDate::parse_from_str(since, "%Y-%m-%d").unwrap())
 }
 
 async fn calls_of(store: &dyn StoreWithRecords, account: AccountId) -> Vec<cpniguard_core::cpni::CallDetailRecord> {

@@ -8,12 +8,10 @@ mod mail_env;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use cpniguard_core::account::Language;
-use cpniguard_core::cpni::{Service, TimeRange};
-use cpniguard_core::ids::{AccountId, ServiceId};
-use cpniguard_core::money::Cents;
-use cpniguard_core::phone::PhoneNumber;
+use cpniguard_core::cpni::TimeRange;
+use cpniguard_core::ids::AccountId;
 use cpniguard_store::{CallQuery, StoreOptions, StoreWithRecords};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
@@ -82,19 +80,8 @@ async fn scenario(url: &str) {
         .create_account(ann, &mail_env::new_account("W-0001", "+12125550143", None, Language::En), Utc::now())
         .await
         .unwrap();
-    let service = Service {
-        id: ServiceId::new(),
-        account_id: ann,
-        service_type: "voip_line".to_owned(),
-        service_number: Some(PhoneNumber::parse("+12125550143").unwrap()),
-        quantity: 1,
-        configuration: json!({}),
-        rate_plan: "Basic".to_owned(),
-        monthly_rate: Cents(2500),
-        since: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
-        until: None,
-    };
-    store.add_service(&service).await.unwrap();
+    let since = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    store.add_service(&mail_env::voip_line(ann, "+12125550143", since)).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let master = dir.path().join("Master.csv");
 

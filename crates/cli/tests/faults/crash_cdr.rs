@@ -6,12 +6,10 @@
 use crate::env::{backends, kill_hard};
 use chrono::{NaiveDate, TimeZone, Utc};
 use cpniguard_core::account::Language;
-use cpniguard_core::cpni::{Service, TimeRange};
-use cpniguard_core::ids::{AccountId, ServiceId};
-use cpniguard_core::money::Cents;
-use cpniguard_core::phone::PhoneNumber;
+use cpniguard_core::cpni::TimeRange;
+use cpniguard_core::ids::AccountId;
 use cpniguard_store::{CallQuery, StoreWithRecords};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::io::Write;
 use std::process::Stdio;
 use std::time::Duration;
@@ -37,19 +35,8 @@ async fn customer(store: &dyn StoreWithRecords) -> AccountId {
         .create_account(id, &crate::mail_env::new_account("CDR-CRASH", PHONE, None, Language::En), Utc::now())
         .await
         .unwrap();
-    let line = Service {
-        id: ServiceId::new(),
-        account_id: id,
-        service_type: "voip_line".to_owned(),
-        service_number: Some(PhoneNumber::parse(PHONE).unwrap()),
-        quantity: 1,
-        configuration: json!({}),
-        rate_plan: "Basic".to_owned(),
-        monthly_rate: Cents(2500),
-        since: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
-        until: None,
-    };
-    store.add_service(&line).await.unwrap();
+    let since = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    store.add_service(&crate::mail_env::voip_line(id, PHONE, since)).await.unwrap();
     id
 }
 

@@ -2,7 +2,7 @@
 //! The real `cpniguard` binary on a fresh SQLite database, fed mail as an MTA would:
 //! shared by the opt-out and the privacy mailbox tests.
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use cpniguard_core::account::{
     AccountKind, AccountNumber, AccountProfile, AccountStatus, DirectoryListing, Language, NewAccount, PicFreeze,
     PostalAddress, TimeZoneName,
@@ -54,6 +54,23 @@ pub struct Env {
     pub url: String,
     pub root: PathBuf,
     pub store: Arc<dyn Store>,
+}
+
+/// A voice line on `number` for `account` since `since`, as the CDR import matches
+/// calls to (the import tests' customers).
+pub fn voip_line(account: AccountId, number: &str, since: NaiveDate) -> cpniguard_core::cpni::Service {
+    cpniguard_core::cpni::Service {
+        id: cpniguard_core::ids::ServiceId::new(),
+        account_id: account,
+        service_type: "voip_line".to_owned(),
+        service_number: Some(PhoneNumber::parse(number).unwrap()),
+        quantity: 1,
+        configuration: serde_json::json!({}),
+        rate_plan: "Basic".to_owned(),
+        monthly_rate: cpniguard_core::money::Cents(2500),
+        since,
+        until: None,
+    }
 }
 
 pub async fn env() -> Env {
