@@ -180,7 +180,7 @@ pub async fn search(
         .as_deref()
         .map(|a| AccountNumber::parse(a).map_err(|e| ValidationError::new("after", e.reason)))
         .transpose()?;
-    let limit = super::page_limit(params.limit, 50)?;
+    let limit = crate::application::page_limit(params.limit, 50)?;
     let query = AccountQuery {
         account_number_prefix: params.account_number.filter(|s| !s.trim().is_empty()),
         telephone_number,

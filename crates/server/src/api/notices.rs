@@ -42,7 +42,7 @@ pub struct NoticeList {
     security(("bearer" = []))
 )]
 pub async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<NoticeParams>) -> ApiResult<Json<NoticeList>> {
-    let limit = super::page_limit(p.limit, 100)?;
+    let limit = crate::application::page_limit(p.limit, 100)?;
     let page = state
         .store
         .list_notices(&NoticeQuery { account: p.account, status: p.status, kind: p.kind, after: p.after, limit })

@@ -51,3 +51,14 @@ pub struct StaffCaller<'a> {
     pub staff: &'a Staff,
     pub client: IpAddr,
 }
+
+/// A list's page size: `requested` or `default`, refused (not silently clamped) outside
+/// 1 to `MAX_PAGE`, so every list takes the same sizes and says so the same way.
+pub(crate) fn page_limit(requested: Option<u32>, default: u32) -> Result<u32, cpniguard_core::ValidationError> {
+    let limit = requested.unwrap_or(default);
+    if (1..=cpniguard_store::MAX_PAGE).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(cpniguard_core::ValidationError::new("limit", format!("must be 1 to {}", cpniguard_store::MAX_PAGE)))
+    }
+}

@@ -31,7 +31,7 @@ impl CallPage {
     ) -> Result<Self, ValidationError> {
         let to = to.unwrap_or(now);
         let range = TimeRange::new(from.unwrap_or(to - Duration::days(31)), to)?;
-        let limit = crate::api::page_limit(limit, 100)?;
+        let limit = super::page_limit(limit, 100)?;
         Ok(Self { range, after: after.map(decode_cursor).transpose()?, limit })
     }
 

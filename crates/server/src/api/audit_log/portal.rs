@@ -40,6 +40,6 @@ pub async fn access_log(
     customer: CurrentCustomer,
     ApiQuery(q): ApiQuery<AccessLogQuery>,
 ) -> ApiResult<Json<AccessLogView>> {
-    let limit = crate::api::page_limit(q.limit, DEFAULT_PAGE)?;
+    let limit = crate::application::page_limit(q.limit, DEFAULT_PAGE)?;
     Ok(Json(customer_access::own_access_log(&state, customer.account_id, q.lang, q.after, limit).await?))
 }

@@ -69,7 +69,7 @@ impl EntryFilter {
             decision: self.decision,
             action: self.action.filter(|a| !a.trim().is_empty()),
             after_seq: self.after,
-            limit: crate::api::page_limit(self.limit, DEFAULT_PAGE)?,
+            limit: crate::application::page_limit(self.limit, DEFAULT_PAGE)?,
         })
     }
 }

@@ -160,7 +160,7 @@ pub async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParam
         received_from: p.from,
         received_to: p.to,
         after: p.after,
-        limit: crate::api::page_limit(p.limit, 50)?,
+        limit: crate::application::page_limit(p.limit, 50)?,
     };
     let page = state.store.list_complaints(&query).await?;
     Ok(Json(ComplaintList { complaints: page.complaints, next_after: page.next_after }))

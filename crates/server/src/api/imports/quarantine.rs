@@ -63,7 +63,7 @@ pub async fn list(
         kind: q.kind,
         source: q.source,
         after: q.after,
-        limit: crate::api::page_limit(q.limit, 100)?,
+        limit: crate::application::page_limit(q.limit, 100)?,
     };
     Ok(Json(import_quarantine::list(&state, &staff, &query, request_id.0).await?))
 }

@@ -112,7 +112,7 @@ pub async fn export(
     request_id: RequestId,
     ApiQuery(q): ApiQuery<DirectoryQuery>,
 ) -> ApiResult<Response> {
-    let limit = crate::api::page_limit(q.limit, MAX_PAGE)?;
+    let limit = crate::application::page_limit(q.limit, MAX_PAGE)?;
     let page = state.store.listed_accounts(q.after.as_ref(), limit).await?;
     let accounts = &page.accounts;
     let request_id = request_id.0.as_deref();
