@@ -16,6 +16,7 @@ mod complaints;
 mod consent;
 mod consent_bulk;
 mod contacts;
+mod disclosure_facts;
 mod fixtures;
 mod notices;
 mod publication;
@@ -68,6 +69,7 @@ pub use consent::{
 };
 pub use consent_bulk::consent_bulk_approval_agrees_with_status_on_random_histories;
 pub use contacts::{contact_changes_serialize, contact_points_change_and_history};
+pub use disclosure_facts::disclosure_facts_join_the_separate_reads;
 /// A residential test account (postal address, no email), for other crates' tests too.
 pub use fixtures::new_account;
 pub use notices::{
@@ -136,6 +138,7 @@ macro_rules! conformance_suite {
             auth_interactions_and_evidence,
             auth_recovery_tokens_sessions_and_email_lookup,
             auth_pretexting_signals,
+            disclosure_facts_join_the_separate_reads,
             // authentication limits and separation of duties (issue 18)
             auth_limits_source_counters_block_and_expire,
             auth_limits_exemption_grants_recorded,

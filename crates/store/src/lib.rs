@@ -121,6 +121,17 @@ pub trait Store:
 
     async fn get_account(&self, id: AccountId) -> StoreResult<Option<Account>>;
 
+    /// What a disclosure decision about `account` rests on: its profile, its consent
+    /// history (as [`ConsentStore::consent_history`]) and, when `interaction` is given
+    /// and exists (of whichever account), that interaction with its evidence oldest
+    /// first. `None` when the account does not exist. Two statements on one
+    /// connection, not one snapshot (the gate's reads never were one).
+    async fn disclosure_facts(
+        &self,
+        account: AccountId,
+        interaction: Option<uuid::Uuid>,
+    ) -> StoreResult<Option<DisclosureFacts>>;
+
     async fn get_account_by_number(&self, number: &AccountNumber) -> StoreResult<Option<Account>>;
 
     /// The accounts among `ids` that exist, with their current contact points, by id

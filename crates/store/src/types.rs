@@ -1,5 +1,7 @@
+use crate::auth::{Evidence, Interaction};
 use chrono::{DateTime, Utc};
-use cpniguard_core::account::{Account, AccountNumber, NewAccount};
+use cpniguard_core::account::{Account, AccountNumber, AccountProfile, NewAccount};
+use cpniguard_core::consent::ConsentEvent;
 use cpniguard_core::contact::ContactValue;
 use cpniguard_core::cpni::{CallDetailRecord, Service, TimeRange};
 use cpniguard_core::ids::{AccountId, CallId};
@@ -19,6 +21,18 @@ pub struct StoreCounts {
     pub calls: u64,
     pub invoices: u64,
     pub staff: u64,
+}
+
+/// The facts of [`crate::Store::disclosure_facts`]: what the disclosure gate reads
+/// about one account before deciding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisclosureFacts {
+    pub profile: AccountProfile,
+    /// Oldest first, as [`crate::ConsentStore::consent_history`].
+    pub consent_history: Vec<ConsentEvent>,
+    /// The interaction asked about, with its evidence oldest first; `None` when none
+    /// was asked about or it does not exist.
+    pub interaction: Option<(Interaction, Vec<Evidence>)>,
 }
 
 /// Account search. Criteria combine with AND; none given lists all accounts.

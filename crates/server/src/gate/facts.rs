@@ -8,11 +8,13 @@ use crate::application::call_back::staff_attested;
 use crate::problem::Problem;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use cpniguard_core::account::{Account, AccountKind, DirectoryListing, TimeZoneName};
+use cpniguard_core::account::{AccountKind, AccountProfile, DirectoryListing, TimeZoneName};
 use cpniguard_core::authn::{EvidenceKind, rests_on_attestation};
-use cpniguard_core::consent::{self, CARRIER_MARKETING, ONE_TIME, PARTNER_SHARING};
+use cpniguard_core::consent::{self, CARRIER_MARKETING, ConsentEvent, ONE_TIME, PARTNER_SHARING};
+use cpniguard_core::ids::AccountId;
 use cpniguard_core::staff::Role;
 use cpniguard_policy::{AccountFacts, Channel, ConsentSummary, Evidence, Principal, Request};
+use cpniguard_store::auth::{Evidence as StoredEvidence, Interaction};
 
 /// The policy request, with what the audit entry needs besides.
 pub(super) struct Gathered {
@@ -23,35 +25,45 @@ pub(super) struct Gathered {
 }
 
 pub(super) async fn gather(state: &AppState, request: &GateRequest, now: DateTime<Utc>) -> Result<Gathered, Problem> {
-    let account = match request.target {
-        Target::Account(id) => Some(state.store.get_account(id).await?.ok_or_else(|| Problem::not_found("account"))?),
-        Target::Audience(_) | Target::ImportQuarantine => None,
-    };
-    let principal = principal(state, &request.caller, now);
-    // The consent history and the interaction are read side by side: a CSR on a live
-    // call waits for the slower of the two, not their sum.
-    let resource = async {
-        match &account {
-            Some(a) => account_facts(state, a, request, now).await,
-            None => Ok(stand_in_facts(request.target)),
+    // One store call for the account, its consent history and the interaction with its
+    // evidence: each connection the pool hands out costs two round trips of its own.
+    let (account, interaction) = match request.target {
+        Target::Account(id) => {
+            let facts = state
+                .store
+                .disclosure_facts(id, request.interaction.map(|i| i.0))
+                .await?
+                .ok_or_else(|| Problem::not_found("account"))?;
+            (Some((id, facts.profile, facts.consent_history)), facts.interaction)
         }
+        // No account: the interaction's evidence cannot count (it proves nothing about
+        // a campaign or the quarantine), only its channel does.
+        Target::Audience(_) | Target::ImportQuarantine => match request.interaction {
+            Some(id) => (None, state.store.get_interaction(id.0).await?.map(|i| (i, Vec::new()))),
+            None => (None, None),
+        },
     };
-    let (resource, (channel, evidence, attested)) =
-        tokio::try_join!(resource, interaction_evidence(state, request, account.as_ref(), now))?;
+    let account_id = account.as_ref().map(|(id, ..)| *id);
+    let principal = principal(state, &request.caller, now);
+    let resource = match &account {
+        Some((id, profile, history)) => account_facts(state, *id, profile, history, request, now),
+        None => stand_in_facts(request.target),
+    };
+    let (channel, evidence, attested) = interaction_evidence(request, account_id, interaction, now)?;
     let mut policy_request = Request::new(principal, request.action, resource, request.purpose)
         .with_channel(channel)
         .with_evidence(evidence);
     if let Some(id) = request.legal_process {
         let process = state.store.legal_process(id.0).await?.ok_or_else(|| Problem::not_found("legal process"))?;
         let (from, to) = request.period.map(|r| (r.from, r.to)).unzip();
-        let in_scope = account.as_ref().is_some_and(|a| process.covers(a.id, from, to));
+        let in_scope = account_id.is_some_and(|a| process.covers(a, from, to));
         policy_request =
             policy_request.with_legal_process(format!("{}:{}", process.issuing_authority, process.reference), in_scope);
     }
     if let Some(id) = request.fraud_case {
         let case = state.store.fraud_case(id.0).await?.ok_or_else(|| Problem::not_found("fraud case"))?;
         // Only an open case of this account is a case for the policies.
-        if account.as_ref().is_some_and(|a| case.covers(a.id)) {
+        if account_id.is_some_and(|a| case.covers(a)) {
             policy_request = policy_request.with_fraud_case(case.reference.clone());
         }
     }
@@ -83,23 +95,23 @@ fn carrier_today(state: &AppState, now: DateTime<Utc>) -> chrono::NaiveDate {
     }
 }
 
-async fn account_facts(
+fn account_facts(
     state: &AppState,
-    account: &Account,
+    id: AccountId,
+    p: &AccountProfile,
+    history: &[ConsentEvent],
     request: &GateRequest,
     now: DateTime<Utc>,
-) -> Result<AccountFacts, Problem> {
-    let p = &account.profile;
+) -> AccountFacts {
     // Approval status is established before any use (47 CFR 64.2009(a)): from the
     // account's history at this moment, never from a cached flag.
     let policy = state.config.consent.policy();
-    let history = state.store.consent_history(account.id).await?;
     let interaction = request.interaction.map(|i| i.to_string());
     let usable = |name: &str| {
-        policy.scope(name).is_some_and(|scope| consent::may_use(&history, scope, now, interaction.as_deref(), &policy))
+        policy.scope(name).is_some_and(|scope| consent::may_use(history, scope, now, interaction.as_deref(), &policy))
     };
-    Ok(AccountFacts {
-        id: account.id.to_string(),
+    AccountFacts {
+        id: id.to_string(),
         kind: p.kind,
         business_exempt: p.business_exemption.is_some(),
         consent: ConsentSummary {
@@ -109,7 +121,7 @@ async fn account_facts(
         },
         pic_freeze_any: p.pic_freeze.any(),
         directory_listing: p.directory_listing,
-    })
+    }
 }
 
 /// The stand-in account of a decision about no single account. A campaign's audience:
@@ -135,20 +147,20 @@ fn stand_in_facts(target: Target) -> AccountFacts {
     }
 }
 
-/// The channel and the authentication evidence of the named interaction, and the
-/// staff-attested evidence it rests on if any. An interaction that is not this
-/// account's, or has expired, establishes nothing.
-async fn interaction_evidence(
-    state: &AppState,
+/// The channel and the authentication evidence of the named interaction (`found`: it
+/// with its evidence, as the store found it), and the staff-attested evidence it
+/// rests on if any. An interaction that is not this account's, or has expired,
+/// establishes nothing; one named but not found is a 404.
+fn interaction_evidence(
     request: &GateRequest,
-    account: Option<&Account>,
+    account: Option<AccountId>,
+    found: Option<(Interaction, Vec<StoredEvidence>)>,
     now: DateTime<Utc>,
 ) -> Result<(Channel, Evidence, Option<EvidenceKind>), Problem> {
     let Some(id) = request.interaction else {
         return Ok((request.channel, Evidence::default(), None));
     };
-    let (interaction, evidence) = tokio::try_join!(state.store.get_interaction(id.0), state.store.list_evidence(id.0))?;
-    let interaction = interaction.ok_or_else(|| Problem::not_found("interaction"))?;
+    let (interaction, evidence) = found.ok_or_else(|| Problem::not_found("interaction"))?;
     let channel = Channel::from(interaction.channel);
     // Evidence counts only for whoever collected it: the CSR who opened the
     // interaction, or the customer in their own portal session.
@@ -157,8 +169,7 @@ async fn interaction_evidence(
         Caller::Customer { interaction: session, .. } => interaction.staff_id.is_none() && *session == id,
         Caller::Job(_) => false,
     };
-    let valid =
-        collected_by_caller && account.is_some_and(|a| a.id == interaction.account_id) && now < interaction.expires_at;
+    let valid = collected_by_caller && account == Some(interaction.account_id) && now < interaction.expires_at;
     if !valid {
         return Ok((channel, Evidence::default(), None));
     }

@@ -18,7 +18,7 @@ use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKi
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-fn event(account: AccountId, scope: &str, kind: ConsentEventKind, t: DateTime<Utc>) -> ConsentEvent {
+pub(super) fn event(account: AccountId, scope: &str, kind: ConsentEventKind, t: DateTime<Utc>) -> ConsentEvent {
     ConsentEvent {
         id: Uuid::now_v7(),
         account_id: account,
@@ -35,7 +35,7 @@ fn event(account: AccountId, scope: &str, kind: ConsentEventKind, t: DateTime<Ut
     }
 }
 
-fn notice_event(account: AccountId, t: DateTime<Utc>) -> ConsentEvent {
+pub(super) fn notice_event(account: AccountId, t: DateTime<Utc>) -> ConsentEvent {
     ConsentEvent {
         notice: Some(NoticeServed { version: "v1".to_owned(), medium: NoticeMedium::Mail }),
         channel: ConsentChannel::Letter,

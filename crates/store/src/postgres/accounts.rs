@@ -9,6 +9,8 @@ use cpniguard_core::ids::AccountId;
 use sqlx::{PgConnection, PgPool, Postgres};
 use uuid::Uuid;
 
+crate::shared::disclosure_facts::disclosure_facts_fn!(PgPool);
+
 pub(super) async fn create(pool: &PgPool, id: AccountId, new: &NewAccount, now: DbTime) -> StoreResult<Account> {
     new.validate()?;
     let mut tx = pool.begin().await?;

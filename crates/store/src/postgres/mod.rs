@@ -107,6 +107,14 @@ impl Store for PgStore {
         accounts::get(&self.pool, id).await
     }
 
+    async fn disclosure_facts(
+        &self,
+        account: AccountId,
+        interaction: Option<uuid::Uuid>,
+    ) -> StoreResult<Option<crate::DisclosureFacts>> {
+        accounts::disclosure_facts(&self.pool, account, interaction).await
+    }
+
     async fn get_account_by_number(&self, number: &AccountNumber) -> StoreResult<Option<Account>> {
         accounts::get_by_number(&self.pool, number).await
     }

@@ -351,7 +351,13 @@ impl AccountRow {
     pub(crate) fn into_account(self, points: Vec<ContactRow>) -> StoreResult<Account> {
         let mut contact_points = points.into_iter().map(ContactRow::into_point).collect::<StoreResult<Vec<_>>>()?;
         current_order(&mut contact_points);
-        let profile = AccountProfile {
+        let (id, created_at, updated_at) = (AccountId(self.id), self.created_at.time(), self.updated_at.time());
+        Ok(Account { id, profile: self.into_profile()?, contact_points, created_at, updated_at })
+    }
+
+    /// The account's profile alone, for reads that need no contact point.
+    pub(crate) fn into_profile(self) -> StoreResult<AccountProfile> {
+        Ok(AccountProfile {
             account_number: self.account_number()?,
             kind: AccountKind::parse(&self.kind).ok_or_else(|| corrupt("unknown kind"))?,
             name: self.name,
@@ -368,13 +374,6 @@ impl AccountRow {
             business_exemption: self
                 .business_exemption_contract
                 .map(|contract_reference| BusinessExemption { contract_reference }),
-        };
-        Ok(Account {
-            id: AccountId(self.id),
-            profile,
-            contact_points,
-            created_at: self.created_at.time(),
-            updated_at: self.updated_at.time(),
         })
     }
 }

@@ -18,6 +18,7 @@ pub(crate) mod campaigns;
 pub(crate) mod complaints;
 pub(crate) mod consent;
 pub(crate) mod console;
+pub(crate) mod disclosure_facts;
 pub(crate) mod invoices;
 pub(crate) mod notices;
 pub(crate) mod publication;

@@ -9,6 +9,8 @@ use cpniguard_core::ids::AccountId;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
+crate::shared::disclosure_facts::disclosure_facts_fn!(SqlitePool);
+
 pub(super) async fn create(pool: &SqlitePool, id: AccountId, new: &NewAccount, now: DbTime) -> StoreResult<Account> {
     new.validate()?;
     let mut tx = begin_write(pool).await?;
