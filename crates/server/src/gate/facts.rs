@@ -49,7 +49,10 @@ pub(super) async fn gather(state: &AppState, request: &GateRequest, now: DateTim
         Some((id, profile, history)) => account_facts(state, *id, profile, history, request, now),
         None => stand_in_facts(request.target),
     };
-    let (channel, evidence, attested) = interaction_evidence(request, account_id, interaction, now)?;
+    if request.interaction.is_some() && interaction.is_none() {
+        return Err(Problem::not_found("interaction"));
+    }
+    let (channel, evidence, attested) = interaction_evidence(request, account_id, interaction, now);
     let mut policy_request = Request::new(principal, request.action, resource, request.purpose)
         .with_channel(channel)
         .with_evidence(evidence);
@@ -148,32 +151,31 @@ fn stand_in_facts(target: Target) -> AccountFacts {
 }
 
 /// The channel and the authentication evidence of the named interaction (`found`: it
-/// with its evidence, as the store found it), and the staff-attested evidence it
-/// rests on if any. An interaction that is not this account's, or has expired,
-/// establishes nothing; one named but not found is a 404.
+/// with its evidence, as the store found it; `None`: none was named), and the
+/// staff-attested evidence it rests on if any. An interaction that is not this
+/// account's, or has expired, establishes nothing.
 fn interaction_evidence(
     request: &GateRequest,
     account: Option<AccountId>,
     found: Option<(Interaction, Vec<StoredEvidence>)>,
     now: DateTime<Utc>,
-) -> Result<(Channel, Evidence, Option<EvidenceKind>), Problem> {
-    let Some(id) = request.interaction else {
-        return Ok((request.channel, Evidence::default(), None));
+) -> (Channel, Evidence, Option<EvidenceKind>) {
+    let Some((interaction, evidence)) = found else {
+        return (request.channel, Evidence::default(), None);
     };
-    let (interaction, evidence) = found.ok_or_else(|| Problem::not_found("interaction"))?;
     let channel = Channel::from(interaction.channel);
     // Evidence counts only for whoever collected it: the CSR who opened the
     // interaction, or the customer in their own portal session.
     let collected_by_caller = match &request.caller {
         Caller::Staff(s) => interaction.staff_id == Some(s.id),
-        Caller::Customer { interaction: session, .. } => interaction.staff_id.is_none() && *session == id,
+        Caller::Customer { interaction: session, .. } => interaction.staff_id.is_none() && session.0 == interaction.id,
         Caller::Job(_) => false,
     };
     let valid = collected_by_caller && account == Some(interaction.account_id) && now < interaction.expires_at;
     if !valid {
-        return Ok((channel, Evidence::default(), None));
+        return (channel, Evidence::default(), None);
     }
     let marked: Vec<(EvidenceKind, bool)> = evidence.iter().map(|e| (e.kind, staff_attested(e))).collect();
     let kinds: Vec<_> = evidence.into_iter().map(|e| e.kind).collect();
-    Ok((channel, Evidence::from_kinds(&kinds), rests_on_attestation(&marked)))
+    (channel, Evidence::from_kinds(&kinds), rests_on_attestation(&marked))
 }

@@ -27,6 +27,9 @@ pub(crate) const ACCOUNT_WITH_INTERACTION: &str = concat!(
      ORDER BY e.id"
 );
 
+/// An interaction with its evidence, oldest first.
+type InteractionWithEvidence = (Interaction, Vec<Evidence>);
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct FactsRow {
     #[sqlx(flatten)]
@@ -46,7 +49,7 @@ pub(crate) struct FactsRow {
 /// of [`ACCOUNT_WITH_INTERACTION`]. `None`: no rows, no account.
 pub(crate) fn account_with_interaction(
     rows: Vec<FactsRow>,
-) -> StoreResult<Option<(AccountProfile, Option<(Interaction, Vec<Evidence>)>)>> {
+) -> StoreResult<Option<(AccountProfile, Option<InteractionWithEvidence>)>> {
     let corrupt = || StoreError::corrupt("auth_interactions", "a joined interaction row is incomplete");
     let mut pieces = Vec::new();
     for row in &rows {
