@@ -1,7 +1,7 @@
 //! Loading (schema, default set, a carrier's directory), validation, and decisions.
 
 use crate::request::{CampaignReview, Request};
-use crate::slices::ActionSlice;
+use crate::slices::{ActionSlice, ActionSlices};
 use crate::translate::Vocabulary;
 use cedar_policy::{
     Decision as CedarDecision, Effect, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Schema,
@@ -139,9 +139,9 @@ pub struct Engine {
     info: HashMap<PolicyId, PolicyInfo>,
     hash: String,
     authorizer: Authorizer,
-    /// One slice per [`crate::Action`], in the order of `Action::ALL`.
-    actions: Vec<ActionSlice>,
-    review_action: ActionSlice,
+    /// The slices of each [`crate::Action`], in the order of `Action::ALL`.
+    actions: Vec<ActionSlices>,
+    review_action: ActionSlices,
     vocabulary: Vocabulary,
 }
 
@@ -222,7 +222,7 @@ impl Engine {
         let action_type = type_name("Action")?;
         let slice = |name: &str| {
             let uid = EntityUid::from_type_name_and_id(action_type.clone(), EntityId::new(name));
-            ActionSlice::new(&policies, &action_entities, &uid)
+            ActionSlices::new(&policies, &action_entities, &uid)
         };
         let actions = crate::Action::ALL.iter().map(|a| slice(a.as_str())).collect::<Result<_, _>>()?;
         let review_action = slice("review_campaign")?;
@@ -256,7 +256,7 @@ impl Engine {
     /// Every action's slice of the set.
     #[cfg(test)]
     pub(crate) fn slices(&self) -> impl Iterator<Item = &ActionSlice> {
-        self.actions.iter().chain([&self.review_action])
+        self.actions.iter().chain([&self.review_action]).flat_map(ActionSlices::iter)
     }
 
     /// Every policy of the set, by id.
@@ -297,7 +297,8 @@ impl Engine {
         let principal = self.vocabulary.principal(&r.reviewer);
         let campaign = self.vocabulary.campaign(&r.campaign);
         let context = self.vocabulary.review_context(r.decision);
-        let response = self.authorize(&self.review_action, principal, campaign, context)?;
+        let action = self.review_action.for_principal(&r.reviewer).ok_or("the principal type has no slice")?;
+        let response = self.authorize(action, principal, campaign, context)?;
         Ok(self.conclude(&response, || {
             (
                 format!("no permit matched: no policy lets this principal {} a campaign", r.decision.as_str()),
@@ -308,7 +309,11 @@ impl Engine {
 
     fn evaluate(&self, r: &Request) -> Result<Decision, String> {
         // `Action::ALL` lists the variants in declaration order, as `actions` was built.
-        let action = self.actions.get(r.action as usize).ok_or("the action has no slice")?;
+        let action = self
+            .actions
+            .get(r.action as usize)
+            .and_then(|a| a.for_principal(&r.principal))
+            .ok_or("the action or principal type has no slice")?;
         let principal = self.vocabulary.principal(&r.principal);
         let account = self.vocabulary.account(&r.account);
         let context = self.vocabulary.context(r);
