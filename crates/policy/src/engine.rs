@@ -253,7 +253,7 @@ impl Engine {
         &self.policies
     }
 
-    /// Every action's slice of the set.
+    /// Every slice of the set: each action's, per principal type.
     #[cfg(test)]
     pub(crate) fn slices(&self) -> impl Iterator<Item = &ActionSlice> {
         self.actions.iter().chain([&self.review_action]).flat_map(ActionSlices::iter)
