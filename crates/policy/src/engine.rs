@@ -1,16 +1,23 @@
 //! Loading (schema, default set, a carrier's directory), validation, and decisions.
 
 use crate::request::{CampaignReview, Request};
+use crate::slices::{ActionSlice, ActionSlices};
 use crate::translate::Vocabulary;
 use cedar_policy::{
-    Authorizer, Context, Decision as CedarDecision, Effect, Entities, Entity, EntityId, EntityTypeName, EntityUid,
-    PolicyId, PolicySet, RestrictedExpression, Schema, ValidationMode, Validator,
+    Decision as CedarDecision, Effect, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Schema,
+    ValidationMode, Validator,
 };
+use cedar_policy_core::ast::{Context, Entity};
+use cedar_policy_core::authorizer::Authorizer;
+use cedar_policy_core::entities::{Entities, TCComputation};
+use cedar_policy_core::extensions::Extensions;
+use cedar_policy_core::validator::{CoreSchema, ValidatorSchema};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// The Cedar schema every policy set is validated against.
 pub const SCHEMA: &str = include_str!("../schema/cpniguard.cedarschema");
@@ -132,12 +139,9 @@ pub struct Engine {
     info: HashMap<PolicyId, PolicyInfo>,
     hash: String,
     authorizer: Authorizer,
-    action_entities: Entities,
-    account_type: EntityTypeName,
-    principal_types: HashMap<&'static str, EntityTypeName>,
-    actions: HashMap<&'static str, EntityUid>,
-    campaign_type: EntityTypeName,
-    review_action: EntityUid,
+    /// The slices of each [`crate::Action`], in the order of `Action::ALL`.
+    actions: Vec<ActionSlices>,
+    review_action: ActionSlices,
     vocabulary: Vocabulary,
 }
 
@@ -215,28 +219,21 @@ impl Engine {
             return Err(PolicyError::Invalid(messages.join("\n")));
         }
         let action_entities = schema.action_entities().map_err(|e| PolicyError::Schema(e.to_string()))?;
-        let mut principal_types = HashMap::new();
-        for t in ["Staff", "Customer", "Carrier", "SystemJob"] {
-            principal_types.insert(t, type_name(t)?);
-        }
         let action_type = type_name("Action")?;
-        const REVIEW_CAMPAIGN: &str = "review_campaign";
-        let actions = crate::Action::ALL
-            .iter()
-            .map(|a| (a.as_str(), EntityUid::from_type_name_and_id(action_type.clone(), EntityId::new(a.as_str()))))
-            .collect();
+        let slice = |name: &str| {
+            let uid = EntityUid::from_type_name_and_id(action_type.clone(), EntityId::new(name));
+            ActionSlices::new(&policies, &action_entities, &uid)
+        };
+        let actions = crate::Action::ALL.iter().map(|a| slice(a.as_str())).collect::<Result<_, _>>()?;
+        let review_action = slice("review_campaign")?;
         Ok(Engine {
             schema,
             policies,
             info,
             hash: set_hash(sources),
             authorizer: Authorizer::new(),
-            action_entities,
-            account_type: type_name("Account")?,
-            principal_types,
-            review_action: EntityUid::from_type_name_and_id(action_type, EntityId::new(REVIEW_CAMPAIGN)),
             actions,
-            campaign_type: type_name("Campaign")?,
+            review_action,
             vocabulary: Vocabulary::new()?,
         })
     }
@@ -254,6 +251,12 @@ impl Engine {
     /// The validated set, as Cedar holds it.
     pub(crate) fn policy_set(&self) -> &PolicySet {
         &self.policies
+    }
+
+    /// Every slice of the set: each action's, per principal type.
+    #[cfg(test)]
+    pub(crate) fn slices(&self) -> impl Iterator<Item = &ActionSlice> {
+        self.actions.iter().chain([&self.review_action]).flat_map(ActionSlices::iter)
     }
 
     /// Every policy of the set, by id.
@@ -291,30 +294,11 @@ impl Engine {
     }
 
     fn evaluate_review(&self, r: &CampaignReview) -> Result<Decision, String> {
-        let principal_type = &self.principal_types[r.reviewer.type_name()];
-        let principal_uid = self.uid(principal_type, r.reviewer.id());
-        let (attrs, parents) = self.vocabulary.principal_attrs(&r.reviewer);
-        let principal = Entity::new(principal_uid.clone(), attrs, parents).map_err(|e| e.to_string())?;
-        let staff_type = &self.principal_types["Staff"];
-        let authors = r.campaign.authors.iter().map(|a| RestrictedExpression::new_entity_uid(self.uid(staff_type, a)));
-        let campaign_uid = self.uid(&self.campaign_type, &r.campaign.id);
-        let campaign_attrs = HashMap::from([
-            ("state".to_owned(), RestrictedExpression::new_string(r.campaign.state.clone())),
-            ("authors".to_owned(), RestrictedExpression::new_set(authors)),
-        ]);
-        let campaign = Entity::new(campaign_uid.clone(), campaign_attrs, HashSet::new()).map_err(|e| e.to_string())?;
-        let entities =
-            self.action_entities.clone().add_entities([principal, campaign], None).map_err(|e| e.to_string())?;
-        let context = Context::from_pairs([
-            ("purpose".to_owned(), self.vocabulary.review_purpose()),
-            ("decision".to_owned(), RestrictedExpression::new_string(r.decision.as_str().to_owned())),
-        ])
-        .map_err(|e| e.to_string())?;
-        let schema = cfg!(debug_assertions).then_some(&self.schema);
-        let request =
-            cedar_policy::Request::new(principal_uid, self.review_action.clone(), campaign_uid, context, schema)
-                .map_err(|e| e.to_string())?;
-        let response = self.authorizer.is_authorized(&request, &self.policies, &entities);
+        let principal = self.vocabulary.principal(&r.reviewer);
+        let campaign = self.vocabulary.campaign(&r.campaign);
+        let context = self.vocabulary.review_context(r.decision);
+        let action = self.review_action.for_principal(&r.reviewer).ok_or("the principal type has no slice")?;
+        let response = self.authorize(action, principal, campaign, context)?;
         Ok(self.conclude(&response, || {
             (
                 format!("no permit matched: no policy lets this principal {} a campaign", r.decision.as_str()),
@@ -323,28 +307,17 @@ impl Engine {
         }))
     }
 
-    fn uid(&self, t: &EntityTypeName, id: &str) -> EntityUid {
-        EntityUid::from_type_name_and_id(t.clone(), EntityId::new(id))
-    }
-
     fn evaluate(&self, r: &Request) -> Result<Decision, String> {
-        let account_uid = self.uid(&self.account_type, &r.account.id);
-        let principal_type = &self.principal_types[r.principal.type_name()];
-        let principal_uid = self.uid(principal_type, r.principal.id());
-        let (attrs, parents) = self.vocabulary.principal_attrs(&r.principal);
-        let principal = Entity::new(principal_uid.clone(), attrs, parents).map_err(|e| e.to_string())?;
-        let account = Entity::new(account_uid.clone(), self.vocabulary.account_attrs(&r.account), HashSet::new())
-            .map_err(|e| e.to_string())?;
-        let entities =
-            self.action_entities.clone().add_entities([principal, account], None).map_err(|e| e.to_string())?;
-        let action = self.actions[r.action.as_str()].clone();
-        let context = Context::from_pairs(self.vocabulary.context_pairs(r)).map_err(|e| e.to_string())?;
-        // The typed request always has the schema's shape; debug builds (and so the
-        // tests) check it against the schema all the same, release builds save the time.
-        let schema = cfg!(debug_assertions).then_some(&self.schema);
-        let request = cedar_policy::Request::new(principal_uid, action, account_uid, context, schema)
-            .map_err(|e| e.to_string())?;
-        let response = self.authorizer.is_authorized(&request, &self.policies, &entities);
+        // `Action::ALL` lists the variants in declaration order, as `actions` was built.
+        let action = self
+            .actions
+            .get(r.action as usize)
+            .and_then(|a| a.for_principal(&r.principal))
+            .ok_or("the action or principal type has no slice")?;
+        let principal = self.vocabulary.principal(&r.principal);
+        let account = self.vocabulary.account(&r.account);
+        let context = self.vocabulary.context(r);
+        let response = self.authorize(action, principal, account, context)?;
         Ok(self.conclude(&response, || {
             (
                 format!(
@@ -356,6 +329,42 @@ impl Engine {
                     .to_owned(),
             )
         }))
+    }
+
+    /// Put one request to Cedar: its principal and resource entities with the action's
+    /// entity, and the action's slice of the set.
+    fn authorize(
+        &self,
+        action: &ActionSlice,
+        principal: Entity,
+        resource: Entity,
+        context: Context,
+    ) -> Result<cedar_policy::Response, String> {
+        // The typed request always has the schema's shape; debug builds (and so the
+        // tests) check the request and its entities against the schema all the same,
+        // release builds save the time.
+        let schema: Option<&ValidatorSchema> = cfg!(debug_assertions).then(|| self.schema.as_ref());
+        let extensions = Extensions::all_available();
+        let request = cedar_policy_core::ast::Request::new(
+            (principal.uid().clone(), None),
+            (action.uid.clone(), None),
+            (resource.uid().clone(), None),
+            context,
+            schema,
+            extensions,
+        )
+        .map_err(|e| e.to_string())?;
+        // The principal's parents are all its ancestors and the action's entity carries
+        // its groups: the hierarchy is already transitively closed.
+        let entities = Entities::new()
+            .add_entities(
+                [Arc::new(principal), Arc::new(resource), Arc::clone(&action.entity)],
+                schema.map(CoreSchema::new).as_ref(),
+                TCComputation::AssumeAlreadyComputed,
+                extensions,
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(self.authorizer.is_authorized(request, action.policies.as_ref(), &entities).into())
     }
 
     /// The decision of a Cedar response: the deciding policies with their reasons and

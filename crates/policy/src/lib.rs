@@ -9,6 +9,7 @@
 mod engine;
 pub mod prove;
 mod request;
+mod slices;
 mod translate;
 
 pub use engine::{

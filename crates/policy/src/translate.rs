@@ -1,124 +1,179 @@
-//! The typed request as Cedar values: entity attributes and context. The closed
+//! The typed request as Cedar values: the request's entities (principal, account,
+//! campaign) and its context. The values are built as Cedar's evaluated values, not as
+//! restricted expressions Cedar would evaluate again on every request. The closed
 //! vocabularies (purpose, channel, account kind, directory listing, roles) are the
-//! schema's enumerated entity types, so they travel as entity uids, not strings.
+//! schema's enumerated entity types, so they travel as entity uids, not strings; those
+//! uids are the schema's and are built once per engine.
 
 use crate::engine::{PolicyError, type_name};
-use crate::request::{AccountFacts, Principal, Request};
-use cedar_policy::{EntityId, EntityTypeName, EntityUid, RestrictedExpression};
-use std::collections::{HashMap, HashSet};
+use crate::request::{AccountFacts, CampaignFacts, Channel, Principal, Purpose, Request, ReviewDecision};
+use cedar_policy_core::ast::{Context, Eid, Entity, EntityType, EntityUID, PartialValue, Value};
+use cpniguard_core::account::{AccountKind, DirectoryListing};
+use cpniguard_core::staff::Role;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
-/// The schema's type names the translation needs, parsed once.
+/// The members of one enumerated entity type, as Cedar values, in the order of the Rust
+/// enum's `ALL`.
 #[derive(Debug, Clone)]
-pub(crate) struct Vocabulary {
-    account: EntityTypeName,
-    purpose: EntityTypeName,
-    channel: EntityTypeName,
-    kind: EntityTypeName,
-    listing: EntityTypeName,
-    role: EntityTypeName,
-    review_purpose: EntityTypeName,
+struct Members<T: 'static> {
+    all: &'static [T],
+    values: Vec<Value>,
 }
 
-/// The one member of `ReviewPurpose`.
-const CAMPAIGN_REVIEW: &str = "campaign_review";
+impl<T: Copy + PartialEq> Members<T> {
+    fn new(type_: &str, all: &'static [T], name: fn(T) -> &'static str) -> Result<Self, PolicyError> {
+        let type_ = entity_type(type_)?;
+        let values =
+            all.iter().map(|m| Value::from(EntityUID::from_components(type_.clone(), Eid::new(name(*m)), None)));
+        Ok(Members { all, values: values.collect() })
+    }
+
+    fn value(&self, member: T) -> Value {
+        #[expect(clippy::expect_used, reason = "`values` was built from `all`, which lists every member")]
+        let at = self.all.iter().position(|m| *m == member).expect("every member is in ALL");
+        self.values[at].clone()
+    }
+}
+
+/// The schema's entity types and enumerated members the translation needs, built once.
+#[derive(Debug, Clone)]
+pub(crate) struct Vocabulary {
+    account: EntityType,
+    campaign: EntityType,
+    staff: EntityType,
+    customer: EntityType,
+    carrier: EntityType,
+    system_job: EntityType,
+    purposes: Members<Purpose>,
+    channels: Members<Channel>,
+    kinds: Members<AccountKind>,
+    listings: Members<DirectoryListing>,
+    roles: Members<Role>,
+    /// The one member of `ReviewPurpose`.
+    campaign_review: Value,
+}
+
+fn entity_type(name: &str) -> Result<EntityType, PolicyError> {
+    Ok(type_name(name)?.as_ref().clone())
+}
 
 impl Vocabulary {
     pub(crate) fn new() -> Result<Self, PolicyError> {
+        let campaign_review =
+            EntityUID::from_components(entity_type("ReviewPurpose")?, Eid::new("campaign_review"), None);
         Ok(Vocabulary {
-            account: type_name("Account")?,
-            purpose: type_name("Purpose")?,
-            channel: type_name("Channel")?,
-            kind: type_name("AccountKind")?,
-            listing: type_name("DirectoryListing")?,
-            role: type_name("Role")?,
-            review_purpose: type_name("ReviewPurpose")?,
+            account: entity_type("Account")?,
+            campaign: entity_type("Campaign")?,
+            staff: entity_type("Staff")?,
+            customer: entity_type("Customer")?,
+            carrier: entity_type("Carrier")?,
+            system_job: entity_type("SystemJob")?,
+            purposes: Members::new("Purpose", Purpose::ALL, Purpose::as_str)?,
+            channels: Members::new("Channel", Channel::ALL, Channel::as_str)?,
+            kinds: Members::new("AccountKind", AccountKind::ALL, AccountKind::as_str)?,
+            listings: Members::new("DirectoryListing", DirectoryListing::ALL, DirectoryListing::as_str)?,
+            roles: Members::new("Role", Role::ALL, Role::as_str)?,
+            campaign_review: Value::from(campaign_review),
         })
     }
 
-    pub(crate) fn review_purpose(&self) -> RestrictedExpression {
-        member(&self.review_purpose, CAMPAIGN_REVIEW)
-    }
-
-    pub(crate) fn principal_attrs(&self, p: &Principal) -> (HashMap<String, RestrictedExpression>, HashSet<EntityUid>) {
-        let mut attrs = HashMap::new();
-        let mut parents = HashSet::new();
-        match p {
+    /// The principal as an entity: staff carry their roles and training, a customer is a
+    /// member of (a child of) each account it holds, a job carries its name.
+    pub(crate) fn principal(&self, p: &Principal) -> Entity {
+        let (type_, attrs, parents): (_, Vec<(&str, Value)>, _) = match p {
             Principal::Staff { roles, training_current, .. } => {
-                let roles = roles.iter().map(|r| member(&self.role, r.as_str()));
-                attrs.insert("roles".to_owned(), RestrictedExpression::new_set(roles));
-                attrs.insert("training_current".to_owned(), b(*training_current));
+                let roles = Value::set(roles.iter().map(|r| self.roles.value(*r)), None);
+                let attrs = vec![("roles", roles), ("training_current", Value::from(*training_current))];
+                (&self.staff, attrs, HashSet::new())
             }
             Principal::Customer { accounts, .. } => {
-                for a in accounts {
-                    parents.insert(EntityUid::from_type_name_and_id(self.account.clone(), EntityId::new(a)));
-                }
+                (&self.customer, Vec::new(), accounts.iter().map(|a| uid(&self.account, a)).collect())
             }
-            Principal::Carrier { .. } => {}
+            Principal::Carrier { .. } => (&self.carrier, Vec::new(), HashSet::new()),
             Principal::SystemJob { job, .. } => {
-                attrs.insert("job".to_owned(), s(job));
+                (&self.system_job, vec![("job", Value::from(job.as_str()))], HashSet::new())
             }
-        }
-        (attrs, parents)
+        };
+        // Accounts have no parents, so a principal's parents are all its ancestors: the
+        // hierarchy is transitively closed as built.
+        entity(uid(type_, p.id()), attrs, parents)
     }
 
-    pub(crate) fn account_attrs(&self, a: &AccountFacts) -> HashMap<String, RestrictedExpression> {
-        let consent = record(vec![
-            ("carrier_marketing_usable", b(a.consent.carrier_marketing_usable)),
-            ("partner_sharing_usable", b(a.consent.partner_sharing_usable)),
-            ("one_time_usable", b(a.consent.one_time_usable)),
+    /// The account the request is about (the resource).
+    pub(crate) fn account(&self, a: &AccountFacts) -> Entity {
+        let consent = record([
+            ("carrier_marketing_usable", a.consent.carrier_marketing_usable),
+            ("partner_sharing_usable", a.consent.partner_sharing_usable),
+            ("one_time_usable", a.consent.one_time_usable),
         ]);
-        HashMap::from([
-            ("kind".to_owned(), member(&self.kind, a.kind.as_str())),
-            ("business_exempt".to_owned(), b(a.business_exempt)),
-            ("consent".to_owned(), consent),
-            ("pic_freeze_any".to_owned(), b(a.pic_freeze_any)),
-            ("directory_listing".to_owned(), member(&self.listing, a.directory_listing.as_str())),
-        ])
+        let attrs = vec![
+            ("kind", self.kinds.value(a.kind)),
+            ("business_exempt", Value::from(a.business_exempt)),
+            ("consent", consent),
+            ("pic_freeze_any", Value::from(a.pic_freeze_any)),
+            ("directory_listing", self.listings.value(a.directory_listing)),
+        ];
+        entity(uid(&self.account, &a.id), attrs, HashSet::new())
     }
 
-    pub(crate) fn context_pairs(&self, r: &Request) -> Vec<(String, RestrictedExpression)> {
+    /// The campaign under review (the resource of `review_campaign`).
+    pub(crate) fn campaign(&self, c: &CampaignFacts) -> Entity {
+        let authors = Value::set(c.authors.iter().map(|a| Value::from(uid(&self.staff, a))), None);
+        let attrs = vec![("state", Value::from(c.state.as_str())), ("authors", authors)];
+        entity(uid(&self.campaign, &c.id), attrs, HashSet::new())
+    }
+
+    /// The request's circumstances: purpose, channel, evidence and the references given.
+    pub(crate) fn context(&self, r: &Request) -> Context {
         let e = &r.evidence;
-        let evidence = record(vec![
-            ("password_verified", b(e.password_verified)),
-            ("pin_verified", b(e.pin_verified)),
-            ("backup_answer_verified", b(e.backup_answer_verified)),
-            ("photo_id_valid", b(e.photo_id_valid)),
-            ("call_back_completed", b(e.call_back_completed)),
-            ("volunteered_call_details", b(e.volunteered_call_details)),
-            ("contract_authenticated", b(e.contract_authenticated)),
+        let evidence = record([
+            ("password_verified", e.password_verified),
+            ("pin_verified", e.pin_verified),
+            ("backup_answer_verified", e.backup_answer_verified),
+            ("photo_id_valid", e.photo_id_valid),
+            ("call_back_completed", e.call_back_completed),
+            ("volunteered_call_details", e.volunteered_call_details),
+            ("contract_authenticated", e.contract_authenticated),
         ]);
         let mut pairs = vec![
-            ("purpose".to_owned(), member(&self.purpose, r.purpose.as_str())),
-            ("channel".to_owned(), member(&self.channel, r.channel.as_str())),
-            ("evidence".to_owned(), evidence),
+            ("purpose", self.purposes.value(r.purpose)),
+            ("channel", self.channels.value(r.channel)),
+            ("evidence", evidence),
         ];
         if let Some(l) = &r.legal_process {
-            let legal = record(vec![("reference", s(&l.reference)), ("in_scope", b(l.in_scope))]);
-            pairs.push(("legal_process".to_owned(), legal));
+            let legal = [("reference", Value::from(l.reference.as_str())), ("in_scope", Value::from(l.in_scope))];
+            pairs.push(("legal_process", Value::record(legal, None)));
         }
         if let Some(f) = &r.fraud_case_ref {
-            pairs.push(("fraud_case_ref".to_owned(), s(f)));
+            pairs.push(("fraud_case_ref", Value::from(f.as_str())));
         }
         if let Some(c) = &r.campaign {
-            pairs.push(("campaign".to_owned(), record(vec![("id", s(&c.id)), ("approved", b(c.approved))])));
+            let campaign = [("id", Value::from(c.id.as_str())), ("approved", Value::from(c.approved))];
+            pairs.push(("campaign", Value::record(campaign, None)));
         }
-        pairs
+        context(pairs)
+    }
+
+    /// A campaign review's circumstances: the review purpose and what the reviewer decides.
+    pub(crate) fn review_context(&self, decision: ReviewDecision) -> Context {
+        context(vec![("purpose", self.campaign_review.clone()), ("decision", Value::from(decision.as_str()))])
     }
 }
 
-fn member(t: &EntityTypeName, id: &str) -> RestrictedExpression {
-    RestrictedExpression::new_entity_uid(EntityUid::from_type_name_and_id(t.clone(), EntityId::new(id)))
+fn uid(type_: &EntityType, id: &str) -> EntityUID {
+    EntityUID::from_components(type_.clone(), Eid::new(id), None)
 }
 
-fn s(v: &str) -> RestrictedExpression {
-    RestrictedExpression::new_string(v.to_owned())
+fn entity(uid: EntityUID, attrs: Vec<(&str, Value)>, parents: HashSet<EntityUID>) -> Entity {
+    let attrs = attrs.into_iter().map(|(k, v)| (k.into(), PartialValue::from(v)));
+    Entity::new_with_attr_partial_value(uid, attrs, HashSet::new(), parents, [])
 }
 
-fn b(v: bool) -> RestrictedExpression {
-    RestrictedExpression::new_bool(v)
+fn record<const N: usize>(flags: [(&str, bool); N]) -> Value {
+    Value::record(flags.map(|(k, v)| (k, Value::from(v))), None)
 }
 
-fn record(pairs: Vec<(&str, RestrictedExpression)>) -> RestrictedExpression {
-    #[expect(clippy::expect_used, reason = "the keys are distinct literals")]
-    RestrictedExpression::new_record(pairs.into_iter().map(|(k, v)| (k.to_owned(), v))).expect("distinct keys")
+fn context(pairs: Vec<(&str, Value)>) -> Context {
+    Context::Value(Arc::new(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect::<BTreeMap<_, _>>()))
 }
