@@ -117,11 +117,16 @@ fn history(account: AccountId, drafts: &[Draft]) -> Vec<ConsentEvent> {
         .collect()
 }
 
-/// The instants to ask at: random ones, and each event's rule boundaries, on and one
-/// microsecond before them.
+/// The instants to ask at: random ones, each event's rule boundaries, on and one
+/// microsecond before them, and the latest event's instant and the end of a mailed
+/// notice's waiting from there, where every account is decided from its summary row
+/// (an instant before an account's latest event is decided from its events).
 fn instants(histories: &[Vec<ConsentEvent>], policy: &ConsentPolicy, random: &[i64]) -> Vec<DateTime<Utc>> {
     let mut out: Vec<DateTime<Utc>> = random.iter().map(|&us| micros(us) + Duration::nanoseconds(us % 1000)).collect();
     let events: Vec<&ConsentEvent> = histories.iter().flatten().collect();
+    if let Some(latest) = events.iter().map(|e| e.at).max() {
+        out.extend([latest, waiting_ends(latest, NoticeMedium::Mail, policy)]);
+    }
     for (i, e) in events.iter().enumerate().step_by(7).take(6) {
         let edge = match i % 4 {
             0 => renotice_by(e.at, policy) + Duration::days(policy.renotice_grace_days.into()),
