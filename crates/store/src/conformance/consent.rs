@@ -425,6 +425,12 @@ pub async fn consent_summary_follows_every_writer(store: &dyn Store) {
 
     record(vec![event(a, ONE_TIME, ConsentEventKind::OneTimeApproval, at(104 * DAY))]).await;
     summary_agrees(store, a, &policy, "a one-time approval").await;
+    // Choices at one instant: the later recorded (the greater id) is the last.
+    let opt_in = event(a, PARTNER_SHARING, ConsentEventKind::OptIn, at(105 * DAY));
+    let opt_out = event(a, PARTNER_SHARING, ConsentEventKind::OptOut, at(105 * DAY));
+    assert!(opt_in.id < opt_out.id);
+    record(vec![opt_out, opt_in]).await;
+    summary_agrees(store, a, &policy, "choices at one instant").await;
 }
 
 async fn record_quarantine(store: &dyn Store, q: &QuarantinedMail) {

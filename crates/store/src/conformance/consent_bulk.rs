@@ -45,11 +45,13 @@ const KINDS: [ConsentEventKind; 6] = [
 ];
 
 fn arb_draft() -> impl Strategy<Value = Draft> {
-    // Offsets on a coarse grid (hours, then days) so that events tie, plus a few µs.
+    // Offsets on a coarse grid (hours, then days) so that events tie, plus a few µs,
+    // and a handful of days, where an account's choices and notices often tie.
     let offset = prop_oneof![
         (0i64..900 * 24).prop_map(|h| h * 3_600_000_000),
         (0i64..900).prop_map(|d| d * 86_400_000_000),
         (0i64..900 * 24, 0i64..3).prop_map(|(h, us)| h * 3_600_000_000 + us),
+        (0i64..4).prop_map(|d| d * 86_400_000_000),
     ];
     // Mostly the opt-out tier scope and notices, where most rules are.
     let scope = prop_oneof![6 => Just(0usize), 2 => Just(1usize), 2 => Just(2usize)];
