@@ -66,7 +66,6 @@ pub use consent::{
     consent_changes_are_all_or_nothing, consent_delayed_optouts_found_by_their_wait, consent_history_cannot_be_changed,
     consent_history_is_recorded_and_derives_status, consent_mail_quarantine_review,
     consent_one_open_optout_incident_per_mechanism, consent_optout_health_observed,
-    consent_summary_follows_every_writer,
 };
 pub use consent_bulk::consent_bulk_approval_agrees_with_status_on_random_histories;
 pub use contacts::{contact_changes_serialize, contact_points_change_and_history};
@@ -150,7 +149,6 @@ macro_rules! conformance_suite {
             consent_changes_are_all_or_nothing,
             consent_bulk_approval_matches_per_account,
             consent_bulk_approval_agrees_with_status_on_random_histories,
-            consent_summary_follows_every_writer,
             consent_history_cannot_be_changed,
             consent_accounts_matched_by_current_email,
             consent_mail_quarantine_review,

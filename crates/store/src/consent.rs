@@ -256,12 +256,8 @@ pub trait ConsentStore: Send + Sync {
         audience: Option<&[AccountId]>,
     ) -> StoreResult<Vec<AccountApproval>>;
 
-    /// A bare `SELECT count(*)` over the history (the bulk figure's first baseline).
+    /// A bare `SELECT count(*)` over the history (the baseline of the bulk figure).
     async fn count_consent_events(&self) -> StoreResult<u64>;
-
-    /// A bare `SELECT count(*)` over the per-account, per-scope summary, the table the
-    /// bulk approval reads (the bulk figure's baseline since it reads that table).
-    async fn count_consent_summaries(&self) -> StoreResult<u64>;
 
     /// Accounts whose current email address is `email` (ignoring case).
     async fn accounts_with_email(&self, email: &EmailAddress) -> StoreResult<Vec<AccountId>>;

@@ -1,9 +1,7 @@
 //! `cpniguard bench consent`: the bulk approval status of one scope for the whole
 //! audience (`ConsentStore::bulk_approval`), against a bare `SELECT count(*)` over the
-//! table it reads, the per-account summary (`count_consent_summaries`:
-//! `bulk_to_count_ratio`), and over the event history it read before that summary
-//! existed (`count_consent_events`: `bulk_to_event_count_ratio`), measured in the same
-//! run on the same database.
+//! same history table (`count_consent_events`), measured in the same run on the same
+//! database.
 //!
 //! The accounts are demo-generator customers (no calls or invoices: the figure is
 //! about the consent history) loaded with `Store::load_accounts` a thousand at a time
@@ -236,15 +234,6 @@ pub(super) async fn populate(
     histories.finish().await
 }
 
-/// How long `work` took, in seconds, and its result.
-async fn timed<T>(
-    work: impl std::future::Future<Output = cpniguard_store::StoreResult<T>>,
-) -> anyhow::Result<(f64, T)> {
-    let t = Instant::now();
-    let out = work.await?;
-    Ok((t.elapsed().as_secs_f64(), out))
-}
-
 pub async fn run(args: ConsentBenchArgs) -> anyhow::Result<serde_json::Value> {
     let (_dir, store, backend) = open_target(&args.target).await?;
     let now = Utc::now();
@@ -271,17 +260,19 @@ pub async fn run(args: ConsentBenchArgs) -> anyhow::Result<serde_json::Value> {
     let policy = ConsentPolicy::default();
     let scope =
         policy.scope(CARRIER_MARKETING).cloned().ok_or_else(|| anyhow::anyhow!("no carrier_marketing scope"))?;
-    // Baselines first, then the bulk query, then the baselines again (the better of
-    // the two each): a bare count of the summary the bulk query reads (one row per
-    // account and scope), and of the event history it read before migration 0027.
+    // Baseline first, then the bulk query, then the baseline again (the better of the two).
     take_peak_rss();
-    let (mut count_summary_s, summaries) = timed(store.count_consent_summaries()).await?;
-    let (mut count_events_s, counted) = timed(store.count_consent_events()).await?;
+    let t = Instant::now();
+    let counted = store.count_consent_events().await?;
+    let mut count_s = t.elapsed().as_secs_f64();
     let count_rss = take_peak_rss();
-    let (bulk_s, approvals) = timed(store.bulk_approval(&scope, &policy, now, None)).await?;
+    let t = Instant::now();
+    let approvals = store.bulk_approval(&scope, &policy, now, None).await?;
+    let bulk_s = t.elapsed().as_secs_f64();
     let bulk_rss = take_peak_rss();
-    count_summary_s = count_summary_s.min(timed(store.count_consent_summaries()).await?.0);
-    count_events_s = count_events_s.min(timed(store.count_consent_events()).await?.0);
+    let t = Instant::now();
+    store.count_consent_events().await?;
+    count_s = count_s.min(t.elapsed().as_secs_f64());
 
     let mut by_state: BTreeMap<&str, u64> = BTreeMap::new();
     for a in &approvals {
@@ -297,12 +288,9 @@ pub async fn run(args: ConsentBenchArgs) -> anyhow::Result<serde_json::Value> {
         "scope": scope.name,
         "bulk_approval_seconds": bulk_s,
         "bulk_approval_peak_rss_bytes": bulk_rss,
-        "summary_rows_counted": summaries,
-        "count_summary_seconds": count_summary_s,
-        "count_events_seconds": count_events_s,
+        "count_star_seconds": count_s,
         "count_star_peak_rss_bytes": count_rss,
-        "bulk_to_count_ratio": bulk_s / count_summary_s.max(1e-9),
-        "bulk_to_event_count_ratio": bulk_s / count_events_s.max(1e-9),
+        "bulk_to_count_ratio": bulk_s / count_s.max(1e-9),
         "audience": approvals.len(),
         "usable": approvals.iter().filter(|a| a.usable).count(),
         "by_state": by_state,

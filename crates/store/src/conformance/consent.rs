@@ -7,11 +7,11 @@ use crate::consent::{
     OptOutObservation, QuarantineBacklog, QuarantineResolution, QuarantinedMail,
 };
 use crate::{Store, StoreError};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use cpniguard_core::account::Language;
 use cpniguard_core::consent::{
     ApprovalState, CARRIER_MARKETING, ConsentChannel, ConsentEvent, ConsentEventKind, ConsentPolicy, Evidence,
-    NoticeMedium, NoticeServed, ONE_TIME, PARTNER_SHARING, status, statuses,
+    NoticeMedium, NoticeServed, PARTNER_SHARING, statuses,
 };
 use cpniguard_core::ids::AccountId;
 use cpniguard_core::notice::{Channel, Destination, NewNotice, NoticeId, NoticeKind};
@@ -358,82 +358,4 @@ pub async fn consent_one_open_optout_incident_per_mechanism(store: &dyn Store) {
     assert_eq!(all, [first.id, portal.id, again.id]);
     let open: Vec<Uuid> = store.list_optout_incidents(true).await.unwrap().iter().map(|i| i.id).collect();
     assert_eq!(open, [portal.id, again.id]);
-}
-
-/// The bulk status of `account` at and after its latest event (where the per-account
-/// summary decides it) agrees with the pure rule over its stored history.
-async fn summary_agrees(store: &dyn Store, account: AccountId, policy: &ConsentPolicy, step: &str) {
-    let history = store.consent_history(account).await.unwrap();
-    let latest = history.iter().map(|e| e.at).max().expect("a history");
-    for t in [latest, latest + Duration::days(40), latest + Duration::days(1_000)] {
-        for scope in &policy.scopes {
-            let want = status(&history, scope, t, policy);
-            let some = store.bulk_approval(scope, policy, t, Some(&[account])).await.unwrap();
-            let all = store.bulk_approval(scope, policy, t, None).await.unwrap();
-            let all = all.into_iter().find(|a| a.account_id == account).expect("every account is listed");
-            for got in [&some[0], &all] {
-                assert_eq!(
-                    (got.state, got.usable, got.basis),
-                    (want.state, want.usable, want.basis),
-                    "{step}: {t}, {scope:?}"
-                );
-            }
-        }
-    }
-}
-
-/// Each way consent events are written (a change recorded, a quarantined message
-/// applied) keeps the summary the bulk status reads in step with the history: a new
-/// latest notice, one that no longer counts once it bounced, a choice, and a one-time
-/// approval.
-pub async fn consent_summary_follows_every_writer(store: &dyn Store) {
-    let policy = ConsentPolicy::default();
-    let a = account(store, "ACC-6701", None).await;
-    let record = |events: Vec<ConsentEvent>| async move {
-        store.record_consent(&ConsentChange { events, ..Default::default() }, at(DAY)).await.unwrap();
-    };
-    let emailed = ConsentEvent {
-        notice: Some(NoticeServed { version: "v1".to_owned(), medium: NoticeMedium::Electronic }),
-        channel: ConsentChannel::Email,
-        ..notice_event(a, at(DAY))
-    };
-    record(vec![emailed]).await;
-    summary_agrees(store, a, &policy, "an emailed notice").await;
-    // A later mailed notice still waiting: the earlier one is the one that has waited.
-    let mailed = notice_event(a, at(100 * DAY));
-    let mailed_id = mailed.id;
-    record(vec![mailed]).await;
-    summary_agrees(store, a, &policy, "a mailed notice").await;
-    let bounce = ConsentEvent {
-        refers_to: Some(mailed_id),
-        ..event(a, CARRIER_MARKETING, ConsentEventKind::NoticeBounced, at(101 * DAY))
-    };
-    record(vec![bounce]).await;
-    summary_agrees(store, a, &policy, "the mailed notice bounced").await;
-
-    let q = quarantined("cc33", vec![a]);
-    record_quarantine(store, &q).await;
-    let apply = ConsentChange {
-        events: [CARRIER_MARKETING, PARTNER_SHARING]
-            .map(|scope| event(a, scope, ConsentEventKind::OptOut, at(102 * DAY)))
-            .to_vec(),
-        ..Default::default()
-    };
-    let resolution = QuarantineResolution::Applied { change: Box::new(apply) };
-    store.resolve_quarantine(q.id, &resolution, "staff:po", None, at(103 * DAY)).await.unwrap();
-    summary_agrees(store, a, &policy, "an opt-out applied from the quarantine").await;
-
-    record(vec![event(a, ONE_TIME, ConsentEventKind::OneTimeApproval, at(104 * DAY))]).await;
-    summary_agrees(store, a, &policy, "a one-time approval").await;
-    // Choices at one instant: the later recorded (the greater id) is the last.
-    let opt_in = event(a, PARTNER_SHARING, ConsentEventKind::OptIn, at(105 * DAY));
-    let opt_out = event(a, PARTNER_SHARING, ConsentEventKind::OptOut, at(105 * DAY));
-    assert!(opt_in.id < opt_out.id);
-    record(vec![opt_out, opt_in]).await;
-    summary_agrees(store, a, &policy, "choices at one instant").await;
-}
-
-async fn record_quarantine(store: &dyn Store, q: &QuarantinedMail) {
-    let change = ConsentChange { quarantine: Some(q.clone()), ..Default::default() };
-    store.record_consent(&change, at(DAY)).await.unwrap();
 }

@@ -5,7 +5,6 @@
 
 pub(crate) mod approval;
 pub(crate) mod optout_health;
-pub(crate) mod summary;
 
 use super::DbTime;
 use crate::consent::QuarantinedMail;
@@ -174,7 +173,7 @@ macro_rules! consent_backend {
         };
         use crate::error::{reading, writing};
         use crate::shared::consent::approval::{self, ApprovalQuery, ApprovalRow};
-        use crate::shared::consent::{self as sql, EventRow, QuarantineRow, summary};
+        use crate::shared::consent::{self as sql, EventRow, QuarantineRow};
         use crate::shared::{DbTime, notices as nsql};
         use crate::{StoreError, StoreResult};
         use async_trait::async_trait;
@@ -216,13 +215,6 @@ macro_rules! consent_backend {
                     .await
                     .map_err(writing("consent event", "account"))?;
                 out.recorded.extend(id);
-            }
-            // The summary rows of what was recorded, rewritten before anything can read it.
-            let keys = summary::keys_of(&change.events, &out.recorded);
-            for chunk in keys.chunks(summary::KEYS_PER_STATEMENT) {
-                for mut statement in [summary::lock::<$db>(chunk), summary::rewrite::<$db>(chunk)] {
-                    statement.build().execute(&mut *conn).await?;
-                }
             }
             for chunk in change.notices.chunks(nsql::ROWS_PER_STATEMENT) {
                 let returned: Vec<Uuid> = nsql::insert::<$db>(chunk, now)
@@ -333,11 +325,6 @@ macro_rules! consent_backend {
             async fn count_consent_events(&self) -> StoreResult<u64> {
                 let n: i64 = sqlx::query_scalar(sql::COUNT_EVENTS).fetch_one(&self.pool).await?;
                 crate::shared::unsigned("consent_events", "count", n)
-            }
-
-            async fn count_consent_summaries(&self) -> StoreResult<u64> {
-                let n: i64 = sqlx::query_scalar(summary::COUNT_ROWS).fetch_one(&self.pool).await?;
-                crate::shared::unsigned("consent_scope_summary", "count", n)
             }
 
             async fn accounts_with_email(&self, email: &EmailAddress) -> StoreResult<Vec<AccountId>> {

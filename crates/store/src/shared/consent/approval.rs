@@ -4,21 +4,17 @@
 //! bounds on each event's own time ([`TimeBounds`]), so the statement compares stored
 //! times with constants and is the same text in both dialects.
 //!
-//! Two paths, joined by `UNION ALL` in `decided`:
-//! - `summarised`: an account whose scope has no event after `at` is decided from its
-//!   one row of `consent_scope_summary` ([`super::summary`]): the last choice decides;
-//!   without one (opt-out tier), the latest counting notice when it is due for renewal
-//!   or has waited, and otherwise the last notice that has waited, looked up among the
-//!   account's events only when it has more than one counting notice (rare: the
-//!   latest notice is then less than a waiting period old).
-//! - the events (`stale` accounts only, those with an event after `at`, which the
-//!   summary cannot speak for): `relevant` keeps the choices and, for an opt-out tier
-//!   scope, the served notices with a medium that no bounce known at `at` refers to; a
-//!   notice is `waited` when its waiting period has ended. `tallied` numbers them in
-//!   time order (time, then id) in one window pass: how many choices, notices and
-//!   waited notices up to each row and in all, and the time of the latest notice. "The
-//!   last X" is the row of kind X whose running count equals the account's total.
-//!   `stated` keeps, per account, the one row the status rests on, as above.
+//! How it decides, per account, over the scope's events up to `at`:
+//! - `relevant` keeps the choices (opt-out, opt-in, revocation, one-time approval) and,
+//!   for an opt-out tier scope, the served notices with a medium that no bounce known
+//!   at `at` refers to; a notice is `waited` when its waiting period has ended.
+//! - `tallied` numbers them in time order (time, then id) in one window pass: how many
+//!   choices, notices and waited notices up to each row and in all, and the time of the
+//!   latest notice. "The last X" is the row of kind X whose running count equals the
+//!   account's total — an integer comparison, no per-account lookups.
+//! - `decided` keeps, per account, the one row the status rests on: the last choice;
+//!   without one, the latest notice when it is due for renewal or none has waited, and
+//!   otherwise the last waited notice.
 //!
 //! Accounts with no row are `no_notice` (the caller's outer join or default).
 
@@ -44,9 +40,9 @@ impl ApprovalQuery {
 
     /// Pushes `WITH ... decided AS (...)`: one row (`account_id`, `id` = basis, `state`,
     /// `usable`) per account that has a choice or a counting notice. `restrict` pushes
-    /// a condition on `account_id` (starting with ` AND `), or nothing for all
-    /// accounts; it is pushed twice. A caller's own CTEs come before: pass `with =
-    /// false` when the builder already holds `WITH ...` and needs `, ` instead.
+    /// a condition on the events' `account_id` (starting with ` AND `), or nothing for
+    /// all accounts; it is pushed twice. A caller's own CTEs come before: pass
+    /// `with = false` when the builder already holds `WITH ...` and needs `, ` instead.
     pub(crate) fn push_decided<DB: Database>(
         &self,
         q: &mut QueryBuilder<DB>,
@@ -60,160 +56,68 @@ impl ApprovalQuery {
         let b = &self.bounds;
         let time = |t| DbTime::from(t);
         q.push(if with { "WITH " } else { ", " });
-        q.push("stale AS (SELECT account_id FROM consent_scope_summary WHERE scope = ")
-            .push_bind(self.scope.clone())
-            .push(" AND last_at > ")
-            .push_bind(time(b.at));
-        restrict(q);
-        q.push("), ");
-        let only_stale = " AND account_id IN (SELECT account_id FROM stale)";
         // SQLite runs an unmaterialised CTE again for every notice it checks; PostgreSQL
         // checks an inlined one through one hash (a materialised one it scans per notice).
         q.push(if DB::NAME == "SQLite" { "bounced AS MATERIALIZED (" } else { "bounced AS (" });
         q.push("SELECT DISTINCT account_id, refers_to FROM consent_events WHERE scope = ")
             .push_bind(self.scope.clone())
             .push(" AND kind = 'notice_bounced' AND refers_to IS NOT NULL AND at <= ")
-            .push_bind(time(b.at))
-            .push(only_stale)
-            .push(
-                "), relevant AS (SELECT e.account_id, e.id, e.kind, e.at, \
-                 CASE WHEN e.kind = 'notice_served' THEN 0 ELSE 1 END AS choice, \
-                 CASE WHEN e.kind = 'notice_served' AND ",
-            );
-        self.push_waited(q, "e.at", "e.notice_medium");
-        q.push(" THEN 1 ELSE 0 END AS waited FROM consent_events e WHERE e.scope = ")
-            .push_bind(self.scope.clone())
-            .push(" AND e.at <= ")
-            .push_bind(time(b.at))
-            .push(only_stale)
-            .push(
-                " AND (e.kind IN ('opt_out', 'opt_in', 'revocation', 'one_time_approval') OR (e.kind = 'notice_served' \
-                 AND e.notice_medium IS NOT NULL AND ",
-            )
-            .push_bind(self.tier)
-            .push(
-                " = 'opt_out' AND NOT EXISTS (SELECT 1 FROM bounced b WHERE b.account_id = e.account_id \
-                 AND b.refers_to = e.id)))), \
-                 tallied AS (SELECT account_id, id, kind, at, choice, waited, \
-                 SUM(choice) OVER upto AS choices_upto, SUM(choice) OVER whole AS choices, \
-                 SUM(1 - choice) OVER upto AS notices_upto, SUM(1 - choice) OVER whole AS notices, \
-                 SUM(waited) OVER upto AS waited_upto, SUM(waited) OVER whole AS waited_all, \
-                 MAX(CASE WHEN choice = 0 THEN at END) OVER whole AS latest_notice_at FROM relevant \
-                 WINDOW upto AS (PARTITION BY account_id ORDER BY at, id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), \
-                 whole AS (PARTITION BY account_id ORDER BY at, id \
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)), \
-                 flagged AS (SELECT account_id, id, kind, at, choice, waited, choices_upto, choices, notices_upto, \
-                 notices, waited_upto, waited_all, CASE WHEN ",
-            );
-        self.push_due(q, "latest_notice_at");
+            .push_bind(time(b.at));
+        restrict(q);
         q.push(
-            " THEN 1 ELSE 0 END AS due FROM tallied), stated AS (SELECT account_id, id, CASE WHEN choices > 0 THEN ",
-        );
-        self.push_choice_state(q, "kind", "at");
+            "), relevant AS (SELECT e.account_id, e.id, e.kind, e.at, \
+             CASE WHEN e.kind = 'notice_served' THEN 0 ELSE 1 END AS choice, \
+             CASE WHEN e.kind = 'notice_served' AND e.at <= CASE e.notice_medium WHEN 'mail' THEN ",
+        )
+        .push_bind(time(b.mail_waited))
+        .push(" ELSE ")
+        .push_bind(time(b.electronic_waited))
+        .push(" END THEN 1 ELSE 0 END AS waited FROM consent_events e WHERE e.scope = ")
+        .push_bind(self.scope.clone())
+        .push(" AND e.at <= ")
+        .push_bind(time(b.at));
+        restrict(q);
         q.push(
-            " WHEN due = 1 THEN 'renotice_due' WHEN waited_all > 0 THEN 'approved_by_notice' ELSE 'waiting' END AS state \
+            " AND (e.kind IN ('opt_out', 'opt_in', 'revocation', 'one_time_approval') OR (e.kind = 'notice_served' \
+             AND e.notice_medium IS NOT NULL AND ",
+        )
+        .push_bind(self.tier)
+        .push(
+            " = 'opt_out' AND NOT EXISTS (SELECT 1 FROM bounced b WHERE b.account_id = e.account_id \
+             AND b.refers_to = e.id)))), \
+             tallied AS (SELECT account_id, id, kind, at, choice, waited, \
+             SUM(choice) OVER upto AS choices_upto, SUM(choice) OVER whole AS choices, \
+             SUM(1 - choice) OVER upto AS notices_upto, SUM(1 - choice) OVER whole AS notices, \
+             SUM(waited) OVER upto AS waited_upto, SUM(waited) OVER whole AS waited_all, \
+             MAX(CASE WHEN choice = 0 THEN at END) OVER whole AS latest_notice_at FROM relevant \
+             WINDOW upto AS (PARTITION BY account_id ORDER BY at, id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), \
+             whole AS (PARTITION BY account_id ORDER BY at, id \
+             ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)), \
+             flagged AS (SELECT account_id, id, kind, at, choice, waited, choices_upto, choices, notices_upto, \
+             notices, waited_upto, waited_all, CASE WHEN latest_notice_at < ",
+        )
+        .push_bind(time(b.renotice_due_before));
+        for (from, to) in b.renotice_due_within {
+            q.push(" OR latest_notice_at BETWEEN ").push_bind(time(from)).push(" AND ").push_bind(time(to));
+        }
+        q.push(
+            " THEN 1 ELSE 0 END AS due FROM tallied), \
+             stated AS (SELECT account_id, id, CASE WHEN choices > 0 THEN CASE WHEN ",
+        )
+        .push_bind(self.tier)
+        .push(
+            " = 'one_time' THEN CASE WHEN kind <> 'one_time_approval' THEN 'opted_out' WHEN at > ",
+        )
+        .push_bind(time(b.one_time_after))
+        .push(
+            " THEN 'one_time_approved' ELSE 'no_notice' END \
+             WHEN kind = 'opt_in' THEN 'opted_in' ELSE 'opted_out' END \
+             WHEN due = 1 THEN 'renotice_due' WHEN waited_all > 0 THEN 'approved_by_notice' ELSE 'waiting' END AS state \
              FROM flagged WHERE CASE WHEN choices > 0 THEN choice = 1 AND choices_upto = choices \
              WHEN due = 1 OR waited_all = 0 THEN choice = 0 AND notices_upto = notices \
-             ELSE waited = 1 AND waited_upto = waited_all END), ",
-        );
-        self.push_summarised(q, restrict);
-        q.push(
-            ", decided AS (SELECT account_id, id, state, \
-             state IN ('opted_in', 'approved_by_notice', 'one_time_approved') AS usable \
-             FROM (SELECT account_id, id, state FROM summarised \
-             UNION ALL SELECT account_id, id, state FROM stated) both_paths)",
-        );
-    }
-
-    /// Pushes `summarised AS (...)`: `account_id`, `id` (basis) and `state` from the
-    /// summary row of every account with nothing after `at` and a choice or (opt-out
-    /// tier) a counting notice. The last waited notice is looked up (twice: for the
-    /// basis and the state) only when the latest has not waited and others count.
-    fn push_summarised<DB: Database>(&self, q: &mut QueryBuilder<DB>, restrict: &dyn Fn(&mut QueryBuilder<DB>))
-    where
-        String: for<'a> Encode<'a, DB> + Type<DB>,
-        &'static str: for<'a> Encode<'a, DB> + Type<DB>,
-        DbTime: for<'a> Encode<'a, DB> + Type<DB>,
-    {
-        q.push("summarised AS (SELECT s.account_id, CASE WHEN s.choice_id IS NOT NULL THEN s.choice_id WHEN ");
-        self.push_due(q, "s.notice_at");
-        q.push(" OR ");
-        self.push_waited(q, "s.notice_at", "s.notice_medium");
-        q.push(" OR s.notices = 1 THEN s.notice_id ELSE COALESCE(");
-        self.push_last_waited(q);
-        q.push(", s.notice_id) END AS id, CASE WHEN s.choice_id IS NOT NULL THEN ");
-        self.push_choice_state(q, "s.choice_kind", "s.choice_at");
-        q.push(" WHEN ");
-        self.push_due(q, "s.notice_at");
-        q.push(" THEN 'renotice_due' WHEN ");
-        self.push_waited(q, "s.notice_at", "s.notice_medium");
-        q.push(" THEN 'approved_by_notice' WHEN s.notices > 1 AND ");
-        self.push_last_waited(q);
-        q.push(" IS NOT NULL THEN 'approved_by_notice' ELSE 'waiting' END AS state FROM consent_scope_summary s WHERE s.scope = ")
-            .push_bind(self.scope.clone())
-            .push(" AND s.last_at <= ")
-            .push_bind(DbTime::from(self.bounds.at));
-        restrict(q);
-        q.push(" AND (s.choice_id IS NOT NULL OR (s.notice_id IS NOT NULL AND ")
-            .push_bind(self.tier)
-            .push(" = 'opt_out')))");
-    }
-
-    /// The state a choice (`kind` at `at`) gives the scope's tier.
-    fn push_choice_state<DB: Database>(&self, q: &mut QueryBuilder<DB>, kind: &str, at: &str)
-    where
-        &'static str: for<'a> Encode<'a, DB> + Type<DB>,
-        DbTime: for<'a> Encode<'a, DB> + Type<DB>,
-    {
-        q.push("CASE WHEN ")
-            .push_bind(self.tier)
-            .push(format!(" = 'one_time' THEN CASE WHEN {kind} <> 'one_time_approval' THEN 'opted_out' WHEN {at} > "))
-            .push_bind(DbTime::from(self.bounds.one_time_after))
-            .push(format!(" THEN 'one_time_approved' ELSE 'no_notice' END WHEN {kind} = 'opt_in' THEN 'opted_in' ELSE 'opted_out' END"));
-    }
-
-    /// Whether a notice served at `at` is due for renewal.
-    fn push_due<DB: Database>(&self, q: &mut QueryBuilder<DB>, at: &str)
-    where
-        DbTime: for<'a> Encode<'a, DB> + Type<DB>,
-    {
-        let b = &self.bounds;
-        q.push(format!("({at} < ")).push_bind(DbTime::from(b.renotice_due_before));
-        for (from, to) in b.renotice_due_within {
-            q.push(format!(" OR {at} BETWEEN "))
-                .push_bind(DbTime::from(from))
-                .push(" AND ")
-                .push_bind(DbTime::from(to));
-        }
-        q.push(")");
-    }
-
-    /// Whether a notice served at `at` by `medium` has ended its waiting period.
-    fn push_waited<DB: Database>(&self, q: &mut QueryBuilder<DB>, at: &str, medium: &str)
-    where
-        DbTime: for<'a> Encode<'a, DB> + Type<DB>,
-    {
-        q.push(format!("{at} <= CASE {medium} WHEN 'mail' THEN "))
-            .push_bind(DbTime::from(self.bounds.mail_waited))
-            .push(" ELSE ")
-            .push_bind(DbTime::from(self.bounds.electronic_waited))
-            .push(" END");
-    }
-
-    /// The id of the summary row `s`'s last counting notice (by time, then id) that has
-    /// waited, or NULL. Every bounce of the account counts: none is after `at`.
-    fn push_last_waited<DB: Database>(&self, q: &mut QueryBuilder<DB>)
-    where
-        DbTime: for<'a> Encode<'a, DB> + Type<DB>,
-    {
-        q.push(
-            "(SELECT n.id FROM consent_events n WHERE n.scope = s.scope AND n.account_id = s.account_id \
-             AND n.kind = 'notice_served' AND n.notice_medium IS NOT NULL AND ",
-        );
-        self.push_waited(q, "n.at", "n.notice_medium");
-        q.push(
-            " AND NOT EXISTS (SELECT 1 FROM consent_events b WHERE b.scope = n.scope AND b.account_id = n.account_id \
-             AND b.kind = 'notice_bounced' AND b.refers_to = n.id) ORDER BY n.at DESC, n.id DESC LIMIT 1)",
+             ELSE waited = 1 AND waited_upto = waited_all END), \
+             decided AS (SELECT account_id, id, state, \
+             state IN ('opted_in', 'approved_by_notice', 'one_time_approved') AS usable FROM stated)",
         );
     }
 }
